@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds and runs every test, on a fresh Debian 12 machine too (installs what it needs):
+#   1. the release build with gcc, warnings as errors, and its whole test suite (unit, binary,
+#      end-to-end with real nginx and promtool, Prometheus rules);
+#   2. the same suite built with clang under AddressSanitizer + UndefinedBehaviorSanitizer, plus
+#      the libFuzzer targets, each run for a bounded time on its seed corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+
+jobs=$(nproc)
+echo "== release build (gcc, -Werror)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACCESSLOG_WERROR=ON >/dev/null
+cmake --build build -j "$jobs"
+(cd build && ctest --output-on-failure --timeout 300 -j "$jobs")
+
+echo "== ASan+UBSan build with fuzz targets (clang, -Werror)"
+CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DACCESSLOG_WERROR=ON -DACCESSLOG_SANITIZE=ON -DACCESSLOG_FUZZ=ON >/dev/null
+cmake --build build-asan -j "$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure --timeout 300 -j "$jobs")

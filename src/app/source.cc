@@ -1,0 +1,35 @@
+#include "app/source.h"
+
+#include <time.h>
+
+#include "classify/status_table.h"
+
+namespace accesslog {
+
+void Source::OnBytesRead(size_t bytes) {
+  stats_->bytes_read.Add(bytes);
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  read_time_ = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+void Source::OnLine(std::string_view line) {
+  stats_->last_line_seconds.store(read_time_, std::memory_order_relaxed);
+  if (line.empty()) {
+    stats_->CountLine(LineResult::kSkipped);
+    return;
+  }
+  if (parser_->Parse(line, &fields_) != ParseResult::kOk) {
+    stats_->CountLine(LineResult::kMalformed);
+    return;
+  }
+  const int code = ParseStatusCode(fields_.status);
+  if (code == 0) {
+    stats_->CountLine(LineResult::kMalformed);
+    return;
+  }
+  responses_->by_code[static_cast<size_t>(code)].Add(1);
+  stats_->CountLine(LineResult::kParsed);
+}
+
+}  // namespace accesslog

@@ -1,0 +1,191 @@
+// Tests of the accesslog_exporter binary as a user runs it: --oneshot against golden
+// expositions, exit statuses, the HTTP endpoints, signals.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <sstream>
+
+#include "support/test_support.h"
+
+namespace accesslog {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ExporterPort;
+using testing::HttpGet;
+using testing::Process;
+using testing::RunCommand;
+using testing::SampleValue;
+using testing::TempDir;
+using testing::WaitFor;
+
+const std::string kBin = ACCESSLOG_EXPORTER_BIN;
+const std::string kTestdata = ACCESSLOG_TESTDATA_DIR;
+
+// The exposition without what changes from run to run (process_*, build info, the time of the
+// last line) and with the log's path replaced by its base name.
+std::string Stable(const std::string& text, const std::string& log_path, const std::string& base) {
+  std::istringstream in(text);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("process_") != std::string::npos ||
+        line.find("accesslog_build_info") != std::string::npos ||
+        line.find("accesslog_last_line_timestamp_seconds") != std::string::npos) {
+      continue;
+    }
+    for (size_t at; (at = line.find(log_path)) != std::string::npos;) {
+      line.replace(at, log_path.size(), base);
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+TEST(OneshotTest, CombinedLogMatchesGolden) {
+  const std::string log = kTestdata + "/combined.log";
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--log.file=" + log}, &out), 0) << out;
+  const std::string golden = testing::ReadFile(kTestdata + "/combined.golden");
+  EXPECT_EQ(Stable(out, log, "combined.log"), golden)
+      << "to update: accesslog_exporter --oneshot --log.file=tests/testdata/combined.log";
+}
+
+TEST(OneshotTest, ExpositionPassesPromtoolCheckMetrics) {
+  std::string out, lint;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--log.file=" + kTestdata + "/combined.log"}, &out), 0);
+  EXPECT_EQ(RunCommand({"promtool", "check", "metrics"}, &lint, 60s, out), 0) << lint;
+  EXPECT_EQ(lint, "") << "promtool had remarks";
+}
+
+TEST(OneshotTest, UserStatusTableReplacesTheEmbeddedOne) {
+  TempDir dir;
+  testing::WriteFile(dir.File("codes.yaml"),
+                     "codes:\n  - {code: 502, meaning: Bad Gateway – upstream failed}\n");
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--log.file=" + kTestdata + "/combined.log",
+                        "--status.codes=" + dir.File("codes.yaml")},
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(SampleValue(
+                out, R"(accesslog_http_responses_total{class="5xx",code="502",documented="true"})"),
+            1.0);
+  EXPECT_EQ(
+      SampleValue(out,
+                  R"(accesslog_http_responses_total{class="4xx",code="429",documented="false"})"),
+      3.0);
+  EXPECT_EQ(
+      SampleValue(
+          out,
+          R"(accesslog_status_code_info{class="5xx",code="502",meaning="Bad Gateway – upstream failed"})"),
+      1.0);
+}
+
+TEST(ExitStatusTest, BadConfigurationIsRefusedWithTheReason) {
+  TempDir dir;
+  testing::WriteFile(dir.File("bad.yaml"), "codes:\n  - {code: 200, class: 5xx, meaning: OK}\n");
+  std::string out;
+  EXPECT_EQ(
+      RunCommand({kBin, "--oneshot", "--log.file=x", "--status.codes=" + dir.File("bad.yaml")},
+                 &out),
+      1);
+  EXPECT_NE(out.find(dir.File("bad.yaml") + ":2:"), std::string::npos) << out;
+  EXPECT_NE(out.find("belongs to class 2xx"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand({kBin, "--log.file=x", "--log.format=ltsv"}, &out), 2);
+  EXPECT_NE(out.find("--log.format"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand({kBin, "--no-such-flag"}, &out), 2);
+  EXPECT_EQ(RunCommand({kBin, "--oneshot", "--log.file=/nonexistent/access.log"}, &out), 1);
+  EXPECT_NE(out.find("/nonexistent/access.log"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand({kBin, "--log.file=x", "--web.listen-address=nonsense"}, &out), 2);
+  EXPECT_NE(out.find("--web.listen-address"), std::string::npos) << out;
+}
+
+TEST(ExitStatusTest, HelpAndVersionExitZero) {
+  std::string out;
+  EXPECT_EQ(RunCommand({kBin, "--help"}, &out), 0);
+  EXPECT_NE(out.find("--web.listen-address"), std::string::npos);
+  EXPECT_EQ(RunCommand({kBin, "--version"}, &out), 0);
+  EXPECT_EQ(out.rfind("accesslog_exporter 0.", 0), 0u) << out;
+}
+
+class ServingTest : public ::testing::Test {
+ protected:
+  void StartExporter(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {kBin, "--log.file=" + log_, "--web.listen-address=127.0.0.1:0",
+                                     "--tail.poll-interval=100"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    exporter_ = std::make_unique<Process>(args, dir_.File("stdout"), dir_.File("stderr"));
+    ASSERT_TRUE(exporter_->started());
+    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
+        << testing::ReadFile(dir_.File("stderr"));
+  }
+  std::string Metrics() { return HttpGet(port_, "/metrics").value_or(""); }
+
+  TempDir dir_;
+  std::string log_ = dir_.File("access.log");
+  std::unique_ptr<Process> exporter_;
+  int port_ = 0;
+};
+
+TEST_F(ServingTest, EndpointsAnswer) {
+  testing::WriteFile(log_, "");
+  StartExporter();
+  int status = 0;
+  auto landing = HttpGet(port_, "/", &status);
+  ASSERT_TRUE(landing);
+  EXPECT_EQ(status, 200);
+  EXPECT_NE(landing->find("href=\"/metrics\""), std::string::npos) << *landing;
+  ASSERT_TRUE(HttpGet(port_, "/-/healthy", &status));
+  EXPECT_EQ(status, 200);
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(port_, "/-/ready", &status) && status == 200; }, 5s));
+  ASSERT_TRUE(HttpGet(port_, "/nothing-here", &status));
+  EXPECT_EQ(status, 404);
+  const std::string m = Metrics();
+  EXPECT_NE(m.find("# TYPE accesslog_http_responses_total counter"), std::string::npos) << m;
+  EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0) << "SIGTERM must stop cleanly";
+}
+
+TEST_F(ServingTest, CustomTelemetryPath) {
+  testing::WriteFile(log_, "");
+  StartExporter({"--web.telemetry-path=/custom"});
+  int status = 0;
+  auto body = HttpGet(port_, "/custom", &status);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(status, 200);
+  EXPECT_NE(body->find("accesslog_lines_total"), std::string::npos);
+  auto landing = HttpGet(port_, "/");
+  ASSERT_TRUE(landing);
+  EXPECT_NE(landing->find("href=\"/custom\""), std::string::npos);
+}
+
+TEST_F(ServingTest, SighupReloadsTheTableAndKeepsTheOldOneWhenTheNewOneIsBad) {
+  testing::WriteFile(log_, "");
+  const std::string codes = dir_.File("codes.yaml");
+  testing::WriteFile(codes, "codes:\n  - {code: 200, meaning: OK}\n");
+  StartExporter({"--status.codes=" + codes});
+  const std::string line =
+      "192.0.2.1 - - [25/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 502 0 \"-\" \"-\"\n";
+  testing::AppendFile(log_, line);
+  const std::string undocumented =
+      R"(accesslog_http_responses_total{class="5xx",code="502",documented="false"})";
+  const std::string documented =
+      R"(accesslog_http_responses_total{class="5xx",code="502",documented="true"})";
+  ASSERT_TRUE(WaitFor([&] { return SampleValue(Metrics(), undocumented) == 1.0; }, 5s));
+
+  testing::WriteFile(codes, "codes: [ this is not valid");
+  ::kill(exporter_->pid(), SIGHUP);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return testing::ReadFile(dir_.File("stderr")).find("reload failed") != std::string::npos;
+      },
+      5s));
+  EXPECT_EQ(SampleValue(Metrics(), undocumented), 1.0) << "the old table keeps running";
+
+  testing::WriteFile(codes, "codes:\n  - {code: 502, meaning: Bad Gateway}\n");
+  ::kill(exporter_->pid(), SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return SampleValue(Metrics(), documented) == 1.0; }, 5s));
+  EXPECT_TRUE(exporter_->Running());
+}
+
+}  // namespace
+}  // namespace accesslog

@@ -1,0 +1,122 @@
+#include "metrics/collector.h"
+
+#include <gtest/gtest.h>
+
+#include "metrics/process_collector.h"
+#include "support/test_support.h"
+
+namespace accesslog {
+namespace {
+
+using testing::SampleValue;
+
+std::shared_ptr<const StatusTable> Embedded() {
+  return std::shared_ptr<const StatusTable>(&StatusTable::Embedded(), [](const StatusTable*) {});
+}
+
+TEST(CollectorTest, ExportsEveryDocumentedCodeAndEveryClassAtZeroFromTheStart) {
+  AccessLogCollector collector(Embedded(), {"1.2.3", "abc"});
+  collector.AddResponseSlots(std::make_shared<ResponseSlots>());
+  const std::string text = RenderExposition({&collector});
+  for (const auto& e : StatusTable::Embedded().entries()) {
+    const std::string series = "accesslog_http_responses_total{class=\"" +
+                               std::string(ClassName(ClassIndex(e.code))) + "\",code=\"" +
+                               std::to_string(e.code) + "\",documented=\"true\"}";
+    EXPECT_EQ(SampleValue(text, series), 0.0) << series;
+  }
+  for (const char* cls : {"1xx", "2xx", "3xx", "4xx", "5xx"}) {
+    EXPECT_EQ(SampleValue(text, std::string("accesslog_http_responses_by_class_total{class=\"") +
+                                    cls + "\"}"),
+              0.0)
+        << cls;
+  }
+  EXPECT_EQ(text.find("code=\"502\""), std::string::npos) << "undocumented codes appear when seen";
+  EXPECT_EQ(SampleValue(text, "accesslog_build_info{revision=\"abc\",version=\"1.2.3\"}"), 1.0);
+}
+
+TEST(CollectorTest, SumsWorkersAndDerivesClassesAndDocumented) {
+  AccessLogCollector collector(Embedded(), {"v", "r"});
+  auto w1 = std::make_shared<ResponseSlots>();
+  auto w2 = std::make_shared<ResponseSlots>();
+  w1->by_code[429].Add(3);
+  w2->by_code[429].Add(4);
+  w2->by_code[502].Add(2);
+  w1->by_code[302].Add(1);
+  collector.AddResponseSlots(w1);
+  collector.AddResponseSlots(w2);
+  const std::string text = RenderExposition({&collector});
+  EXPECT_EQ(
+      SampleValue(text,
+                  R"(accesslog_http_responses_total{class="4xx",code="429",documented="true"})"),
+      7.0);
+  EXPECT_EQ(
+      SampleValue(text,
+                  R"(accesslog_http_responses_total{class="5xx",code="502",documented="false"})"),
+      2.0);
+  EXPECT_EQ(
+      SampleValue(text,
+                  R"(accesslog_http_responses_total{class="3xx",code="302",documented="false"})"),
+      1.0);
+  EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_by_class_total{class="4xx"})"), 7.0);
+  EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_by_class_total{class="5xx"})"), 2.0);
+  EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_by_class_total{class="3xx"})"), 1.0);
+}
+
+TEST(CollectorTest, ExportsTheTableAsInfoAndSourcesHealth) {
+  AccessLogCollector collector(Embedded(), {"v", "r"});
+  auto src = std::make_shared<SourceSlots>();
+  src->CountLine(LineResult::kParsed);
+  src->CountLine(LineResult::kParsed);
+  src->CountLine(LineResult::kMalformed);
+  src->bytes_read.Add(123);
+  collector.AddSource("/var/log/a \"quoted\".log", src);
+  std::string text = RenderExposition({&collector});
+  EXPECT_EQ(
+      SampleValue(text,
+                  R"(accesslog_status_code_info{class="4xx",code="418",meaning="I’m a teapot"})"),
+      1.0);
+  const std::string log = R"(log="/var/log/a \"quoted\".log")";
+  EXPECT_EQ(SampleValue(text, "accesslog_lines_total{" + log + ",result=\"parsed\"}"), 2.0);
+  EXPECT_EQ(SampleValue(text, "accesslog_lines_total{" + log + ",result=\"malformed\"}"), 1.0);
+  EXPECT_EQ(SampleValue(text, "accesslog_lines_total{" + log + ",result=\"skipped\"}"), 0.0);
+  EXPECT_EQ(SampleValue(text, "accesslog_bytes_read_total{" + log + "}"), 123.0);
+  EXPECT_EQ(SampleValue(text, "accesslog_file_rotations_total{" + log + "}"), 0.0);
+  EXPECT_EQ(text.find("accesslog_last_line_timestamp_seconds{"), std::string::npos)
+      << "no line read yet: no timestamp";
+  src->last_line_seconds.store(1700000000.5);
+  text = RenderExposition({&collector});
+  EXPECT_EQ(SampleValue(text, "accesslog_last_line_timestamp_seconds{" + log + "}"), 1700000000.5);
+}
+
+TEST(CollectorTest, ReloadedTableChangesDocumentedWithoutLosingCounts) {
+  AccessLogCollector collector(Embedded(), {"v", "r"});
+  auto w = std::make_shared<ResponseSlots>();
+  w->by_code[502].Add(5);
+  collector.AddResponseSlots(w);
+  std::string error;
+  auto table = StatusTable::Parse("codes:\n  - {code: 502, meaning: Bad Gateway}\n", "t", &error);
+  ASSERT_TRUE(table) << error;
+  collector.SetStatusTable(std::make_shared<const StatusTable>(*table));
+  const std::string text = RenderExposition({&collector});
+  EXPECT_EQ(
+      SampleValue(text,
+                  R"(accesslog_http_responses_total{class="5xx",code="502",documented="true"})"),
+      5.0);
+  EXPECT_EQ(text.find("code=\"200\""), std::string::npos);
+}
+
+TEST(ProcessCollectorTest, ReadsProcSelf) {
+  ProcessCollector process;
+  const std::string text = RenderExposition({&process});
+  for (const char* name : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                           "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+                           "process_start_time_seconds"}) {
+    auto v = SampleValue(text, name);
+    ASSERT_TRUE(v.has_value()) << name << "\n" << text;
+    EXPECT_GT(*v, 0) << name;
+  }
+  EXPECT_GT(*SampleValue(text, "process_start_time_seconds"), 1.6e9);
+}
+
+}  // namespace
+}  // namespace accesslog

@@ -1,0 +1,273 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/test_support.h"
+#include "tail/line_splitter.h"
+#include "tail/tailer.h"
+
+namespace accesslog {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::AppendFile;
+using testing::TempDir;
+using testing::WaitFor;
+using testing::WriteFile;
+
+// Records what the tail stage delivers. Lines arrive on the tailer's thread and are read on the
+// test's thread, hence the lock (tests only).
+class RecordingSink : public LineSink {
+ public:
+  void OnLine(std::string_view line) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    lines_.emplace_back(line);
+  }
+  void OnOverlongLine() override { ++overlong_; }
+  void OnBytesRead(size_t bytes) override { bytes_ += bytes; }
+  void OnRotation() override { ++rotations_; }
+
+  std::vector<std::string> lines() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lines_;
+  }
+  size_t count() { return lines().size(); }
+
+  std::atomic<int> overlong_{0};
+  std::atomic<size_t> bytes_{0};
+  std::atomic<int> rotations_{0};
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+void Feed(LineSplitter* s, std::string_view bytes, LineSink* sink) {
+  while (!bytes.empty()) {
+    const size_t n = std::min(bytes.size(), s->WritableBytes());
+    std::copy_n(bytes.data(), n, s->WritePtr());
+    s->Commit(n, sink);
+    bytes.remove_prefix(n);
+  }
+}
+
+TEST(LineSplitterTest, SplitsLinesAndWaitsForAPartialLine) {
+  LineSplitter s(64, 16);
+  RecordingSink sink;
+  Feed(&s, "one\ntwo\nthr", &sink);
+  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(s.pending_bytes(), 3u);
+  Feed(&s, "ee\n", &sink);
+  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(s.pending_bytes(), 0u);
+}
+
+TEST(LineSplitterTest, StripsCrlfAndKeepsEmptyLinesAndNulBytes) {
+  LineSplitter s(64, 16);
+  RecordingSink sink;
+  Feed(&s, std::string("a\r\n\nb\0c\n", 9), &sink);
+  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"a", "", std::string("b\0c", 3)}));
+}
+
+TEST(LineSplitterTest, DropsOverlongLinesWholeAndRecovers) {
+  LineSplitter s(/*max_line_bytes=*/10, /*read_chunk_bytes=*/4);
+  RecordingSink sink;
+  Feed(&s, "short\n" + std::string(1000, 'x') + "\nafter\n" + std::string(11, 'y') + "\nok\n",
+       &sink);
+  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"short", "after", "ok"}));
+  EXPECT_EQ(sink.overlong_, 2);
+}
+
+TEST(LineSplitterTest, AcceptsALineOfExactlyTheMaximum) {
+  LineSplitter s(10, 4);
+  RecordingSink sink;
+  Feed(&s, std::string(10, 'z') + "\n", &sink);
+  EXPECT_EQ(sink.lines(), (std::vector<std::string>{std::string(10, 'z')}));
+  EXPECT_EQ(sink.overlong_, 0);
+}
+
+TEST(LineSplitterTest, FlushHandsOverTheUnterminatedLastLine) {
+  LineSplitter s(64, 16);
+  RecordingSink sink;
+  Feed(&s, "a\nlast", &sink);
+  s.Flush(&sink);
+  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"a", "last"}));
+}
+
+// Runs a tailer on its own thread for the duration of a test.
+class RunningTailer {
+ public:
+  explicit RunningTailer(TailOptions options) : tailer_(options) {}
+  ~RunningTailer() { Stop(); }
+  Tailer& tailer() { return tailer_; }
+  void Start() {
+    tailer_.Start();
+    thread_ = std::thread([this] { tailer_.Run(); });
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    tailer_.Stop();
+    thread_.join();
+  }
+
+ private:
+  Tailer tailer_;
+  std::thread thread_;
+};
+
+TailOptions Fast(bool from_start, bool inotify = true) {
+  TailOptions o;
+  o.from_start = from_start;
+  o.use_inotify = inotify;
+  o.poll_interval = milliseconds(inotify ? 1000 : 50);
+  return o;
+}
+
+TEST(TailerTest, StartsAtTheEndByDefault) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "old1\nold2\n");
+  RecordingSink sink;
+  RunningTailer t(Fast(/*from_start=*/false));
+  t.tailer().Add(log, &sink);
+  t.Start();
+  AppendFile(log, "new1\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 1; }, milliseconds(3000)));
+  EXPECT_EQ(sink.lines()[0], "new1");
+}
+
+TEST(TailerTest, FromStartReadsExistingContent) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "old1\nold2\n");
+  RecordingSink sink;
+  RunningTailer t(Fast(/*from_start=*/true));
+  t.tailer().Add(log, &sink);
+  t.Start();
+  AppendFile(log, "new1\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 3; }, milliseconds(3000)));
+  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"old1", "old2", "new1"}));
+}
+
+// With inotify the append is seen long before the 1 s periodic check.
+TEST(TailerTest, InotifyPicksUpAppendsPromptly) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  RecordingSink sink;
+  TailOptions o = Fast(false);
+  o.poll_interval = milliseconds(60000);
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  for (int i = 0; i < 5; ++i) {
+    AppendFile(log, "line" + std::to_string(i) + "\n");
+    ASSERT_TRUE(
+        WaitFor([&] { return sink.count() == static_cast<size_t>(i + 1); }, milliseconds(2000)))
+        << "append " << i << " not seen without the periodic check";
+  }
+}
+
+TEST(TailerTest, PollingFallbackWorksWithoutInotify) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  RecordingSink sink;
+  RunningTailer t(Fast(false, /*inotify=*/false));
+  t.tailer().Add(log, &sink);
+  t.Start();
+  AppendFile(log, "a\nb\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 2; }, milliseconds(3000)));
+}
+
+TEST(TailerTest, PartialLastLineWaitsUntilComplete) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  RecordingSink sink;
+  RunningTailer t(Fast(false, /*inotify=*/false));
+  t.tailer().Add(log, &sink);
+  t.Start();
+  AppendFile(log, "first\nsec");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 1; }, milliseconds(3000)));
+  ASSERT_TRUE(WaitFor([&] { return sink.bytes_ == 9; }, milliseconds(3000)));
+  std::this_thread::sleep_for(milliseconds(200));  // several polls: the half line must wait
+  EXPECT_EQ(sink.count(), 1u);
+  AppendFile(log, "ond\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 2; }, milliseconds(3000)));
+  EXPECT_EQ(sink.lines()[1], "second");
+}
+
+TEST(TailerTest, FileThatAppearsLaterIsReadFromItsStart) {
+  TempDir dir;
+  const std::string log = dir.File("later.log");
+  RecordingSink sink;
+  RunningTailer t(Fast(/*from_start=*/false));
+  t.tailer().Add(log, &sink);
+  t.Start();
+  WriteFile(log, "x1\nx2\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 2; }, milliseconds(3000)));
+}
+
+TEST(TailerTest, RenameAndCreateReadsTheOldFileToItsEndThenTheNewOne) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  RecordingSink sink;
+  TailOptions o = Fast(false);
+  o.poll_interval = milliseconds(50);
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  AppendFile(log, "a1\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 1; }, milliseconds(3000)));
+  ASSERT_EQ(::rename(log.c_str(), (log + ".1").c_str()), 0);
+  AppendFile(log + ".1", "a2\n");  // the server writes on until it reopens
+  WriteFile(log, "b1\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 3; }, milliseconds(3000)));
+  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"a1", "a2", "b1"}));
+  EXPECT_EQ(sink.rotations_, 1);
+}
+
+TEST(TailerTest, TruncationRestartsFromTheBeginning) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  RecordingSink sink;
+  TailOptions o = Fast(false);
+  o.poll_interval = milliseconds(50);
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  AppendFile(log, "a-long-line-1\na-long-line-2\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 2; }, milliseconds(3000)));
+  ASSERT_EQ(::truncate(log.c_str(), 0), 0);
+  ASSERT_TRUE(WaitFor([&] { return sink.rotations_ == 1; }, milliseconds(3000)));
+  AppendFile(log, "b\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 3; }, milliseconds(3000)));
+  EXPECT_EQ(sink.lines()[2], "b");
+}
+
+TEST(TailerTest, FollowsSeveralFiles) {
+  TempDir dir;
+  RecordingSink a, b;
+  RunningTailer t(Fast(false));
+  WriteFile(dir.File("a.log"), "");
+  WriteFile(dir.File("b.log"), "");
+  t.tailer().Add(dir.File("a.log"), &a);
+  t.tailer().Add(dir.File("b.log"), &b);
+  t.Start();
+  AppendFile(dir.File("a.log"), "1\n2\n");
+  AppendFile(dir.File("b.log"), "3\n");
+  ASSERT_TRUE(WaitFor([&] { return a.count() == 2 && b.count() == 1; }, milliseconds(3000)));
+}
+
+}  // namespace
+}  // namespace accesslog
