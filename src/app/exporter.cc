@@ -34,7 +34,7 @@ std::shared_ptr<const StatusTable> LoadTable(const std::string& path, std::strin
 
 // Everything one run needs, built from the options; shared by serve and oneshot.
 struct Pipeline {
-  std::unique_ptr<Parser> parser;
+  std::vector<std::unique_ptr<Parser>> parsers;  // one per source: parsers keep scratch state
   std::shared_ptr<ResponseSlots> responses = std::make_shared<ResponseSlots>();
   std::vector<std::shared_ptr<SourceSlots>> stats;
   std::vector<std::unique_ptr<Source>> sources;
@@ -52,18 +52,18 @@ int BuildPipeline(const Options& options, Pipeline* p) {
     LogError("cannot load the status-code table", {{"err", error}});
     return 1;
   }
-  p->parser = MakeParser(options.log_format, &error);
-  if (!p->parser) {
-    std::cerr << "accesslog_exporter: --log.format: " << error << "\n";
-    return 2;
-  }
   p->collector = std::make_shared<AccessLogCollector>(table, BuildInfo{kVersion, kRevision});
   p->collector->AddResponseSlots(p->responses);
   for (const auto& path : options.log_files) {
+    p->parsers.push_back(MakeParser({.format = options.log_format}, &error));
+    if (!p->parsers.back()) {
+      std::cerr << "accesslog_exporter: --log.format: " << error << "\n";
+      return 2;
+    }
     auto stats = std::make_shared<SourceSlots>();
     p->collector->AddSource(path, stats);
     p->sources.push_back(
-        std::make_unique<Source>(p->parser.get(), p->responses.get(), stats.get()));
+        std::make_unique<Source>(p->parsers.back().get(), p->responses.get(), stats.get()));
     p->stats.push_back(std::move(stats));
   }
   return 0;
@@ -114,7 +114,11 @@ int RunServe(const Options& options, Pipeline* p) {
                         {"port", std::to_string(http.port())},
                         {"telemetry_path", options.web.telemetry_path}});
 
-  tailer.Start();
+  if (!tailer.Start(&error)) {
+    LogError("cannot follow the logs", {{"err", error}});
+    http.Stop();
+    return 1;
+  }
   ready.store(true);
   std::thread worker([&tailer] { tailer.Run(); });
   LogInfo("following logs", {{"count", std::to_string(options.log_files.size())},

@@ -13,7 +13,7 @@ namespace accesslog {
 
 class Source final : public LineSink {
  public:
-  Source(const Parser* parser, ResponseSlots* responses, SourceSlots* stats)
+  Source(Parser* parser, ResponseSlots* responses, SourceSlots* stats)
       : parser_(parser), responses_(responses), stats_(stats) {}
 
   void OnLine(std::string_view line) override;
@@ -22,7 +22,7 @@ class Source final : public LineSink {
   void OnRotation() override { stats_->rotations.Add(1); }
 
  private:
-  const Parser* parser_;
+  Parser* parser_;
   ResponseSlots* responses_;
   SourceSlots* stats_;
   double read_time_ = 0;  // wall clock of the current read, taken once per read, not per line

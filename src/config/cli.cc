@@ -52,6 +52,10 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "Longer lines are skipped and counted as result=\"skipped\".")
       ->check(CLI::Range(size_t{256}, size_t{16} << 20))
       ->capture_default_str();
+  app.add_option("--positions.file", options->tail.positions_file,
+                 "File in which to keep each log's read position across restarts (saved every "
+                 "second and on SIGTERM); without it, a restart starts at --tail.from again.")
+      ->type_name("FILE");
   app.add_option("--status.codes", options->status_codes_file,
                  "YAML table of the API's documented status codes (default: the embedded "
                  "table, data/status-codes.yaml).")

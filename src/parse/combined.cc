@@ -130,7 +130,7 @@ std::string_view Dash(std::string_view s) { return s == "-" ? std::string_view()
 
 }  // namespace
 
-ParseResult CombinedParser::Parse(std::string_view line, Fields* out) const {
+ParseResult CombinedParser::Parse(std::string_view line, Fields* out) {
   out->Clear();
   Cursor c(line);
   std::string_view ident, bytes;

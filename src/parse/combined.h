@@ -20,7 +20,10 @@ class CombinedParser final : public Parser {
   // byte count; without it ("common") they are read when present.
   explicit CombinedParser(bool require_agent) : require_agent_(require_agent) {}
 
-  [[nodiscard]] ParseResult Parse(std::string_view line, Fields* out) const override;
+  [[nodiscard]] ParseResult Parse(std::string_view line, Fields* out) override;
+  [[nodiscard]] FormatCapabilities capabilities() const override {
+    return {.body_bytes = true, .method = true, .path = true};
+  }
 
  private:
   bool require_agent_;

@@ -1,8 +1,9 @@
 // Stage: fields (line -> fields). The record one parsed line yields.
 //
-// Every string_view points into the line the parser was given, so a Fields value is valid only
-// until the tail stage reuses its buffer (the end of the OnLine call). Numbers that the format
-// does not carry stay at their "absent" value.
+// Every string_view points into the line the parser was given (or, for JSON, into the parser's
+// own padded copy of it), so a Fields value is valid only until the next Parse call on the same
+// parser. Numbers the format does not carry stay at their "absent" value (-1). Durations are in
+// seconds whatever unit the format logs them in; the parser converts.
 #pragma once
 
 #include <cstdint>
@@ -14,14 +15,17 @@ struct Fields {
   std::string_view status;  // raw status field; classify::ParseStatusCode validates it
   std::string_view remote_addr;
   std::string_view remote_user;  // "" when the log has "-"
-  std::string_view time_local;   // without the brackets
+  std::string_view time_local;   // as logged, without brackets
   std::string_view request;      // the raw request line, still escaped as logged
-  std::string_view method;       // first word of the request line ("" when absent)
-  std::string_view path;         // second word ("" when absent)
-  std::string_view protocol;     // third word ("" when absent)
-  std::string_view referer;      // combined only
-  std::string_view user_agent;   // combined only
-  int64_t body_bytes = -1;       // -1: absent or "-"
+  std::string_view method;       // request method ("" when absent)
+  std::string_view path;         // request target: path and query, as logged ("" when absent)
+  std::string_view protocol;     // "HTTP/1.1" ("" when absent)
+  std::string_view host;         // Host header / server name ("" when absent)
+  std::string_view referer;
+  std::string_view user_agent;
+  int64_t body_bytes = -1;    // response body bytes ($body_bytes_sent, %B, %b); -1: absent
+  double request_time = -1;   // seconds the request took; -1: absent
+  double upstream_time = -1;  // seconds spent upstream, summed over retries; -1: absent
 
   void Clear() { *this = Fields(); }
 };

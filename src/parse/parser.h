@@ -1,17 +1,21 @@
 // Stage: fields (line -> fields).
 //
 // A Parser turns one log line (without its newline) into Fields. Formats are compiled once, at
-// start-up, by MakeParser; Parse runs per line and must not allocate, lock or throw.
+// start-up, by MakeParser; Parse runs per line and must not allocate (after warm-up), lock or
+// throw.
 //
 //   std::string error;
-//   std::unique_ptr<accesslog::Parser> parser = accesslog::MakeParser("combined", &error);
+//   auto parser = accesslog::MakeParser({.format = "combined"}, &error);
+//   if (!parser) { die(error); }
 //   accesslog::Fields f;
 //   if (parser->Parse(line, &f) == accesslog::ParseResult::kOk) { ... f.status ... }
 //
-// Thread-safety: Parse is const and keeps no state; one parser may serve many threads.
+// Thread-safety: a parser may keep scratch state (the JSON parser keeps its padded buffer), so
+// each worker thread uses its own parser. Make one per source.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,15 +28,53 @@ enum class ParseResult {
   kMalformed,  // the line does not match the format; count it and move on
 };
 
+// Which fields a compiled format can fill, so that histograms and labels exist only for what
+// the format carries.
+struct FormatCapabilities {
+  bool request_time = false;
+  bool upstream_time = false;
+  bool body_bytes = false;
+  bool method = false;
+  bool path = false;
+  bool host = false;
+};
+
 class Parser {
  public:
   virtual ~Parser() = default;
-  // Fills *out (cleared first) from `line`. Views in *out point into `line`.
-  [[nodiscard]] virtual ParseResult Parse(std::string_view line, Fields* out) const = 0;
+  // Fills *out (cleared first) from `line`. Views in *out stay valid until the next Parse call.
+  [[nodiscard]] virtual ParseResult Parse(std::string_view line, Fields* out) = 0;
+  [[nodiscard]] virtual FormatCapabilities capabilities() const = 0;
 };
 
-// Compiles a --log.format value. Known today: "combined", "common". Returns nullptr and sets
-// *error to a one-line reason when the format is not understood.
-std::unique_ptr<Parser> MakeParser(std::string_view format, std::string* error);
+// Where each field lives in a JSON-lines log: a JSON pointer ("/request/method") per field, ""
+// when the log does not carry it, and the factor that turns its durations into seconds.
+struct JsonFieldMap {
+  std::string status;
+  std::string method;
+  std::string path;
+  std::string protocol;
+  std::string host;
+  std::string remote_addr;
+  std::string remote_user;
+  std::string referer;
+  std::string user_agent;
+  std::string body_bytes;
+  std::string request_time;
+  std::string upstream_time;
+  double request_time_to_seconds = 1;
+  double upstream_time_to_seconds = 1;
+};
+
+struct FormatSpec {
+  // The --log.format value (or a source's `format` in the configuration file).
+  std::string format = "combined";
+  // For JSON formats: field locations that replace the preset's (configuration file only).
+  std::optional<JsonFieldMap> json_fields;
+};
+
+// Compiles a format. Returns nullptr and sets *error to a one-line reason (naming the offending
+// part of the format) when the format is not understood.
+std::unique_ptr<Parser> MakeParser(const FormatSpec& spec, std::string* error);
 
 }  // namespace accesslog

@@ -115,7 +115,8 @@ Tailer::~Tailer() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-void Tailer::Add(std::string path, LineSink* sink) {
+void Tailer::Add(std::string pattern, LineSink* sink) {
+  std::string path = std::move(pattern);
   followers_.push_back(std::make_unique<FileFollower>(std::move(path), options_, sink));
 }
 
@@ -141,13 +142,20 @@ void Tailer::WatchDirectories() {
   }
 }
 
-void Tailer::Start() {
+bool Tailer::Start(std::string* /*error*/) {
   for (auto& f : followers_) {
     if (!f->EnsureOpen(/*at_startup=*/true)) {
       LogInfo("log file does not exist yet; waiting for it", {{"path", f->path()}});
     }
   }
   WatchDirectories();
+  return true;
+}
+
+std::vector<FileStatus> Tailer::Snapshot() const {
+  std::vector<FileStatus> out;
+  for (const auto& f : followers_) out.push_back({f->path(), f->path(), 0, f->offset()});
+  return out;
 }
 
 void Tailer::Sweep() {

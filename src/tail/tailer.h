@@ -38,6 +38,16 @@ struct TailOptions {
   size_t read_chunk_bytes = 256 * 1024;           // one read() at most this much
   std::chrono::milliseconds poll_interval{1000};  // --tail.poll-interval
   bool use_inotify = true;                        // false: poll only
+  std::string positions_file;                     // --positions.file; empty: no positions are kept
+  std::chrono::milliseconds positions_interval{1000};  // how often positions are saved
+};
+
+// What the tailer is following now, for the self-metrics (read lag, files followed).
+struct FileStatus {
+  std::string pattern;  // the path or glob the file was matched by (Tailer::Add)
+  std::string path;
+  int64_t size = 0;    // bytes in the file at the last check
+  int64_t offset = 0;  // bytes consumed
 };
 
 // One followed path. Owns its descriptor and its line buffer.
@@ -85,17 +95,20 @@ class Tailer {
   Tailer(const Tailer&) = delete;  // owns descriptors
   Tailer& operator=(const Tailer&) = delete;
 
-  void Add(std::string path, LineSink* sink);
+  // Follows every file matching `pattern` (a path, or a glob re-evaluated as files appear);
+  // all of them feed `sink`. Call before Start.
+  void Add(std::string pattern, LineSink* sink);
   // Opens and positions every file that exists. Missing files are picked up when they appear.
-  void Start();
+  // Returns false with *error set when the tailer cannot run at all (an unreadable positions
+  // file).
+  [[nodiscard]] bool Start(std::string* error);
   // Follows the files until Stop() is called.
   void Run();
   // Thread-safe; makes Run return soon.
   void Stop();
 
-  [[nodiscard]] const std::vector<std::unique_ptr<FileFollower>>& followers() const {
-    return followers_;
-  }
+  // The files followed now. Thread-safe: called at scrape time.
+  [[nodiscard]] std::vector<FileStatus> Snapshot() const;
 
  private:
   void WatchDirectories();

@@ -22,10 +22,10 @@ void CheckInside(std::string_view field, std::string_view line) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view line(reinterpret_cast<const char*>(data), size);
-  static const accesslog::CombinedParser combined(true);
-  static const accesslog::CombinedParser common(false);
+  static accesslog::CombinedParser combined(true);
+  static accesslog::CombinedParser common(false);
   accesslog::Fields f;
-  for (const accesslog::CombinedParser* parser : {&combined, &common}) {
+  for (accesslog::CombinedParser* parser : {&combined, &common}) {
     if (parser->Parse(line, &f) != accesslog::ParseResult::kOk) continue;
     for (std::string_view v : {f.status, f.remote_addr, f.remote_user, f.time_local, f.request,
                                f.method, f.path, f.protocol, f.referer, f.user_agent}) {

@@ -152,9 +152,9 @@ TEST(CommonParserTest, AcceptsCommonAndCombinedLines) {
 
 TEST(MakeParserTest, KnowsCombinedAndCommonAndNamesTheRest) {
   std::string error;
-  EXPECT_NE(MakeParser("combined", &error), nullptr);
-  EXPECT_NE(MakeParser("common", &error), nullptr);
-  EXPECT_EQ(MakeParser("ltsv", &error), nullptr);
+  EXPECT_NE(MakeParser({.format = "combined"}, &error), nullptr);
+  EXPECT_NE(MakeParser({.format = "common"}, &error), nullptr);
+  EXPECT_EQ(MakeParser({.format = "ltsv"}, &error), nullptr);
   EXPECT_NE(error.find("ltsv"), std::string::npos);
 }
 

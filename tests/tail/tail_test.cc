@@ -108,7 +108,8 @@ class RunningTailer {
   ~RunningTailer() { Stop(); }
   Tailer& tailer() { return tailer_; }
   void Start() {
-    tailer_.Start();
+    std::string error;
+    ASSERT_TRUE(tailer_.Start(&error)) << error;
     thread_ = std::thread([this] { tailer_.Run(); });
   }
   void Stop() {
