@@ -214,6 +214,8 @@ for expr in \
   echo "  ok: ${expr}"
 done
 echo "  request rate: $(prom_value 'job:accesslog_http_responses:rate5m{job="accesslog"}') req/s"
+# A negative check cannot be polled: give any 2s `for:` time to elapse before looking.
+sleep 3
 for alert in AccesslogHigh5xxRatio AccesslogElevated5xxRatio AccesslogHigh429Ratio \
   AccesslogErrorBudgetBurn AccesslogUndocumentedStatusCodes AccesslogExporterDown \
   AccesslogExporterAbsent AccesslogAlertThresholdsMissing; do
