@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "parse/values.h"
+
 namespace accesslog {
 namespace {
 
@@ -89,45 +91,6 @@ class Cursor {
   const char* end_;
 };
 
-// "GET /path HTTP/1.1" -> method, path, protocol. The path is everything between the first and
-// the last space when the last word looks like a protocol, so unescaped spaces in a path (some
-// servers log them raw) stay in the path. Empty, one-word and garbage requests leave the views
-// empty or partial; they are still responses and are counted.
-void SplitRequest(std::string_view request, Fields* out) {
-  const size_t first = request.find(' ');
-  if (first == std::string_view::npos) {
-    out->method = request;
-    return;
-  }
-  out->method = request.substr(0, first);
-  std::string_view rest = request.substr(first + 1);
-  const size_t last = rest.rfind(' ');
-  if (last != std::string_view::npos && rest.substr(last + 1).starts_with("HTTP/")) {
-    out->path = rest.substr(0, last);
-    out->protocol = rest.substr(last + 1);
-  } else {
-    out->path = rest;
-  }
-}
-
-// Decimal byte count or "-". Rejects signs, overflow and trailing junk.
-bool ParseBytes(std::string_view s, int64_t* out) {
-  if (s == "-") {
-    *out = -1;
-    return true;
-  }
-  if (s.empty() || s.size() > 18) return false;
-  int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  *out = v;
-  return true;
-}
-
-std::string_view Dash(std::string_view s) { return s == "-" ? std::string_view() : s; }
-
 }  // namespace
 
 ParseResult CombinedParser::Parse(std::string_view line, Fields* out) {
@@ -140,11 +103,16 @@ ParseResult CombinedParser::Parse(std::string_view line, Fields* out) {
   if (!c.Time(&out->time_local) || !c.Expect(' ')) return ParseResult::kMalformed;
   if (!c.Quoted(&out->request) || !c.Expect(' ')) return ParseResult::kMalformed;
   if (!c.Token(&out->status)) return ParseResult::kMalformed;
-  if (!c.Expect(' ') || !c.Token(&bytes) || !ParseBytes(bytes, &out->body_bytes)) {
+  if (!c.Expect(' ') || !c.Token(&bytes) ||
+      // In the common log format "-" is a response without a body: 0 bytes (Apache's %b).
+      !ParseCount(bytes, /*dash_value=*/0, &out->body_bytes)) {
     return ParseResult::kMalformed;
   }
   out->remote_user = Dash(out->remote_user);
-  SplitRequest(out->request, out);
+  const RequestLine r = SplitRequest(out->request);
+  out->method = r.method;
+  out->path = r.path;
+  out->protocol = r.protocol;
 
   if (c.AtEnd()) return require_agent_ ? ParseResult::kMalformed : ParseResult::kOk;
   if (!c.Expect(' ')) return ParseResult::kMalformed;

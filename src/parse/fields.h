@@ -1,9 +1,10 @@
 // Stage: fields (line -> fields). The record one parsed line yields.
 //
 // Every string_view points into the line the parser was given (or, for JSON, into the parser's
-// own padded copy of it), so a Fields value is valid only until the next Parse call on the same
-// parser. Numbers the format does not carry stay at their "absent" value (-1). Durations are in
-// seconds whatever unit the format logs them in; the parser converts.
+// own padded copy of it or its buffer of unescaped strings), so a Fields value is valid only
+// until the next Parse call on the same parser. Numbers the format does not carry stay at their
+// "absent" value (-1). Durations are in seconds whatever unit the format logs them in; the parser
+// converts.
 #pragma once
 
 #include <cstdint>

@@ -50,7 +50,10 @@ class Parser {
 // Where each field lives in a JSON-lines log: a JSON pointer ("/request/method") per field, ""
 // when the log does not carry it, and the factor that turns its durations into seconds.
 struct JsonFieldMap {
-  std::string status;
+  std::string status;   // required
+  std::string request;  // a whole request line ("GET / HTTP/1.1"), split where method/path/
+                        // protocol have no pointer of their own
+  std::string time_local;
   std::string method;
   std::string path;
   std::string protocol;
@@ -73,8 +76,17 @@ struct FormatSpec {
   std::optional<JsonFieldMap> json_fields;
 };
 
-// Compiles a format. Returns nullptr and sets *error to a one-line reason (naming the offending
-// part of the format) when the format is not understood.
+// Compiles a format, deciding its kind by these rules, in this order:
+//   1. "combined", "common"                     -> CombinedParser (combined.h)
+//   2. "json", "json:nginx", "json:envoy", "json:traefik", "json:caddy" (or any "json:..."
+//      name, which is an error unless it is one of these) -> JsonLinesParser (json_lines.h);
+//      spec.json_fields, when set, replaces the preset's map (and requires a json format)
+//   3. starts with "regex:" or contains "(?P<"  -> RegexParser (regex_format.h)
+//   4. contains "$" followed by a letter, "_" or "{" -> NginxFormatParser (nginx_format.h)
+//   5. contains "%"                             -> ApacheFormatParser (apache_format.h)
+//   6. anything else                            -> error naming the value
+// Returns nullptr and sets *error to a one-line reason naming the kind, the format and the
+// offending part (e.g. "Apache LogFormat '%h %{Referer': unterminated %{ at column 4").
 std::unique_ptr<Parser> MakeParser(const FormatSpec& spec, std::string* error);
 
 }  // namespace accesslog

@@ -1,0 +1,138 @@
+#include "parse/regex_format.h"
+
+#include <algorithm>
+
+#include "parse/values.h"
+
+namespace accesslog {
+namespace {
+
+struct GroupName {
+  const char* name;
+  int group;
+};
+
+}  // namespace
+
+std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std::string* error) {
+  if (pattern.starts_with("regex:")) pattern.remove_prefix(6);
+  RE2::Options options;
+  options.set_log_errors(false);
+  // Byte-wise matching: access logs are not always valid UTF-8, and a line must not fail to
+  // match only because a user agent holds a stray byte.
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  std::unique_ptr<RegexParser> p(new RegexParser());
+  p->re_ = std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+  if (!p->re_->ok()) {
+    *error = "invalid regex: " + p->re_->error();
+    if (!p->re_->error_arg().empty()) *error += " (at '" + p->re_->error_arg() + "')";
+    return nullptr;
+  }
+  static const GroupName kNames[] = {
+      {"status", kStatus},
+      {"method", kMethod},
+      {"path", kPath},
+      {"protocol", kProtocol},
+      {"request", kRequest},
+      {"host", kHost},
+      {"remote_addr", kRemoteAddr},
+      {"remote_user", kRemoteUser},
+      {"time_local", kTimeLocal},
+      {"referer", kReferer},
+      {"user_agent", kUserAgent},
+      {"bytes", kBytes},
+      {"body_bytes", kBytes},
+      {"request_time_us", kRequestTimeUs},
+      {"request_time_ms", kRequestTimeMs},
+      {"request_time", kRequestTime},
+      {"upstream_time_us", kUpstreamTimeUs},
+      {"upstream_time_ms", kUpstreamTimeMs},
+      {"upstream_time", kUpstreamTime},
+  };
+  int max_index = 0;
+  for (const auto& [name, index] : p->re_->NamedCapturingGroups()) {
+    for (const GroupName& g : kNames) {
+      if (name == g.name && p->index_[g.group] == 0) {
+        p->index_[g.group] = index;
+        max_index = std::max(max_index, index);
+      }
+    }
+  }
+  if (p->index_[kStatus] == 0) {
+    *error =
+        "the regex has no (?P<status>...) group; every line needs a status (groups: status, "
+        "method, path, request, protocol, host, remote_addr, remote_user, referer, user_agent, "
+        "bytes, request_time, request_time_ms, request_time_us, upstream_time)";
+    return nullptr;
+  }
+  // Only as many submatches as the highest group we read: RE2 does less work for fewer.
+  p->submatch_.resize(static_cast<size_t>(max_index) + 1);
+  auto has = [&p](Group g) { return p->index_[g] != 0; };
+  p->capabilities_ = {
+      .request_time = has(kRequestTime) || has(kRequestTimeMs) || has(kRequestTimeUs),
+      .upstream_time = has(kUpstreamTime) || has(kUpstreamTimeMs) || has(kUpstreamTimeUs),
+      .body_bytes = has(kBytes),
+      .method = has(kMethod) || has(kRequest),
+      .path = has(kPath) || has(kRequest),
+      .host = has(kHost)};
+  return p;
+}
+
+std::string_view RegexParser::Get(Group g) const {
+  const int index = index_[g];
+  if (index == 0) return {};
+  const re2::StringPiece& s = submatch_[static_cast<size_t>(index)];
+  return {s.data(), s.size()};
+}
+
+ParseResult RegexParser::Parse(std::string_view line, Fields* out) {
+  out->Clear();
+  if (!re_->Match(re2::StringPiece(line.data(), line.size()), 0, line.size(), RE2::UNANCHORED,
+                  submatch_.data(), static_cast<int>(submatch_.size()))) {
+    return ParseResult::kMalformed;
+  }
+  out->status = Get(kStatus);
+  out->request = Get(kRequest);
+  out->method = Dash(Get(kMethod));
+  out->path = Dash(Get(kPath));
+  out->protocol = Dash(Get(kProtocol));
+  out->host = Dash(Get(kHost));
+  out->remote_addr = Dash(Get(kRemoteAddr));
+  out->remote_user = Dash(Get(kRemoteUser));
+  out->time_local = Dash(Get(kTimeLocal));
+  out->referer = Dash(Get(kReferer));
+  out->user_agent = Dash(Get(kUserAgent));
+  if (!out->request.empty() &&
+      (out->method.empty() || out->path.empty() || out->protocol.empty())) {
+    const RequestLine r = SplitRequest(out->request);
+    if (out->method.empty()) out->method = r.method;
+    if (out->path.empty()) out->path = r.path;
+    if (out->protocol.empty()) out->protocol = r.protocol;
+  }
+  if (!ParseCount(Get(kBytes), -1, &out->body_bytes)) return ParseResult::kMalformed;
+
+  // Durations: the finest unit the pattern captured wins.
+  struct Unit {
+    Group group;
+    double divisor;
+  };
+  static constexpr Unit kRequestUnits[] = {
+      {kRequestTimeUs, 1e6}, {kRequestTimeMs, 1e3}, {kRequestTime, 1}};
+  for (const Unit& u : kRequestUnits) {
+    const std::string_view v = Get(u.group);
+    if (v.data() == nullptr) continue;
+    if (!ParseDuration(v, u.divisor, &out->request_time)) return ParseResult::kMalformed;
+    break;
+  }
+  static constexpr Unit kUpstreamUnits[] = {
+      {kUpstreamTimeUs, 1e6}, {kUpstreamTimeMs, 1e3}, {kUpstreamTime, 1}};
+  for (const Unit& u : kUpstreamUnits) {
+    const std::string_view v = Get(u.group);
+    if (v.data() == nullptr) continue;
+    if (!ParseDurationList(v, u.divisor, &out->upstream_time)) return ParseResult::kMalformed;
+    break;
+  }
+  return ParseResult::kOk;
+}
+
+}  // namespace accesslog

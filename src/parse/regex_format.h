@@ -1,0 +1,85 @@
+// Stage: fields. Any other log: an RE2 regular expression with named groups, compiled once.
+//
+//   std::string error;
+//   auto p = RegexParser::Compile(
+//       R"(^(?P<remote_addr>\S+) (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) )"
+//       R"((?P<request_time_ms>\d+)ms$)", &error);
+//   if (!p) die(error);  // "the regex has no (?P<status>...) group ..."
+//
+// Group names (others are allowed and ignored):
+//   status (required), method, path, protocol, request (split into method/path/protocol when
+//   those are empty), host, remote_addr, remote_user, time_local, referer, user_agent,
+//   bytes (or body_bytes), request_time (seconds), request_time_ms, request_time_us,
+//   upstream_time (seconds; an nginx-style list "0.1, 0.2" is summed), upstream_time_ms,
+//   upstream_time_us.
+// "-" in a text group is "", in a number group absent. A number group that matched something
+// that is not a non-negative number makes the line kMalformed, as does a line the regex does not
+// match. The match is unanchored (RE2::PartialMatch semantics): write ^...$ to match whole lines.
+// The text is matched byte by byte (RE2 Latin-1 mode), so "." and [^"] match any byte, even in
+// lines that are not valid UTF-8; non-ASCII literals in the pattern still match their UTF-8
+// bytes.
+//
+// Memory: the submatch array is sized once. RE2 itself may allocate inside a match (its DFA
+// cache fills on new inputs; submatch extraction by the NFA/BitState engines uses per-call
+// scratch) — see docs/formats.md for what was measured. Thread-safety: one parser per thread
+// (the submatch array is per parser; the RE2 object itself is thread-safe).
+#pragma once
+
+#include <re2/re2.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parse/parser.h"
+
+namespace accesslog {
+
+class RegexParser final : public Parser {
+ public:
+  // `pattern` with or without the "regex:" prefix. Returns nullptr and sets *error when RE2
+  // rejects it (with RE2's reason and the offending part) or it has no status group.
+  [[nodiscard]] static std::unique_ptr<RegexParser> Compile(std::string_view pattern,
+                                                            std::string* error);
+
+  RegexParser(const RegexParser&) = delete;  // owns the compiled RE2 and the submatch array
+  RegexParser& operator=(const RegexParser&) = delete;
+
+  [[nodiscard]] ParseResult Parse(std::string_view line, Fields* out) override;
+  [[nodiscard]] FormatCapabilities capabilities() const override { return capabilities_; }
+
+ private:
+  enum Group : uint8_t {
+    kStatus,
+    kMethod,
+    kPath,
+    kProtocol,
+    kRequest,
+    kHost,
+    kRemoteAddr,
+    kRemoteUser,
+    kTimeLocal,
+    kReferer,
+    kUserAgent,
+    kBytes,
+    kRequestTimeUs,
+    kRequestTimeMs,
+    kRequestTime,
+    kUpstreamTimeUs,
+    kUpstreamTimeMs,
+    kUpstreamTime,
+    kGroupCount,
+  };
+
+  RegexParser() = default;
+  // The text of group `g` in the last match; data() == nullptr when the group did not take part.
+  [[nodiscard]] std::string_view Get(Group g) const;
+
+  std::unique_ptr<RE2> re_;
+  int index_[kGroupCount] = {};  // capture group number per name, 0 when absent
+  std::vector<re2::StringPiece> submatch_;
+  FormatCapabilities capabilities_;
+};
+
+}  // namespace accesslog

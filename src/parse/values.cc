@@ -1,0 +1,110 @@
+#include "parse/values.h"
+
+#include <charconv>
+#include <cmath>
+#include <system_error>
+
+namespace accesslog {
+
+bool ParseCount(std::string_view s, int64_t dash_value, int64_t* out) {
+  if (s.empty() || s == "-") {
+    *out = dash_value;
+    return true;
+  }
+  // from_chars accepts a leading '-' for signed types; a byte count never has one.
+  if (s[0] < '0' || s[0] > '9') return false;
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return false;
+  *out = v;
+  return true;
+}
+
+namespace {
+
+// A plain decimal number: digits with an optional fraction and exponent. from_chars would also
+// take "inf", "nan" and a leading '-', none of which is a duration.
+bool ParseNonNegative(std::string_view s, double* out) {
+  if (s.empty() || s[0] < '0' || s[0] > '9') {
+    // ".5" is not something any server writes, but it is unambiguous; allow it.
+    if (s.size() < 2 || s[0] != '.' || s[1] < '0' || s[1] > '9') return false;
+  }
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return false;
+  *out = v;
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool ParseDuration(std::string_view s, double divisor, double* out) {
+  if (s.empty() || s == "-") {
+    *out = -1;
+    return true;
+  }
+  double v = 0;
+  if (!ParseNonNegative(s, &v)) return false;
+  *out = v / divisor;
+  return std::isfinite(*out);
+}
+
+bool ParseDurationList(std::string_view s, double divisor, double* out) {
+  double sum = 0;
+  bool any = false;
+  while (true) {
+    const size_t sep = s.find_first_of(",:");
+    const std::string_view member = Trim(s.substr(0, sep));
+    if (!member.empty() && member != "-") {
+      double v = 0;
+      if (!ParseNonNegative(member, &v)) return false;
+      sum += v;
+      any = true;
+    } else if (member.empty() && sep != std::string_view::npos) {
+      return false;  // ", ," or a leading separator: not nginx's shape
+    }
+    if (sep == std::string_view::npos) break;
+    s.remove_prefix(sep + 1);
+  }
+  if (!any) {
+    *out = -1;
+    return true;
+  }
+  *out = sum / divisor;
+  return std::isfinite(*out);
+}
+
+RequestLine SplitRequest(std::string_view request) {
+  RequestLine r;
+  const size_t first = request.find(' ');
+  if (first == std::string_view::npos) {
+    r.method = request;
+    return r;
+  }
+  r.method = request.substr(0, first);
+  const std::string_view rest = request.substr(first + 1);
+  const size_t last = rest.rfind(' ');
+  if (last != std::string_view::npos && rest.substr(last + 1).starts_with("HTTP/")) {
+    r.path = rest.substr(0, last);
+    r.protocol = rest.substr(last + 1);
+  } else {
+    r.path = rest;
+  }
+  return r;
+}
+
+double DivisorForFactor(double factor) {
+  if (!(factor > 0) || !std::isfinite(factor)) return 0;
+  const double inverse = 1 / factor;
+  const double whole = std::round(inverse);
+  if (whole >= 1 && std::fabs(inverse - whole) <= 1e-9 * whole) return whole;
+  return inverse;
+}
+
+}  // namespace accesslog

@@ -1,0 +1,78 @@
+// libFuzzer target: the nginx log_format compiler and its compiled parsers on arbitrary bytes.
+// Two things are fuzzed at once: fixed, realistic formats parse the whole input as a line; and
+// when the input holds a newline, the text before it is compiled as a format (errors are fine)
+// and the text after it parsed with that format. Whatever the input, Compile and Parse return,
+// every view in Fields lies inside the line, and numbers are absent (-1) or non-negative.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "parse/nginx_format.h"
+
+namespace {
+
+void CheckInside(std::string_view field, std::string_view line) {
+  if (field.empty()) return;
+  if (field.data() < line.data() || field.data() + field.size() > line.data() + line.size()) {
+    std::abort();
+  }
+}
+
+void CheckFields(const accesslog::Fields& f, std::string_view line) {
+  for (std::string_view v : {f.status, f.remote_addr, f.remote_user, f.time_local, f.request,
+                             f.method, f.path, f.protocol, f.host, f.referer, f.user_agent}) {
+    CheckInside(v, line);
+  }
+  for (double d : {f.request_time, f.upstream_time}) {
+    if (!(d == -1 || (d >= 0 && std::isfinite(d)))) std::abort();
+  }
+  if (f.body_bytes < -1) std::abort();
+}
+
+void ParseAndCheck(accesslog::Parser* parser, std::string_view line) {
+  accesslog::Fields f;
+  if (parser->Parse(line, &f) == accesslog::ParseResult::kOk) CheckFields(f, line);
+}
+
+std::unique_ptr<accesslog::NginxFormatParser> MustCompile(const char* format) {
+  std::string error;
+  auto p = accesslog::NginxFormatParser::Compile(format, &error);
+  if (!p) std::abort();
+  return p;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  static auto combined = MustCompile(
+      R"($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent )"
+      R"("$http_referer" "$http_user_agent")");
+  static auto timed = MustCompile(
+      R"($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent )"
+      R"("$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time" )"
+      R"(uct="$upstream_connect_time" ua="$upstream_addr" $host)");
+  static auto json = MustCompile(
+      R"(log_format j escape=json '{"s":"$status","u":"$request_uri","rt":$request_time,' )"
+      R"('"urt":"$upstream_response_time","b":$body_bytes_sent}';)");
+  static auto adjacent = MustCompile("$status$request_time$uri$args$bytes_sent");
+  for (auto* p : {combined.get(), timed.get(), json.get(), adjacent.get()}) {
+    ParseAndCheck(p, input);
+  }
+
+  const size_t newline = input.find('\n');
+  if (newline != std::string_view::npos && newline <= 512) {
+    std::string error;
+    auto compiled = accesslog::NginxFormatParser::Compile(input.substr(0, newline), &error);
+    if (compiled) {
+      ParseAndCheck(compiled.get(), input.substr(newline + 1));
+    } else if (error.empty()) {
+      std::abort();  // a refusal must say why
+    }
+  }
+  return 0;
+}
