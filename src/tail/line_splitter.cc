@@ -1,5 +1,6 @@
 #include "tail/line_splitter.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace accesslog {
@@ -44,6 +45,18 @@ void LineSplitter::Commit(size_t n, LineSink* sink) {
   }
   if (rest > 0 && p != data) std::memmove(buf_.get(), p, rest);
   len_ = rest;
+}
+
+void LineSplitter::Load(const LineCarry& carry) {
+  // A carry never holds more than max_line_ bytes (Commit keeps at most that much).
+  len_ = std::min(carry.bytes.size(), max_line_);
+  if (len_ > 0) std::memcpy(buf_.get(), carry.bytes.data(), len_);
+  discarding_ = carry.discarding;
+}
+
+void LineSplitter::Store(LineCarry* carry) const {
+  carry->bytes.assign(buf_.get(), len_);
+  carry->discarding = discarding_;
 }
 
 void LineSplitter::Flush(LineSink* sink) {

@@ -5,16 +5,28 @@
 // buffer for the rest of its bytes; a line longer than max_line_bytes is dropped whole and
 // reported through LineSink::OnOverlongLine, so memory never grows with the input.
 //
-// Thread-safety: none; one splitter per followed file, used by one thread.
+// One splitter can serve many files in turn (a Tailer has one for all the files it follows):
+// between reads, a file parks its partial line in a LineCarry (Store), and hands it back before
+// its next read (Load). The carry holds at most max_line_bytes and keeps its capacity, so
+// switching files costs one small copy and no allocation once warm.
+//
+// Thread-safety: none; used by one thread.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "tail/line_sink.h"
 
 namespace accesslog {
+
+// The partial last line of one file while the splitter serves other files.
+struct LineCarry {
+  std::string bytes;        // at most max_line_bytes
+  bool discarding = false;  // inside an over-long line: drop bytes up to its newline
+};
 
 class LineSplitter {
  public:
@@ -39,8 +51,13 @@ class LineSplitter {
     discarding_ = false;
   }
 
+  // Takes over the partial line of the file about to be read; Store gives it back.
+  void Load(const LineCarry& carry);
+  void Store(LineCarry* carry) const;
+
   // Bytes of a partial line currently held.
   [[nodiscard]] size_t pending_bytes() const { return len_; }
+  [[nodiscard]] bool discarding() const { return discarding_; }
 
  private:
   void Emit(const char* begin, const char* end, LineSink* sink);

@@ -2,20 +2,31 @@
 //
 //   accesslog::Tailer tailer(options);
 //   tailer.Add("/var/log/nginx/access.log", &sink);   // sink: parser + counters
-//   tailer.Start();                                    // opens and positions every file
+//   tailer.Add("/var/log/nginx/*.access.log", &sink);  // globs: every match feeds the sink
+//   if (!tailer.Start(&error)) ...                     // loads positions, opens every file
 //   std::thread t([&] { tailer.Run(); });              // reads until Stop()
 //   ...
-//   tailer.Stop(); t.join();
+//   tailer.Stop(); t.join();                           // Run saved the positions on its way out
 //
 // Appends are noticed through inotify on each file's directory (which also sees files that do
 // not exist yet and names that are renamed or recreated), with a periodic check every
-// poll_interval that doubles as the polling fallback where inotify is unavailable (some
-// container volumes). Files are followed by what they are (device and inode), not by name: when
-// the name points at a new file, the old one is read to its end first; when a file shrinks, it
-// was truncated (copytruncate) and is read again from its start. All of that is decided in
-// FileFollower::CheckRotation.
+// poll_interval that re-evaluates the globs and doubles as the polling fallback where inotify
+// is unavailable (use_inotify=false, or inotify_init fails: some container volumes).
 //
-// Thread-safety: Add and Start before Run; Run on one thread; Stop from any thread.
+// Files are followed by what they are (device, inode and a fingerprint of their first bytes;
+// see file_identity.h), not by name. Rotation and truncation are decided in one place,
+// FileFollower::CheckRotation, with the reasoning beside each branch; docs/tailing.md tells
+// what happens for each kind of rotation. In short: a renamed or deleted file is read on (it
+// is "drained") until it has been idle for drain_idle, while the new file under the name is
+// read from its start; a file truncated in place (copytruncate) is read again from its start,
+// and what had not been read yet is taken from logrotate's copy when it can be found.
+//
+// Memory is bounded whatever the files do: one line buffer for all files (max_line_bytes +
+// read_chunk_bytes), and per followed name at most two open files (the current one and one
+// being drained) each holding at most one partial line.
+//
+// Thread-safety: Add and Start before Run; Run on one thread; Stop and Snapshot from any
+// thread.
 #pragma once
 
 #include <sys/types.h>
@@ -23,12 +34,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "tail/file_identity.h"
 #include "tail/line_sink.h"
 #include "tail/line_splitter.h"
+#include "tail/positions.h"
 
 namespace accesslog {
 
@@ -40,9 +56,13 @@ struct TailOptions {
   bool use_inotify = true;                        // false: poll only
   std::string positions_file;                     // --positions.file; empty: no positions are kept
   std::chrono::milliseconds positions_interval{1000};  // how often positions are saved
+  // A renamed or deleted file is read on until it has had no new bytes for this long (and at
+  // least two poll intervals), so lines a server writes before it reopens its log are counted.
+  std::chrono::milliseconds drain_idle{5000};
 };
 
-// What the tailer is following now, for the self-metrics (read lag, files followed).
+// What the tailer is following now, for the self-metrics (read lag, files followed): one entry
+// per name with an open file. A renamed file still being drained is not listed.
 struct FileStatus {
   std::string pattern;  // the path or glob the file was matched by (Tailer::Add)
   std::string path;
@@ -50,59 +70,125 @@ struct FileStatus {
   int64_t offset = 0;  // bytes consumed
 };
 
-// One followed path. Owns its descriptor and its line buffer.
+// One open file: a descriptor, what it is, how far it was read, its partial last line.
+struct FileStream {
+  int fd = -1;
+  FileIdentity id;
+  int64_t offset = 0;  // bytes consumed (including a partial line held in `carry`)
+  int64_t size = 0;    // at the last check
+  LineCarry carry;
+  std::chrono::steady_clock::time_point active;  // last new bytes, or when draining began
+
+  [[nodiscard]] bool open() const { return fd >= 0; }
+  // Where a restart must resume so that no complete line is lost or counted twice: just after
+  // the last complete line handed on (a partial line is read again).
+  [[nodiscard]] int64_t resume_offset() const {
+    return carry.discarding ? offset : offset - static_cast<int64_t>(carry.bytes.size());
+  }
+};
+
+// What a FileFollower asks of the Tailer that owns it. Internal to the tail stage.
+class FollowerHost {
+ public:
+  virtual ~FollowerHost() = default;
+  // Where to start reading `fd` (just opened under `path`, `size` bytes now). May set
+  // *skip_to_newline when resuming inside an over-long line.
+  virtual int64_t StartOffset(const std::string& path, int fd, const FileIdentity& id, int64_t size,
+                              bool at_startup, bool* skip_to_newline) = 0;
+  // A file was read for the last time, to `offset`: remember it, so that if a glob matches it
+  // later under another name it is not read again.
+  virtual void Closed(const FileIdentity& id, int64_t offset) = 0;
+  // Whether a file with this device and inode is open in some follower of `pattern`.
+  virtual bool IsFollowed(const std::string& pattern, const FileIdentity& id) const = 0;
+};
+
+// One followed name. Owns up to two descriptors (current and draining).
 class FileFollower {
  public:
+  // A follower on its own (oneshot): its own line buffer, from_start honoured at start-up.
   FileFollower(std::string path, const TailOptions& options, LineSink* sink);
+  // A follower in a Tailer: the tailer's shared line buffer and start-offset policy.
+  FileFollower(std::string path, std::string pattern, const TailOptions& options, LineSink* sink,
+               LineSplitter* shared, FollowerHost* host);
   ~FileFollower();
-  FileFollower(const FileFollower&) = delete;  // owns a descriptor and a buffer
+  FileFollower(const FileFollower&) = delete;  // owns descriptors and a buffer
   FileFollower& operator=(const FileFollower&) = delete;
 
   // Opens the file if it is not open yet. The first open of a file that existed at start-up
-  // honours from_start; a file that appears later is new content and is read from its start.
-  // Returns false (quietly) while the file does not exist.
+  // honours from_start (and the positions file, in a Tailer); a file that appears later is new
+  // content and is read from its start. Returns false (quietly) while the file does not exist.
   bool EnsureOpen(bool at_startup);
-  // Reads everything the file holds now and hands complete lines to the sink. Returns the
-  // number of bytes read.
+  // Reads everything the current file holds now and hands complete lines to the sink. Returns
+  // the number of bytes read.
   size_t ReadAvailable();
   // Follows a rename, replacement or truncation of the file (see tailer.cc for the reasoning).
   void CheckRotation();
   // Reads to the end and hands a final unterminated line over too (oneshot).
   void ReadToEndAndFlush();
+  // One step of a Tailer: drain the old file, follow the name, read the current file.
+  void Poll(std::chrono::steady_clock::time_point now);
+  // Takes over a file found to belong to this name (at start-up: a renamed file the positions
+  // file knew) and drains it from `offset`.
+  void AdoptRotated(int fd, const FileIdentity& id, int64_t offset, bool skip_to_newline);
+  // Closes both files without reading further (a glob no longer matches, or shutdown).
+  void CloseAll();
 
   [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] bool is_open() const { return fd_ >= 0; }
-  [[nodiscard]] int64_t offset() const { return offset_; }
+  [[nodiscard]] const std::string& pattern() const { return pattern_; }
+  [[nodiscard]] bool is_open() const { return current_.open(); }
+  [[nodiscard]] bool has_open_files() const { return current_.open() || draining_.open(); }
+  [[nodiscard]] int64_t offset() const { return current_.offset; }
+  [[nodiscard]] const FileStream& current() const { return current_; }
+  [[nodiscard]] const FileStream& draining() const { return draining_; }
+  // Thread-safe: what the last Poll saw of the current file.
+  [[nodiscard]] int64_t status_size() const { return status_size_.load(std::memory_order_relaxed); }
+  [[nodiscard]] int64_t status_offset() const {
+    return status_offset_.load(std::memory_order_relaxed);
+  }
+
+  bool matched = true;  // a glob follower whose name the last evaluation still matched
 
  private:
-  void OpenAt(int fd, bool seek_end);
-  void Close();
+  bool OpenCurrent(bool at_startup);
+  size_t Read(FileStream* s);
+  void BeginDrain(FileStream* s);
+  void Finish(FileStream* s);
+  void Truncated(const FileIdentity& before);
+  void PublishStatus();
 
   std::string path_;
+  std::string pattern_;
   LineSink* sink_;
-  LineSplitter splitter_;
-  int fd_ = -1;
-  dev_t dev_ = 0;
-  ino_t ino_ = 0;
-  int64_t offset_ = 0;  // bytes consumed from the current file
-  bool from_start_;     // honoured on the first open at start-up only
+  std::unique_ptr<LineSplitter> own_splitter_;  // oneshot only
+  LineSplitter* splitter_;
+  FollowerHost* host_;  // null on its own
+  bool from_start_;
+  std::chrono::milliseconds drain_idle_;
+  size_t max_bytes_per_poll_;
+  FileStream current_;   // the file the name points at (or pointed at, until it is idle)
+  FileStream draining_;  // the previous file after a rename, read until idle
+  std::chrono::steady_clock::time_point gone_since_{};  // the name stopped existing
+  bool warned_open_ = false;
+  std::atomic<int64_t> status_size_{0};
+  std::atomic<int64_t> status_offset_{0};
 };
 
-class Tailer {
+class Tailer : private FollowerHost {
  public:
   explicit Tailer(TailOptions options);
-  ~Tailer();
+  ~Tailer() override;
   Tailer(const Tailer&) = delete;  // owns descriptors
   Tailer& operator=(const Tailer&) = delete;
 
-  // Follows every file matching `pattern` (a path, or a glob re-evaluated as files appear);
-  // all of them feed `sink`. Call before Start.
+  // Follows every file matching `pattern` (a path, or a glob(3) pattern re-evaluated as files
+  // appear); all of them feed `sink`. Call before Start.
   void Add(std::string pattern, LineSink* sink);
-  // Opens and positions every file that exists. Missing files are picked up when they appear.
-  // Returns false with *error set when the tailer cannot run at all (an unreadable positions
-  // file).
+  // Loads the positions file, opens and positions every file that exists (missing files are
+  // picked up when they appear) and saves positions once, so a positions file that cannot be
+  // written is reported now. Returns false with *error set (naming the file and the reason)
+  // when the positions file cannot be read, parsed or written.
   [[nodiscard]] bool Start(std::string* error);
-  // Follows the files until Stop() is called.
+  // Follows the files until Stop() is called, then saves positions.
   void Run();
   // Thread-safe; makes Run return soon.
   void Stop();
@@ -110,12 +196,53 @@ class Tailer {
   // The files followed now. Thread-safe: called at scrape time.
   [[nodiscard]] std::vector<FileStatus> Snapshot() const;
 
+  // Where every file stands, as the positions file would say. Call when Run is not running
+  // (after Stop and join): a reload that restarts tailing hands it to the next Tailer's
+  // ResumeFrom, so files go on where they were even without --positions.file.
+  [[nodiscard]] std::vector<PositionEntry> Positions() const;
+  // Before Start: resume from `positions` (from Positions()) instead of the positions file's
+  // content; the positions file, if any, is still written.
+  void ResumeFrom(std::vector<PositionEntry> positions);
+
  private:
-  void WatchDirectories();
-  void Sweep();  // open, check rotation, read: every follower
+  struct Pattern {
+    std::string pattern;
+    LineSink* sink;
+    bool glob;
+  };
+  struct KnownFile {  // a file read for the last time in this run
+    FileIdentity id;
+    int64_t offset;
+  };
+
+  // FollowerHost
+  int64_t StartOffset(const std::string& path, int fd, const FileIdentity& id, int64_t size,
+                      bool at_startup, bool* skip_to_newline) override;
+  void Closed(const FileIdentity& id, int64_t offset) override;
+  bool IsFollowed(const std::string& pattern, const FileIdentity& id) const override;
+
+  FileFollower* AddFollower(const std::string& path, const Pattern& p);
+  void Rescan(bool at_startup);  // evaluate globs: new followers, unmatched ones
+  bool ShouldFollowNewMatch(const std::string& path, const Pattern& p);
+  void AdoptUnclaimedPositions();
+  void UpdateWatches();
+  bool DrainInotify();  // true when a directory changed (re-evaluate globs)
+  void Sweep(std::chrono::steady_clock::time_point now);
+  bool SavePositions(std::string* error);
 
   TailOptions options_;
+  LineSplitter splitter_;  // one line buffer for every file: they are read in turn
+  std::vector<Pattern> patterns_;
+  // Followers are added and removed by the Run thread only; mu_ guards that against Snapshot.
+  mutable std::mutex mu_;
   std::vector<std::unique_ptr<FileFollower>> followers_;
+  std::deque<KnownFile> known_;        // bounded: kMaxKnownFiles
+  std::vector<PositionEntry> saved_;   // from the positions file, not yet matched to a file
+  std::vector<PositionEntry> resume_;  // ResumeFrom
+  bool resume_set_ = false;
+  std::map<std::string, int> watches_;  // directory -> inotify watch (-1: not watched yet)
+  std::string last_positions_;          // last content written, to skip unchanged saves
+  bool positions_failing_ = false;
   int inotify_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: Stop() wakes Run()
   std::atomic<bool> stop_{false};

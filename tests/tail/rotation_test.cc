@@ -1,0 +1,700 @@
+// Rotation, globs and positions, on real files: every kind of rotation with inotify and with
+// polling, and every line is checked to arrive exactly once. Waits are bounded (WaitFor).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/test_support.h"
+#include "tail/positions.h"
+#include "tail/tailer.h"
+
+namespace accesslog {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WaitFor;
+using testing::WriteFile;
+
+constexpr milliseconds kDeadline(5000);
+
+// Counts each distinct line. Lines arrive on the tailer's thread, are read on the test's.
+class CountingSink : public LineSink {
+ public:
+  void OnLine(std::string_view line) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++seen_[std::string(line)];
+    ++total_;
+  }
+  void OnOverlongLine() override {}
+  void OnBytesRead(size_t) override {}
+  void OnRotation() override { ++rotations; }
+
+  size_t total() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return total_;
+  }
+  std::map<std::string, int> seen() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+  std::atomic<int> rotations{0};
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, int> seen_;
+  size_t total_ = 0;
+};
+
+// Every line written (by Writer, "<tag>-<n>") arrived exactly once, and nothing else.
+void ExpectExactlyOnce(const std::map<std::string, int>& seen,
+                       const std::vector<std::string>& written) {
+  std::map<std::string, int> want;
+  for (const auto& l : written) ++want[l];
+  for (const auto& [line, n] : want) {
+    const auto it = seen.find(line);
+    EXPECT_EQ(it == seen.end() ? 0 : it->second, n) << "line " << line;
+  }
+  for (const auto& [line, n] : seen) {
+    EXPECT_TRUE(want.count(line)) << "unexpected line '" << line << "' x" << n;
+  }
+}
+
+// Appends numbered lines through one descriptor, as a server does (O_APPEND, kept open across
+// renames until Reopen).
+class Writer {
+ public:
+  Writer(std::string path, std::string tag) : path_(std::move(path)), tag_(std::move(tag)) {
+    Reopen();
+  }
+  ~Writer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void Reopen() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  }
+  // Writes `n` lines in one write(); returns them.
+  void Lines(int n) {
+    std::string buf;
+    for (int i = 0; i < n; ++i) {
+      const std::string line = tag_ + "-" + std::to_string(next_++) + " padding-to-look-like-a-log";
+      written.push_back(line);
+      buf += line + "\n";
+    }
+    Raw(buf);
+  }
+  void Raw(const std::string& bytes) {
+    ASSERT_EQ(::write(fd_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
+  std::vector<std::string> written;
+
+ private:
+  std::string path_;
+  std::string tag_;
+  int fd_ = -1;
+  int next_ = 0;
+};
+
+class RunningTailer {
+ public:
+  explicit RunningTailer(TailOptions options) : tailer_(std::move(options)) {}
+  ~RunningTailer() { Stop(); }
+  Tailer& tailer() { return tailer_; }
+  void Start() {
+    std::string error;
+    ASSERT_TRUE(tailer_.Start(&error)) << error;
+    thread_ = std::thread([this] { tailer_.Run(); });
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    tailer_.Stop();
+    thread_.join();
+  }
+
+ private:
+  Tailer tailer_;
+  std::thread thread_;
+};
+
+std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+int OpenDescriptors() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// One splitter serves two files in turn; each file's partial line waits in its own carry.
+TEST(LineCarryTest, OneSplitterServesTwoFilesInTurn) {
+  LineSplitter s(/*max_line_bytes=*/64, /*read_chunk_bytes=*/16);
+  CountingSink sink;
+  LineCarry a, b;
+  const auto feed = [&](LineCarry* carry, std::string_view bytes) {
+    s.Load(*carry);
+    std::copy_n(bytes.data(), bytes.size(), s.WritePtr());
+    s.Commit(bytes.size(), &sink);
+    s.Store(carry);
+  };
+  feed(&a, "a1\na2-hal");
+  feed(&b, "b1-hal");
+  feed(&a, "f\n");
+  feed(&b, "f\nb2\n");
+  EXPECT_EQ(sink.seen(),
+            (std::map<std::string, int>{{"a1", 1}, {"a2-half", 1}, {"b1-half", 1}, {"b2", 1}}));
+  EXPECT_TRUE(a.bytes.empty());
+  EXPECT_TRUE(b.bytes.empty());
+}
+
+// Each rotation test runs with inotify and with polling only.
+class RotationTest : public ::testing::TestWithParam<bool> {
+ protected:
+  TailOptions Options(bool from_start = false) const {
+    TailOptions o;
+    o.from_start = from_start;
+    o.use_inotify = GetParam();
+    // With inotify the periodic check is slow on purpose: events must do the work.
+    o.poll_interval = milliseconds(GetParam() ? 500 : 50);
+    o.drain_idle = milliseconds(300);
+    return o;
+  }
+  TempDir dir_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, RotationTest, ::testing::Values(true, false),
+                         [](const auto& p) { return p.param ? "Inotify" : "Polling"; });
+
+TEST_P(RotationTest, RenameAndCreateKeepsReadingTheOldFileAfterTheRename) {
+  const std::string log = dir_.File("access.log");
+  Writer server(log, "a");
+  CountingSink sink;
+  RunningTailer t(Options());
+  t.tailer().Add(log, &sink);
+  t.Start();
+  server.Lines(100);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 100; }, kDeadline));
+  ASSERT_EQ(::rename(log.c_str(), (log + ".1").c_str()), 0);
+  server.Lines(50);        // the server writes on into the renamed file until it reopens
+  Writer other(log, "b");  // logrotate `create`: the new file; another writer starts on it
+  other.Lines(30);
+  ASSERT_TRUE(WaitFor([&] { return sink.rotations == 1; }, kDeadline));
+  server.Lines(20);  // still before the reopen, after the tailer switched to the new file
+  server.Reopen();   // USR1
+  server.Lines(40);
+  const auto written = Concat(server.written, other.written);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == written.size(); }, kDeadline))
+      << sink.total() << " of " << written.size();
+  ExpectExactlyOnce(sink.seen(), written);
+  const auto files = t.tailer().Snapshot();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].path, log);
+  EXPECT_EQ(files[0].pattern, log);
+  EXPECT_EQ(files[0].offset, files[0].size);
+}
+
+TEST_P(RotationTest, OldFileIsClosedOnceIdle) {
+  const std::string log = dir_.File("access.log");
+  Writer server(log, "a");
+  CountingSink sink;
+  RunningTailer t(Options());
+  t.tailer().Add(log, &sink);
+  t.Start();
+  const int before = OpenDescriptors();
+  ASSERT_EQ(::rename(log.c_str(), (log + ".1").c_str()), 0);
+  Writer next(log, "b");
+  next.Lines(1);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 1; }, kDeadline));
+  // Old + new open now; after drain_idle the old one is closed again.
+  ASSERT_TRUE(WaitFor([&] { return OpenDescriptors() == before + 1; }, kDeadline))
+      << OpenDescriptors() << " vs " << before;  // +1: `next`'s own descriptor
+}
+
+TEST_P(RotationTest, CopytruncateReadsTheNewContentFromItsStart) {
+  const std::string log = dir_.File("access.log");
+  Writer server(log, "a");
+  CountingSink sink;
+  RunningTailer t(Options());
+  t.tailer().Add(log, &sink);
+  t.Start();
+  server.Lines(200);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 200; }, kDeadline));
+  std::filesystem::copy_file(log, log + ".1");
+  ASSERT_EQ(::truncate(log.c_str(), 0), 0);
+  server.Lines(500);  // more than was there before: only the fingerprint can tell
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 700; }, kDeadline)) << sink.total();
+  ExpectExactlyOnce(sink.seen(), server.written);
+  EXPECT_GE(sink.rotations, 1);
+}
+
+TEST_P(RotationTest, DeleteAndRecreate) {
+  const std::string log = dir_.File("access.log");
+  Writer server(log, "a");
+  CountingSink sink;
+  RunningTailer t(Options());
+  t.tailer().Add(log, &sink);
+  t.Start();
+  server.Lines(10);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 10; }, kDeadline));
+  ASSERT_EQ(::unlink(log.c_str()), 0);
+  server.Lines(5);  // into the deleted file, still open
+  Writer next(log, "b");
+  next.Lines(7);
+  const auto written = Concat(server.written, next.written);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == written.size(); }, kDeadline));
+  ExpectExactlyOnce(sink.seen(), written);
+}
+
+TEST_P(RotationTest, SymlinkSwitchedToANewTarget) {
+  const std::string link = dir_.File("current.log");
+  std::filesystem::create_directory(dir_.File("v1"));
+  std::filesystem::create_directory(dir_.File("v2"));
+  Writer one(dir_.File("v1/access.log"), "one");
+  Writer two(dir_.File("v2/access.log"), "two");
+  std::filesystem::create_symlink(dir_.File("v1/access.log"), link);
+  CountingSink sink;
+  RunningTailer t(Options());
+  t.tailer().Add(link, &sink);
+  t.Start();
+  one.Lines(10);
+  two.Lines(3);  // before the switch: new to us, read from its start once the link points here
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 10; }, kDeadline));
+  std::filesystem::create_symlink(dir_.File("v2/access.log"), link + ".tmp");
+  std::filesystem::rename(link + ".tmp", link);  // atomic switch, as `ln -sfn` + mv does
+  one.Lines(4);                                  // the old target gets a few more lines
+  two.Lines(6);
+  const auto written = Concat(one.written, two.written);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == written.size(); }, kDeadline))
+      << sink.total() << " of " << written.size();
+  ExpectExactlyOnce(sink.seen(), written);
+}
+
+TEST_P(RotationTest, AFileThatShrinksIsReadAgainFromItsStart) {
+  const std::string log = dir_.File("access.log");
+  CountingSink sink;
+  RunningTailer t(Options(/*from_start=*/true));
+  WriteFile(log, "first-1\nfirst-2\nfirst-3\nfirst-4\n");
+  t.tailer().Add(log, &sink);
+  t.Start();
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 4; }, kDeadline));
+  WriteFile(log, "second-1\n");  // rewritten in place, shorter
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 5; }, kDeadline));
+  EXPECT_EQ(sink.seen().count("second-1"), 1u);
+  EXPECT_EQ(sink.rotations, 1);
+}
+
+TEST_P(RotationTest, GlobInADirectoryThatAppearsLater) {
+  const std::string sub = dir_.File("later");
+  CountingSink sink;
+  RunningTailer t(Options());
+  t.tailer().Add(sub + "/*.log", &sink);
+  t.Start();
+  EXPECT_TRUE(t.tailer().Snapshot().empty());
+  std::filesystem::create_directory(sub);
+  Writer w(sub + "/x.log", "x");
+  w.Lines(12);  // written before the tailer noticed: read from the start
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 12; }, kDeadline));
+  w.Lines(3);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 15; }, kDeadline));
+  ExpectExactlyOnce(sink.seen(), w.written);
+  ASSERT_EQ(t.tailer().Snapshot().size(), 1u);
+  EXPECT_EQ(t.tailer().Snapshot()[0].pattern, sub + "/*.log");
+}
+
+TEST_P(RotationTest, GlobPicksUpANewFileAndSeveralFilesFeedOneSink) {
+  Writer a(dir_.File("a.log"), "a");
+  a.Lines(5);  // there at start-up: --tail.from=end skips it
+  CountingSink sink;
+  RunningTailer t(Options());
+  t.tailer().Add(dir_.File("*.log"), &sink);
+  t.Start();
+  const size_t skipped = a.written.size();
+  a.Lines(2);
+  Writer b(dir_.File("b.log"), "b");
+  b.Lines(9);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 11; }, kDeadline)) << sink.total();
+  ExpectExactlyOnce(
+      sink.seen(),
+      Concat({a.written.begin() + static_cast<long>(skipped), a.written.end()}, b.written));
+  EXPECT_EQ(t.tailer().Snapshot().size(), 2u);
+}
+
+// "access.log*" also matches the rotated names: a renamed file is the same file (same inode),
+// and a file read to its end under one name is not read again under another.
+TEST_P(RotationTest, GlobMatchingRotatedNamesCountsNothingTwice) {
+  const std::string log = dir_.File("access.log");
+  Writer server(log, "a");
+  CountingSink sink;
+  RunningTailer t(Options());
+  t.tailer().Add(log + "*", &sink);
+  t.Start();
+  for (int round = 0; round < 3; ++round) {
+    server.Lines(40);
+    for (int i = 2; i >= 1; --i) {  // logrotate: .1 -> .2, then access.log -> .1
+      const std::string from = i == 1 ? log : log + "." + std::to_string(i - 1);
+      if (std::filesystem::exists(from)) {
+        std::filesystem::rename(from, log + "." + std::to_string(i));
+      }
+    }
+    server.Lines(10);
+    server.Reopen();
+    server.Lines(10);
+  }
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == server.written.size(); }, kDeadline));
+  // Long enough for drained files to close and to be matched again under their new names.
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_EQ(sink.total(), server.written.size());
+  ExpectExactlyOnce(sink.seen(), server.written);
+}
+
+// Two names of one glob reach the same file: access.log's follower drains the old file while
+// access.log.1's follower finds that same file under its name. Only one of them may read it.
+// Polling with a long interval, so each step below happens between two looks of the tailer.
+TEST(GlobRotationTest, ANameDoesNotReadAFileAnotherNameIsDraining) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  const auto mv = [&](const std::string& from, const std::string& to) {
+    std::filesystem::rename(log + from, log + to);
+  };
+  Writer server(log, "a");  // F0
+  TailOptions o;
+  o.use_inotify = false;
+  o.poll_interval = milliseconds(1000);
+  o.drain_idle = milliseconds(100);  // at least two poll intervals: 2 s
+  CountingSink sink;
+  RunningTailer t(o);
+  t.tailer().Add(log + "*", &sink);
+  t.Start();
+  server.Lines(5);
+  mv("", ".1");
+  server.Reopen();  // F1
+  server.Lines(5);
+  mv(".1", ".2");
+  mv("", ".1");
+  server.Reopen();  // F2
+  server.Lines(5);
+  // Next look: access.log.1 (F1) is new to the glob; access.log now reaches F2, F0 drains.
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 15; }, kDeadline)) << sink.total();
+  server.Lines(3);  // F2
+  mv(".1", ".2");   // F1
+  mv("", ".1");     // F2: still access.log's to drain, and now access.log.1's name
+  server.Reopen();  // F3
+  server.Lines(5);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == server.written.size(); }, kDeadline))
+      << sink.total() << " of " << server.written.size();
+  std::this_thread::sleep_for(milliseconds(4500));  // F2 drained and closed, then picked up
+  EXPECT_EQ(sink.total(), server.written.size());
+  ExpectExactlyOnce(sink.seen(), server.written);
+}
+
+TEST_P(RotationTest, ManyRotationsKeepDescriptorsBounded) {
+  const std::string log = dir_.File("access.log");
+  Writer server(log, "a");
+  CountingSink sink;
+  RunningTailer t(Options());
+  t.tailer().Add(log, &sink);
+  t.Start();
+  const int before = OpenDescriptors();
+  for (int i = 0; i < 40; ++i) {
+    server.Lines(5);
+    std::filesystem::rename(log, log + ".old");  // the old one is deleted by the next round
+    server.Lines(2);
+    server.Reopen();
+    server.Lines(1);  // the new file is written before it is rotated in turn
+    ASSERT_TRUE(WaitFor([&] { return sink.total() == server.written.size(); }, kDeadline))
+        << "round " << i << ": " << sink.total() << " of " << server.written.size();
+    EXPECT_LE(OpenDescriptors(), before + 2);  // current + at most one draining
+  }
+  ExpectExactlyOnce(sink.seen(), server.written);
+}
+
+// copytruncate when the tailer has not read the last lines yet and the file regrows past the
+// old offset before the tailer looks: the unread lines are taken from logrotate's copy, the
+// new content from its start. The poll interval is long and there is no inotify, so all of it
+// happens between two checks.
+TEST(CopytruncateTest, UnreadLinesComeFromTheCopyAndTheRegrowthIsSeen) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  Writer server(log, "a");
+  server.Lines(50);
+  TailOptions o;
+  o.from_start = true;
+  o.use_inotify = false;
+  o.poll_interval = milliseconds(3000);
+  o.drain_idle = milliseconds(100);
+  CountingSink sink;
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 50; }, kDeadline));  // Run's first sweep
+  server.Lines(100);                                                    // not read yet
+  std::filesystem::copy_file(log, log + ".1");
+  ASSERT_EQ(::truncate(log.c_str(), 0), 0);
+  server.Lines(300);  // larger than before the truncation
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 450; }, milliseconds(8000))) << sink.total();
+  ExpectExactlyOnce(sink.seen(), server.written);
+  EXPECT_EQ(sink.rotations, 1);
+}
+
+// The same, one follower and no tailer: deterministic, no thread.
+TEST(CopytruncateTest, FingerprintSeesTruncationWhenTheFileGrewPastTheOffset) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "old-1 aaaaaaaaaaaa\nold-2 aaaaaaaaaaaa\n");
+  TailOptions o;
+  o.from_start = true;
+  CountingSink sink;
+  FileFollower f(log, o, &sink);
+  ASSERT_TRUE(f.EnsureOpen(/*at_startup=*/true));
+  f.CheckRotation();
+  f.ReadAvailable();
+  ASSERT_EQ(sink.total(), 2u);
+  ASSERT_EQ(::truncate(log.c_str(), 0), 0);
+  std::string regrown;
+  for (int i = 0; i < 20; ++i) regrown += "new-" + std::to_string(i) + " bbbbbbbbbbbbbbbb\n";
+  testing::AppendFile(log, regrown);
+  f.CheckRotation();
+  f.ReadAvailable();
+  EXPECT_EQ(sink.total(), 22u);
+  EXPECT_EQ(sink.rotations, 1);
+  const auto seen = sink.seen();
+  EXPECT_EQ(seen.count("new-0 bbbbbbbbbbbbbbbb"), 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positions
+
+TailOptions WithPositions(const std::string& file, bool inotify = true) {
+  TailOptions o;
+  o.use_inotify = inotify;
+  o.poll_interval = milliseconds(inotify ? 500 : 50);
+  o.positions_file = file;
+  o.positions_interval = milliseconds(100);
+  o.drain_idle = milliseconds(300);
+  return o;
+}
+
+// Stop mid-stream (a writer keeps writing, sometimes half a line at a time), restart on the
+// positions file: every line exactly once across the two runs.
+TEST(PositionsTest, RestartResumesWhereItStoppedNoneLostNoneTwice) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  const std::string positions = dir.File("positions.json");
+  Writer server(log, "a");
+  server.Lines(20);  // before the first start: --tail.from=end skips these
+  const size_t skipped = server.written.size();
+  CountingSink first, second;
+  auto t1 = std::make_unique<RunningTailer>(WithPositions(positions));
+  t1->tailer().Add(log, &first);
+  t1->Start();
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    while (!stop) {
+      server.Lines(7);
+      server.Raw("a-half");  // a partial line, completed by the next write
+      server.Raw("-line-" + std::to_string(server.written.size()) + "\n");
+      server.written.push_back("a-half-line-" + std::to_string(server.written.size()));
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+  });
+  struct Join {
+    std::atomic<bool>* stop;
+    std::thread* t;
+    ~Join() {
+      *stop = true;
+      if (t->joinable()) t->join();
+    }
+  } join{&stop, &writer};
+  ASSERT_TRUE(WaitFor([&] { return first.total() > 2000; }, kDeadline));
+  t1.reset();  // Stop mid-stream; Run saved the positions on its way out
+  std::this_thread::sleep_for(milliseconds(100));  // down for a while; the writer goes on
+  {
+    RunningTailer t(WithPositions(positions));
+    t.tailer().Add(log, &second);
+    t.Start();
+    std::this_thread::sleep_for(milliseconds(200));
+    stop = true;
+    writer.join();
+    const size_t want = server.written.size() - skipped;
+    ASSERT_TRUE(WaitFor([&] { return first.total() + second.total() == want; }, kDeadline))
+        << first.total() << " + " << second.total() << " of " << want;
+  }
+  auto seen = first.seen();
+  for (const auto& [line, n] : second.seen()) seen[line] += n;
+  ExpectExactlyOnce(seen,
+                    {server.written.begin() + static_cast<long>(skipped), server.written.end()});
+  std::vector<PositionEntry> entries;
+  std::string error;
+  ASSERT_TRUE(LoadPositions(positions, &entries, &error)) << error;
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].path, log);
+  EXPECT_EQ(entries[0].offset, static_cast<int64_t>(std::filesystem::file_size(log)));
+}
+
+// Rotated while the exporter was down (rename + create, the name alone is followed): the
+// renamed file is found next to its old name by inode and fingerprint and read on from its
+// saved offset; the new file is read from its start.
+TEST(PositionsTest, RotatedWhileStoppedReadsTheRestOfTheOldFileAndAllOfTheNew) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  const std::string positions = dir.File("positions.json");
+  Writer server(log, "a");
+  CountingSink first, second;
+  {
+    RunningTailer t(WithPositions(positions));
+    t.tailer().Add(log, &first);
+    t.Start();
+    server.Lines(30);
+    ASSERT_TRUE(WaitFor([&] { return first.total() == 30; }, kDeadline));
+  }
+  server.Lines(8);  // while stopped, into the file about to be rotated
+  ASSERT_EQ(::rename(log.c_str(), (log + ".1").c_str()), 0);
+  server.Lines(2);  // before the reopen
+  server.Reopen();
+  server.Lines(5);
+  RunningTailer t(WithPositions(positions));
+  t.tailer().Add(log, &second);
+  t.Start();
+  ASSERT_TRUE(WaitFor([&] { return second.total() == 15; }, kDeadline)) << second.total();
+  auto seen = first.seen();
+  for (const auto& [line, n] : second.seen()) seen[line] += n;
+  ExpectExactlyOnce(seen, server.written);
+}
+
+// A reload restarts tailing: the next Tailer goes on where the last one stopped, even without
+// a positions file and with --tail.from=start.
+TEST(PositionsTest, HandOverToTheNextTailerWithoutAPositionsFile) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  Writer server(log, "a");
+  server.Lines(10);
+  TailOptions o = WithPositions("");
+  o.from_start = true;
+  CountingSink first, second;
+  std::vector<PositionEntry> positions;
+  {
+    RunningTailer t(o);
+    t.tailer().Add(log, &first);
+    t.Start();
+    ASSERT_TRUE(WaitFor([&] { return first.total() == 10; }, kDeadline));
+    server.Raw("a-partial");  // half a line at the hand-over
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return t.tailer().Snapshot()[0].offset > 0 &&
+                 t.tailer().Snapshot()[0].offset ==
+                     static_cast<int64_t>(std::filesystem::file_size(log));
+        },
+        kDeadline));
+    t.Stop();
+    positions = t.tailer().Positions();
+  }
+  server.Raw("-line\n");
+  server.written.push_back("a-partial-line");
+  server.Lines(5);
+  RunningTailer t(o);
+  t.tailer().ResumeFrom(positions);
+  t.tailer().Add(log, &second);
+  t.Start();
+  ASSERT_TRUE(WaitFor([&] { return second.total() == 6; }, kDeadline)) << second.total();
+  auto seen = first.seen();
+  for (const auto& [line, n] : second.seen()) seen[line] += n;
+  ExpectExactlyOnce(seen, server.written);
+}
+
+TEST(PositionsTest, WithoutAPositionsFileFromEndStaysTheDefault) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  Writer server(log, "a");
+  server.Lines(10);
+  CountingSink sink;
+  RunningTailer t(WithPositions(""));
+  t.tailer().Add(log, &sink);
+  t.Start();
+  server.Lines(1);
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 1; }, kDeadline));
+}
+
+TEST(PositionsTest, ACorruptPositionsFileIsRefusedNamingTheFile) {
+  TempDir dir;
+  const std::string positions = dir.File("positions.json");
+  CountingSink sink;
+  for (const std::string& content :
+       {std::string("{not json"), std::string("{\"version\": 7, \"files\": []}"),
+        std::string("{\"version\": 1, \"files\": [{\"path\": \"/x\", \"device\": 1}]}")}) {
+    WriteFile(positions, content);
+    Tailer t(WithPositions(positions));
+    t.Add(dir.File("access.log"), &sink);
+    std::string error;
+    EXPECT_FALSE(t.Start(&error)) << content;
+    EXPECT_NE(error.find(positions), std::string::npos) << error;
+    EXPECT_NE(error.find("delete it"), std::string::npos) << error;
+  }
+  EXPECT_EQ(ReadFile(positions), "{\"version\": 1, \"files\": [{\"path\": \"/x\", \"device\": 1}]}")
+      << "a refused positions file is left as it was, for the operator to look at";
+}
+
+TEST(PositionsTest, AnUnwritablePositionsFileIsRefusedAtStart) {
+  TempDir dir;
+  CountingSink sink;
+  Tailer t(WithPositions(dir.File("missing-dir/positions.json")));
+  t.Add(dir.File("access.log"), &sink);
+  std::string error;
+  EXPECT_FALSE(t.Start(&error));
+  EXPECT_NE(error.find("missing-dir/positions.json"), std::string::npos) << error;
+}
+
+TEST(PositionsTest, EmptyOrMissingFileMeansNoPositions) {
+  TempDir dir;
+  std::vector<PositionEntry> entries;
+  std::string error;
+  EXPECT_TRUE(LoadPositions(dir.File("none.json"), &entries, &error)) << error;
+  WriteFile(dir.File("empty.json"), "");
+  EXPECT_TRUE(LoadPositions(dir.File("empty.json"), &entries, &error)) << error;
+  EXPECT_TRUE(entries.empty());
+}
+
+TEST(PositionsTest, RoundTrip) {
+  TempDir dir;
+  PositionEntry e;
+  e.path = "/var/log/nginx/access.log";
+  e.id = {.dev = 64769,
+          .ino = 18446744073709551557ull,
+          .fp_bytes = 1024,
+          .fp_hash = 0xfedcba9876543210ull};
+  e.offset = 123456789012;
+  e.skip_to_newline = true;
+  PositionEntry r = e;
+  r.rotated = true;
+  r.offset = 7;
+  std::string error;
+  ASSERT_TRUE(WriteFileAtomically(dir.File("p.json"), SerializePositions({e, r}), &error)) << error;
+  std::vector<PositionEntry> back;
+  ASSERT_TRUE(LoadPositions(dir.File("p.json"), &back, &error)) << error;
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].path, e.path);
+  EXPECT_EQ(back[0].id.dev, e.id.dev);
+  EXPECT_EQ(back[0].id.ino, e.id.ino);
+  EXPECT_EQ(back[0].id.fp_bytes, e.id.fp_bytes);
+  EXPECT_EQ(back[0].id.fp_hash, e.id.fp_hash);
+  EXPECT_EQ(back[0].offset, e.offset);
+  EXPECT_TRUE(back[0].skip_to_newline);
+  EXPECT_FALSE(back[0].rotated);
+  EXPECT_TRUE(back[1].rotated);
+  EXPECT_EQ(back[1].offset, 7);
+  EXPECT_FALSE(std::filesystem::exists(dir.File("p.json.tmp")));
+}
+
+}  // namespace
+}  // namespace accesslog
