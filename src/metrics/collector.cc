@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <map>
 #include <sstream>
 
 namespace accesslog {
@@ -10,6 +11,7 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
 
 MetricFamily Family(std::string name, std::string help, MetricType type) {
   MetricFamily f;
@@ -19,38 +21,71 @@ MetricFamily Family(std::string name, std::string help, MetricType type) {
   return f;
 }
 
-void AddSample(MetricFamily* f, std::vector<ClientMetric::Label> labels, double value) {
+void AddSample(MetricFamily* f, Labels labels, double value) {
   ClientMetric m;
   m.label = std::move(labels);
-  switch (f->type) {
-    case MetricType::Counter:
-      m.counter.value = value;
-      break;
-    case MetricType::Gauge:
-      m.gauge.value = value;
-      break;
-    default:
-      m.untyped.value = value;
-      break;
+  if (f->type == MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
   }
   f->metric.push_back(std::move(m));
 }
 
+Labels With(Labels base, std::initializer_list<ClientMetric::Label> more) {
+  base.insert(base.begin(), more);
+  return base;
+}
+
 constexpr const char* kResultNames[kNumLineResults] = {"parsed", "malformed", "skipped"};
+
+struct HistogramMeta {
+  const char* name;
+  const char* help;
+};
+constexpr HistogramMeta kHistograms[kNumHistogramKinds] = {
+    {"accesslog_http_request_duration_seconds",
+     "Time the server took to answer, from the log's request time, by status class."},
+    {"accesslog_http_upstream_duration_seconds",
+     "Time spent waiting for upstreams (summed over retries), by status class."},
+    {"accesslog_http_response_size_bytes", "Response body bytes sent, by status class."},
+};
+
+// Totals of one label set, folded over every worker.
+struct Totals {
+  std::array<uint64_t, kStatusSlots> by_code{};
+  struct Hist {
+    std::vector<uint64_t> buckets;  // non-cumulative
+    double sum = 0;
+  };
+  std::array<std::array<Hist, kNumClasses>, kNumHistogramKinds> hist;
+};
 
 }  // namespace
 
 AccessLogCollector::AccessLogCollector(std::shared_ptr<const StatusTable> table, BuildInfo build)
     : table_(std::move(table)), build_(std::move(build)) {}
 
-void AccessLogCollector::AddResponseSlots(std::shared_ptr<const ResponseSlots> slots) {
+void AccessLogCollector::SetRecorders(std::vector<std::shared_ptr<const Recorder>> recorders) {
   std::lock_guard<std::mutex> lock(mu_);
-  responses_.push_back(std::move(slots));
+  recorders_ = std::move(recorders);
 }
 
-void AccessLogCollector::AddSource(std::string log_name, std::shared_ptr<const SourceSlots> slots) {
+void AccessLogCollector::AddSource(std::string log_name,
+                                   std::shared_ptr<const SourceSlots> slots) {
   std::lock_guard<std::mutex> lock(mu_);
+  for (auto& s : sources_) {
+    if (s.name == log_name) {
+      s.slots = std::move(slots);
+      return;
+    }
+  }
   sources_.push_back({std::move(log_name), std::move(slots)});
+}
+
+void AccessLogCollector::ClearSources() {
+  std::lock_guard<std::mutex> lock(mu_);
+  sources_.clear();
 }
 
 void AccessLogCollector::SetStatusTable(std::shared_ptr<const StatusTable> table) {
@@ -58,59 +93,136 @@ void AccessLogCollector::SetStatusTable(std::shared_ptr<const StatusTable> table
   table_ = std::move(table);
 }
 
-std::vector<MetricFamily> AccessLogCollector::Collect() const {
+void AccessLogCollector::SetFileSnapshot(std::function<std::vector<FollowedFile>()> snapshot) {
   std::lock_guard<std::mutex> lock(mu_);
-  const StatusTable& table = *table_;
+  snapshot_ = std::move(snapshot);
+}
 
-  // Fold the workers' slots into one total per code.
-  std::array<uint64_t, kStatusSlots> by_code{};
-  for (const auto& slots : responses_) {
-    for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
-      by_code[static_cast<size_t>(code)] += slots->by_code[static_cast<size_t>(code)].Load();
+void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const {
+  const StatusTable& table = *table_;
+  if (recorders_.empty()) return;
+  const LabelOptions& opts = recorders_.front()->labels();
+
+  // Fold every worker's label sets into totals keyed by the label values, in label order:
+  // log, method, host, route, then the static labels.
+  std::map<Labels, Totals> totals;
+  for (const auto& rec : recorders_) {
+    const size_t n = rec->LabelSetCount();
+    for (size_t i = 0; i < n; ++i) {
+      const Recorder::LabelSet& set = rec->label_set(i);
+      Labels labels;
+      if (opts.log) labels.push_back({"log", std::string(rec->log_name(set.key.log))});
+      if (opts.method) {
+        labels.push_back({"method", std::string(MethodName(static_cast<Method>(set.key.method)))});
+      }
+      if (opts.host) labels.push_back({"host", std::string(rec->host(set.key.host))});
+      if (opts.route) labels.push_back({"route", std::string(rec->route(set.key.route))});
+      for (const auto& [name, value] : opts.static_labels) labels.push_back({name, value});
+      Totals& t = totals[labels];
+      for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
+        t.by_code[static_cast<size_t>(code)] += set.responses.by_code[static_cast<size_t>(code)].Load();
+      }
+      for (size_t k = 0; k < kNumHistogramKinds; ++k) {
+        for (size_t c = 0; c < kNumClasses; ++c) {
+          const HistogramSlots* h = set.hist[k][c].get();
+          if (!h) continue;
+          Totals::Hist& th = t.hist[k][c];
+          th.buckets.resize(h->size());
+          for (size_t b = 0; b < h->size(); ++b) th.buckets[b] += h->bucket(b);
+          th.sum += h->sum();
+        }
+      }
     }
   }
 
-  std::vector<MetricFamily> out;
-  out.reserve(8);
-
-  auto responses =
-      Family("accesslog_http_responses_total",
-             "HTTP responses seen in the access logs, one per parsed line.", MetricType::Counter);
-  std::array<uint64_t, kNumClasses> by_class{};
-  for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
-    const uint64_t n = by_code[static_cast<size_t>(code)];
-    const bool documented = table.IsDocumented(code);
-    by_class[static_cast<size_t>(ClassIndex(code))] += n;
-    if (n == 0 && !documented) continue;
-    AddSample(&responses,
-              {{"class", std::string(ClassName(ClassIndex(code)))},
-               {"code", std::to_string(code)},
-               {"documented", documented ? "true" : "false"}},
-              static_cast<double>(n));
+  auto responses = Family("accesslog_http_responses_total",
+                          "HTTP responses seen in the access logs, one per parsed line.",
+                          MetricType::Counter);
+  auto classes = Family("accesslog_http_responses_by_class_total",
+                        "HTTP responses seen in the access logs, by status class.",
+                        MetricType::Counter);
+  for (const auto& [labels, t] : totals) {
+    std::array<uint64_t, kNumClasses> by_class{};
+    for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
+      const uint64_t n = t.by_code[static_cast<size_t>(code)];
+      const bool documented = table.IsDocumented(code);
+      by_class[static_cast<size_t>(ClassIndex(code))] += n;
+      // Documented codes are exported at 0 from the start when there are no dynamic labels;
+      // with them, a label set exports the codes it has seen (16 zero series per route and
+      // method would multiply the series for little use: the label set itself is new anyway).
+      if (n == 0 && (!documented || opts.any_dynamic())) continue;
+      AddSample(&responses,
+                With(labels, {{"class", std::string(ClassName(ClassIndex(code)))},
+                              {"code", std::to_string(code)},
+                              {"documented", documented ? "true" : "false"}}),
+                static_cast<double>(n));
+    }
+    for (int c = 0; c < kNumClasses; ++c) {
+      AddSample(&classes, With(labels, {{"class", std::string(ClassName(c))}}),
+                static_cast<double>(by_class[static_cast<size_t>(c)]));
+    }
   }
-  out.push_back(std::move(responses));
+  out->push_back(std::move(responses));
+  out->push_back(std::move(classes));
 
-  auto classes =
-      Family("accesslog_http_responses_by_class_total",
-             "HTTP responses seen in the access logs, by status class.", MetricType::Counter);
-  for (int c = 0; c < kNumClasses; ++c) {
-    AddSample(&classes, {{"class", std::string(ClassName(c))}},
-              static_cast<double>(by_class[static_cast<size_t>(c)]));
+  const Recorder& first = *recorders_.front();
+  const std::vector<double>* bounds[kNumHistogramKinds] = {&first.buckets().request_duration,
+                                                           &first.buckets().upstream_duration,
+                                                           &first.buckets().response_size};
+  for (size_t k = 0; k < kNumHistogramKinds; ++k) {
+    if (!first.histogram_enabled(static_cast<HistogramKind>(k))) continue;
+    auto family = Family(kHistograms[k].name, kHistograms[k].help, MetricType::Histogram);
+    for (const auto& [labels, t] : totals) {
+      for (size_t c = 0; c < kNumClasses; ++c) {
+        const Totals::Hist& h = t.hist[k][c];
+        uint64_t count = 0;
+        for (uint64_t b : h.buckets) count += b;
+        // Only classes that were observed: five empty histograms per label set would triple
+        // the series for nothing.
+        if (count == 0) continue;
+        ClientMetric m;
+        m.label = With(labels, {{"class", std::string(ClassName(static_cast<int>(c)))}});
+        m.histogram.sample_count = count;
+        m.histogram.sample_sum = h.sum;
+        uint64_t cumulative = 0;
+        for (size_t b = 0; b < bounds[k]->size(); ++b) {
+          cumulative += h.buckets[b];
+          m.histogram.bucket.push_back({cumulative, (*bounds[k])[b]});
+        }
+        m.histogram.bucket.push_back({count, std::numeric_limits<double>::infinity()});
+        family.metric.push_back(std::move(m));
+      }
+    }
+    out->push_back(std::move(family));
   }
-  out.push_back(std::move(classes));
 
-  auto info =
-      Family("accesslog_status_code_info",
-             "The API's documented status-code table (value is always 1).", MetricType::Gauge);
-  for (const auto& e : table.entries()) {
-    AddSample(&info,
-              {{"class", std::string(ClassName(ClassIndex(e.code)))},
-               {"code", std::to_string(e.code)},
-               {"meaning", e.meaning}},
-              1);
+  if (opts.any_dynamic()) {
+    auto overflow = Family("accesslog_label_overflow_total",
+                           "Samples recorded under a label set folded to __overflow__ by the "
+                           "cardinality caps, by metric.",
+                           MetricType::Counter);
+    uint64_t lines = 0;
+    std::array<uint64_t, kNumHistogramKinds> obs{};
+    for (const auto& rec : recorders_) {
+      lines += rec->folded_lines();
+      for (size_t k = 0; k < kNumHistogramKinds; ++k) {
+        obs[k] += rec->folded_observations(static_cast<HistogramKind>(k));
+      }
+    }
+    AddSample(&overflow, {{"metric", "accesslog_http_responses_by_class_total"}},
+              static_cast<double>(lines));
+    AddSample(&overflow, {{"metric", "accesslog_http_responses_total"}},
+              static_cast<double>(lines));
+    for (size_t k = 0; k < kNumHistogramKinds; ++k) {
+      if (!first.histogram_enabled(static_cast<HistogramKind>(k))) continue;
+      AddSample(&overflow, {{"metric", kHistograms[k].name}}, static_cast<double>(obs[k]));
+    }
+    out->push_back(std::move(overflow));
   }
-  out.push_back(std::move(info));
 
+}
+
+void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
   auto lines = Family("accesslog_lines_total",
                       "Lines read from each log, by result: parsed, malformed (did not match the "
                       "format or had no valid status) or skipped (empty or over-long).",
@@ -120,9 +232,9 @@ std::vector<MetricFamily> AccessLogCollector::Collect() const {
   auto rotations = Family("accesslog_file_rotations_total",
                           "Rotations (rename, replacement) and truncations of each log followed.",
                           MetricType::Counter);
-  auto last_line =
-      Family("accesslog_last_line_timestamp_seconds",
-             "Unix time at which the last line of each log was read.", MetricType::Gauge);
+  auto last_line = Family("accesslog_last_line_timestamp_seconds",
+                          "Unix time at which the last line of each log was read.",
+                          MetricType::Gauge);
   for (const auto& src : sources_) {
     for (int r = 0; r < kNumLineResults; ++r) {
       AddSample(&lines, {{"log", src.name}, {"result", kResultNames[r]}},
@@ -134,11 +246,47 @@ std::vector<MetricFamily> AccessLogCollector::Collect() const {
     const double last = src.slots->last_line_seconds.load(std::memory_order_relaxed);
     if (last > 0) AddSample(&last_line, {{"log", src.name}}, last);
   }
-  out.push_back(std::move(lines));
-  out.push_back(std::move(bytes));
-  out.push_back(std::move(rotations));
-  if (!last_line.metric.empty()) out.push_back(std::move(last_line));
+  out->push_back(std::move(lines));
+  out->push_back(std::move(bytes));
+  out->push_back(std::move(rotations));
+  if (!last_line.metric.empty()) out->push_back(std::move(last_line));
 
+  if (snapshot_) {
+    auto followed = Family("accesslog_files_followed",
+                           "Files each log's paths and globs match and are being read.",
+                           MetricType::Gauge);
+    auto lag = Family("accesslog_read_lag_bytes",
+                      "Bytes written to each file but not read yet (size minus offset).",
+                      MetricType::Gauge);
+    std::map<std::string, int> per_log;
+    for (const auto& src : sources_) per_log[src.name] = 0;
+    for (const FollowedFile& f : snapshot_()) {
+      ++per_log[f.log];
+      AddSample(&lag, {{"log", f.log}, {"path", f.path}}, static_cast<double>(f.lag_bytes));
+    }
+    for (const auto& [log, n] : per_log) AddSample(&followed, {{"log", log}}, n);
+    out->push_back(std::move(followed));
+    if (!lag.metric.empty()) out->push_back(std::move(lag));
+  }
+}
+
+std::vector<MetricFamily> AccessLogCollector::Collect() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<MetricFamily> out;
+  CollectResponses(&out);
+  auto info = Family("accesslog_status_code_info",
+                     "The API's documented status-code table (value is always 1).",
+                     MetricType::Gauge);
+  for (const auto& e : table_->entries()) {
+    AddSample(&info,
+              {{"class", std::string(ClassName(ClassIndex(e.code)))},
+               {"code", std::to_string(e.code)},
+               {"meaning", e.meaning}},
+              1);
+  }
+  out.push_back(std::move(info));
+
+  CollectSources(&out);
   auto build = Family("accesslog_build_info",
                       "Version and git revision accesslog_exporter was built from (value is 1).",
                       MetricType::Gauge);

@@ -1,0 +1,104 @@
+// Stage: counters. The opt-in labels of the response metrics and their cardinality caps.
+//
+// A line's label values come from its fields: `log` (the source's name), `method` (known
+// methods, anything else folds to OTHER), `host`, and `route` (the path without its query,
+// with numeric ids, UUIDs and long hex tokens collapsed to ":id"; user templates such as
+// "/users/{id}/orders" match first). Static labels are constant. Every dynamic label has a cap
+// on distinct values: past it, new values fold into "__overflow__", so memory never grows with
+// the input.
+//
+// Thread-safety: Interner and RouteNormalizer are written by one worker thread; Interner values
+// may be read concurrently (at scrape time) up to size().
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace accesslog {
+
+inline constexpr std::string_view kOverflowValue = "__overflow__";
+
+struct LabelOptions {
+  bool log = false;
+  bool method = false;
+  bool host = false;
+  bool route = false;
+  std::vector<std::pair<std::string, std::string>> static_labels;  // name -> value
+  std::vector<std::string> route_templates;                        // "/users/{id}/orders"
+  size_t max_hosts = 100;        // distinct host values before folding
+  size_t max_routes = 500;       // distinct route values before folding
+  size_t max_label_sets = 2000;  // distinct (log, method, host, route) combinations
+
+  [[nodiscard]] bool any_dynamic() const { return log || method || host || route; }
+  bool operator==(const LabelOptions&) const = default;
+};
+
+enum class Method : uint8_t {
+  kGet,
+  kHead,
+  kPost,
+  kPut,
+  kDelete,
+  kPatch,
+  kOptions,
+  kConnect,
+  kTrace,
+  kOther,
+};
+inline constexpr int kNumMethods = 10;
+
+// Known methods by exact, case-sensitive name (as servers log them); anything else is kOther.
+[[nodiscard]] Method ParseMethod(std::string_view name);
+[[nodiscard]] std::string_view MethodName(Method m);
+
+// Maps values to small ids, up to a cap. Single writer; values readable concurrently.
+class Interner {
+ public:
+  explicit Interner(size_t cap);
+  Interner(const Interner&) = delete;  // readers hold references into it
+  Interner& operator=(const Interner&) = delete;
+
+  // The id of `value`, adding it when new and the cap allows; overflow_id() when full.
+  // Allocates only when a new value is added (at most `cap` times). Writer only.
+  [[nodiscard]] uint32_t Intern(std::string_view value);
+  [[nodiscard]] uint32_t overflow_id() const { return static_cast<uint32_t>(cap_); }
+  // The value of an id (overflow_id() gives "__overflow__"). Any thread, for ids < size().
+  [[nodiscard]] std::string_view value(uint32_t id) const;
+  [[nodiscard]] size_t size() const { return size_.load(std::memory_order_acquire); }
+
+ private:
+  size_t cap_;
+  std::vector<std::string> values_;  // preallocated to cap_: never reallocates
+  std::unordered_map<std::string_view, uint32_t> index_;
+  std::atomic<size_t> size_{0};
+};
+
+// Turns a request path into a route label value.
+class RouteNormalizer {
+ public:
+  explicit RouteNormalizer(const std::vector<std::string>& templates);
+
+  // Writes the route of `path` into *scratch (reused; it stops allocating once it has grown to
+  // the longest path seen) and returns a view of it. The query and fragment are dropped.
+  // Returns "" for an empty or non-path target (probes, "*").
+  std::string_view Normalize(std::string_view path, std::string* scratch) const;
+
+ private:
+  struct Template {
+    std::string text;
+    std::vector<std::string> segments;  // "{...}" matches any one segment
+  };
+  std::vector<Template> templates_;
+};
+
+// Checks a template; returns false with *error set when it is not "/segment/..." with
+// "{name}" placeholders.
+bool ValidRouteTemplate(std::string_view tmpl, std::string* error);
+
+}  // namespace accesslog

@@ -1,0 +1,109 @@
+#include "metrics/recorder.h"
+
+#include <algorithm>
+
+namespace accesslog {
+
+std::vector<double> DefaultDurationBuckets() {
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
+
+std::vector<double> DefaultSizeBuckets() {
+  return {100, 1000, 10000, 100000, 1000000, 10000000};
+}
+
+Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
+                   std::vector<std::string> log_names,
+                   std::array<bool, kNumHistogramKinds> histograms)
+    : labels_(labels),
+      buckets_(buckets),
+      log_names_(std::move(log_names)),
+      histograms_(histograms),
+      hosts_(labels.host ? labels.max_hosts : 0),
+      routes_(labels.route ? labels.max_routes : 0),
+      route_normalizer_(labels.route_templates),
+      dynamic_(labels.any_dynamic()) {
+  const size_t max_sets = labels.any_dynamic() ? labels.max_label_sets : 1;
+  sets_.resize(max_sets + 1);  // +1: the overflow set
+  index_.reserve(max_sets + 1);
+  if (!labels.any_dynamic()) Add(LabelSetKey{});
+}
+
+Recorder::LabelSet* Recorder::Add(const LabelSetKey& key) {
+  const size_t n = count_.load(std::memory_order_relaxed);
+  auto set = std::make_unique<LabelSet>();
+  set->key = key;
+  const std::vector<double>* bounds[kNumHistogramKinds] = {
+      &buckets_.request_duration, &buckets_.upstream_duration, &buckets_.response_size};
+  for (int k = 0; k < kNumHistogramKinds; ++k) {
+    if (!histograms_[static_cast<size_t>(k)]) continue;
+    for (auto& h : set->hist[static_cast<size_t>(k)]) {
+      h = std::make_unique<HistogramSlots>(bounds[k]->size());
+    }
+  }
+  sets_[n] = std::move(set);
+  count_.store(n + 1, std::memory_order_release);  // publishes the set to the collector
+  return sets_[n].get();
+}
+
+Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, bool* folded) {
+  LabelSetKey key;
+  if (labels_.log) key.log = log_id;
+  if (labels_.method) key.method = static_cast<uint8_t>(ParseMethod(f.method));
+  if (labels_.host) {
+    key.host = hosts_.Intern(f.host);
+    *folded |= key.host == hosts_.overflow_id();
+  }
+  if (labels_.route) {
+    key.route = routes_.Intern(route_normalizer_.Normalize(f.path, &route_scratch_));
+    *folded |= key.route == routes_.overflow_id();
+  }
+  // Caps are below 2^20 (config validation), so the ids never overlap in the packed key.
+  const uint64_t packed = (uint64_t{key.log} << 48) | (uint64_t{key.method} << 40) |
+                          (uint64_t{key.host} << 20) | uint64_t{key.route};
+  if (auto it = index_.find(packed); it != index_.end()) return it->second;
+  if (count_.load(std::memory_order_relaxed) + 1 >= sets_.size()) {
+    // Too many label sets: the line goes to the one set whose every dynamic label is
+    // "__overflow__" (log keeps its value: sources are few and configured).
+    *folded = true;
+    if (!overflow_set_) {
+      LabelSetKey overflow{key.log, static_cast<uint8_t>(Method::kOther), hosts_.overflow_id(),
+                           routes_.overflow_id()};
+      overflow_set_ = Add(overflow);
+    }
+    return overflow_set_;
+  }
+  LabelSet* set = Add(key);
+  index_.emplace(packed, set);
+  return set;
+}
+
+void Recorder::Observe(LabelSet* set, HistogramKind kind, int cls, double value) {
+  const auto k = static_cast<size_t>(kind);
+  const std::vector<double>& bounds = kind == HistogramKind::kRequestDuration
+                                          ? buckets_.request_duration
+                                          : kind == HistogramKind::kUpstreamDuration
+                                                ? buckets_.upstream_duration
+                                                : buckets_.response_size;
+  const size_t bucket = static_cast<size_t>(
+      std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin());
+  set->hist[k][static_cast<size_t>(cls)]->Observe(bucket, value);
+}
+
+void Recorder::Record(uint16_t log_id, const Fields& f, int code) {
+  bool folded = false;
+  LabelSet* set = dynamic_ ? Find(log_id, f, &folded) : sets_[0].get();
+  set->responses.by_code[static_cast<size_t>(code)].Add(1);
+  const int cls = ClassIndex(code);
+  if (folded) folded_lines_.Add(1);
+  auto observe = [&](HistogramKind kind, double value) {
+    if (!histograms_[static_cast<size_t>(kind)] || value < 0) return;
+    Observe(set, kind, cls, value);
+    if (folded) folded_obs_[static_cast<size_t>(kind)].Add(1);
+  };
+  observe(HistogramKind::kRequestDuration, f.request_time);
+  observe(HistogramKind::kUpstreamDuration, f.upstream_time);
+  observe(HistogramKind::kResponseSize, static_cast<double>(f.body_bytes));
+}
+
+}  // namespace accesslog
