@@ -1,17 +1,23 @@
 #include "app/exporter.h"
 
+#include <glob.h>
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "app/source.h"
 #include "classify/status_table.h"
+#include "config/config_file.h"
+#include "config/web_config.h"
 #include "http/server.h"
 #include "metrics/collector.h"
 #include "metrics/process_collector.h"
@@ -23,6 +29,15 @@
 namespace accesslog {
 namespace {
 
+// The flags plus the config file, checked. Returns false with *error naming the file, key or
+// flag.
+bool ResolveOptions(const Options& flags, Options* out, std::string* error) {
+  *out = flags;
+  if (!out->config_file.empty() && !LoadConfigFile(out, error)) return false;
+  if (!out->web.config_file.empty() && !LoadWebConfigFile(&out->web, error)) return false;
+  return ValidateOptions(*out, error);
+}
+
 std::shared_ptr<const StatusTable> LoadTable(const std::string& path, std::string* error) {
   if (path.empty()) {
     return std::shared_ptr<const StatusTable>(&StatusTable::Embedded(), [](const StatusTable*) {});
@@ -32,135 +47,331 @@ std::shared_ptr<const StatusTable> LoadTable(const std::string& path, std::strin
   return std::make_shared<const StatusTable>(*std::move(table));
 }
 
-// Everything one run needs, built from the options; shared by serve and oneshot.
+// Everything built from one configuration; a reload builds a new one.
 struct Pipeline {
-  std::vector<std::unique_ptr<Parser>> parsers;  // one per source: parsers keep scratch state
-  std::shared_ptr<ResponseSlots> responses = std::make_shared<ResponseSlots>();
-  std::vector<std::shared_ptr<SourceSlots>> stats;
-  std::vector<std::unique_ptr<Source>> sources;
-  std::shared_ptr<AccessLogCollector> collector;
-  ProcessCollector process;
-
-  std::string Render() const { return RenderExposition({collector.get(), &process}); }
+  Options options;
+  std::shared_ptr<const StatusTable> table;
+  std::shared_ptr<Recorder> recorder;
+  std::vector<std::shared_ptr<SourceSlots>> stats;  // per source
+  std::vector<std::unique_ptr<Source>> sources;     // per source: the sinks
 };
 
-// Returns 0 and fills *p, or the exit status to fail with.
-int BuildPipeline(const Options& options, Pipeline* p) {
-  std::string error;
-  auto table = LoadTable(options.status_codes_file, &error);
-  if (!table) {
-    LogError("cannot load the status-code table", {{"err", error}});
-    return 1;
-  }
-  p->collector = std::make_shared<AccessLogCollector>(table, BuildInfo{kVersion, kRevision});
-  p->collector->AddResponseSlots(p->responses);
-  for (const auto& path : options.log_files) {
-    p->parsers.push_back(MakeParser({.format = options.log_format}, &error));
-    if (!p->parsers.back()) {
-      std::cerr << "accesslog_exporter: --log.format: " << error << "\n";
-      return 2;
+// Builds a pipeline. `previous` (may be null) lends its counters where the configuration
+// allows, so that a reload does not reset them: per-source line counters by source name, and
+// the recorder when labels, buckets and the formats' capabilities are unchanged.
+bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p,
+                   std::string* error) {
+  p->options = options;
+  p->table = LoadTable(options.status_codes_file, error);
+  if (!p->table) return false;
+
+  std::vector<std::unique_ptr<Parser>> parsers;
+  std::array<bool, kNumHistogramKinds> histograms{};
+  std::vector<std::string> names;
+  for (const auto& src : options.sources) {
+    parsers.push_back(MakeParser(src.format, error));
+    if (!parsers.back()) {
+      *error = "log format of '" + src.name + "': " + *error;
+      return false;
     }
-    auto stats = std::make_shared<SourceSlots>();
-    p->collector->AddSource(path, stats);
-    p->sources.push_back(
-        std::make_unique<Source>(p->parsers.back().get(), p->responses.get(), stats.get()));
+    const FormatCapabilities caps = parsers.back()->capabilities();
+    histograms[static_cast<size_t>(HistogramKind::kRequestDuration)] |= caps.request_time;
+    histograms[static_cast<size_t>(HistogramKind::kUpstreamDuration)] |= caps.upstream_time;
+    histograms[static_cast<size_t>(HistogramKind::kResponseSize)] |= caps.body_bytes;
+    names.push_back(src.name);
+  }
+
+  const bool same_metrics =
+      previous && previous->options.labels == options.labels &&
+      previous->options.histograms == options.histograms &&
+      [&] {
+        for (size_t k = 0; k < kNumHistogramKinds; ++k) {
+          if (previous->recorder->histogram_enabled(static_cast<HistogramKind>(k)) !=
+              histograms[k]) {
+            return false;
+          }
+        }
+        std::vector<std::string> old_names;
+        for (const auto& s : previous->options.sources) old_names.push_back(s.name);
+        return old_names == names;
+      }();
+  p->recorder = same_metrics ? previous->recorder
+                             : std::make_shared<Recorder>(options.labels, options.histograms,
+                                                          names, histograms);
+  for (size_t i = 0; i < options.sources.size(); ++i) {
+    std::shared_ptr<SourceSlots> stats;
+    if (previous) {
+      for (size_t j = 0; j < previous->options.sources.size(); ++j) {
+        if (previous->options.sources[j].name == options.sources[i].name) {
+          stats = previous->stats[j];
+        }
+      }
+    }
+    if (!stats) stats = std::make_shared<SourceSlots>();
+    p->sources.push_back(std::make_unique<Source>(std::move(parsers[i]),
+                                                  static_cast<uint16_t>(i), p->recorder.get(),
+                                                  stats.get()));
     p->stats.push_back(std::move(stats));
   }
-  return 0;
+  return true;
 }
 
-int RunOneshot(const Options& options, Pipeline* p) {
-  TailOptions tail = options.tail;
-  tail.from_start = true;
-  for (size_t i = 0; i < options.log_files.size(); ++i) {
-    FileFollower file(options.log_files[i], tail, p->sources[i].get());
-    if (!file.EnsureOpen(/*at_startup=*/true)) {
-      LogError("cannot read log file", {{"path", options.log_files[i]}});
-      return 1;
-    }
-    file.ReadToEndAndFlush();
+void Publish(const Pipeline& p, AccessLogCollector* collector) {
+  collector->SetStatusTable(p.table);
+  collector->SetRecorders({p.recorder});
+  collector->ClearSources();
+  for (size_t i = 0; i < p.options.sources.size(); ++i) {
+    collector->AddSource(p.options.sources[i].name, p.stats[i]);
   }
-  const std::string text = p->Render();
+}
+
+std::vector<std::string> Expand(const std::string& pattern) {
+  glob_t g{};
+  std::vector<std::string> out;
+  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+  }
+  ::globfree(&g);
+  return out;
+}
+
+int RunOneshot(Pipeline* p, AccessLogCollector* collector, ProcessCollector* process) {
+  TailOptions tail = p->options.tail;
+  tail.from_start = true;
+  for (size_t i = 0; i < p->options.sources.size(); ++i) {
+    for (const auto& pattern : p->options.sources[i].files) {
+      std::vector<std::string> files = Expand(pattern);
+      if (files.empty()) files.push_back(pattern);  // not a glob, or nothing matched: say so
+      for (const auto& path : files) {
+        FileFollower file(path, tail, p->sources[i].get());
+        if (!file.EnsureOpen(/*at_startup=*/true)) {
+          LogError("cannot read log file", {{"path", path}, {"log", p->options.sources[i].name}});
+          return 1;
+        }
+        file.ReadToEndAndFlush();
+      }
+    }
+  }
+  const std::string text = RenderExposition({collector, process});
   std::fwrite(text.data(), 1, text.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
-int RunServe(const Options& options, Pipeline* p) {
-  // Signals are taken synchronously by this thread (sigwait), never by a handler, so every
-  // other thread must block them: mask them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+// The serving exporter: one worker thread follows every source; reloads swap the pipeline.
+class Server {
+ public:
+  Server(Options flags, std::unique_ptr<Pipeline> pipeline,
+         std::shared_ptr<AccessLogCollector> collector)
+      : flags_(std::move(flags)), pipeline_(std::move(pipeline)), collector_(std::move(collector)) {}
 
-  Tailer tailer(options.tail);
-  for (size_t i = 0; i < options.log_files.size(); ++i) {
-    tailer.Add(options.log_files[i], p->sources[i].get());
-  }
-  std::atomic<bool> ready{false};
-  Endpoints endpoints;
-  endpoints.render_metrics = [p] { return p->Render(); };
-  endpoints.ready = [&ready] { return ready.load(); };
-  endpoints.version = kVersion;
-  HttpServer http(options.web, std::move(endpoints));
-  std::string error;
-  if (!http.Start(&error)) {
-    LogError("cannot start the HTTP server", {{"err", error}});
-    return 1;
-  }
-  LogInfo("listening", {{"address", options.web.listen_address},
-                        {"port", std::to_string(http.port())},
-                        {"telemetry_path", options.web.telemetry_path}});
+  int Run() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    // Signals are taken synchronously by this thread (sigwait), never by a handler, so every
+    // other thread must block them: mask them before any thread starts.
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  if (!tailer.Start(&error)) {
-    LogError("cannot follow the logs", {{"err", error}});
-    http.Stop();
-    return 1;
-  }
-  ready.store(true);
-  std::thread worker([&tailer] { tailer.Run(); });
-  LogInfo("following logs", {{"count", std::to_string(options.log_files.size())},
-                             {"from", options.tail.from_start ? "start" : "end"}});
-
-  while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
-    if (sig == SIGHUP) {
-      // What is reloadable today is the status-code table; a bad file keeps the old one.
-      if (options.status_codes_file.empty()) {
-        LogInfo("SIGHUP: nothing to reload (embedded status-code table)");
-        continue;
-      }
-      auto table = LoadTable(options.status_codes_file, &error);
-      if (!table) {
-        LogError("reload failed, keeping the running configuration", {{"err", error}});
-        continue;
-      }
-      p->collector->SetStatusTable(std::move(table));
-      LogInfo("reloaded the status-code table", {{"path", options.status_codes_file}});
-      continue;
+    Endpoints endpoints;
+    endpoints.render_metrics = [this] { return RenderExposition({collector_.get(), &process_}); };
+    endpoints.ready = [this] { return ready_.load(); };
+    endpoints.reload = [this](std::string* error) { return Reload(error); };
+    endpoints.version = kVersion;
+    collector_->SetFileSnapshot([this] { return Snapshot(); });
+    HttpServer http(pipeline_->options.web, std::move(endpoints));
+    std::string error;
+    if (!http.Start(&error)) {
+      LogError("cannot start the HTTP server", {{"err", error}});
+      return 1;
     }
-    LogInfo("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    break;
+    LogInfo("listening", {{"address", pipeline_->options.web.listen_address},
+                          {"port", std::to_string(http.port())},
+                          {"telemetry_path", pipeline_->options.web.telemetry_path}});
+    {
+      std::lock_guard<std::mutex> lock(reload_mu_);
+      if (!StartTailing(&error)) {
+        LogError("cannot follow the logs", {{"err", error}});
+        http.Stop();
+        return 1;
+      }
+    }
+    ready_.store(true);
+
+    while (true) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        std::string reload_error;
+        Reload(&reload_error);
+        continue;
+      }
+      LogInfo("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      break;
+    }
+    {
+      std::lock_guard<std::mutex> lock(reload_mu_);
+      StopTailing();
+    }
+    http.Stop();
+    collector_->SetFileSnapshot(nullptr);
+    return 0;
   }
-  tailer.Stop();
-  worker.join();
-  http.Stop();
-  return 0;
+
+ private:
+  // Starts a tailer for the current pipeline; `resume` (from the previous tailer, on reload)
+  // makes every file go on where it was.
+  bool StartTailing(std::string* error, std::vector<PositionEntry> resume = {}) {
+    auto tailer = std::make_unique<Tailer>(pipeline_->options.tail);
+    if (!resume.empty()) tailer->ResumeFrom(std::move(resume));
+    std::map<std::string, std::string> pattern_to_log;
+    for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
+      for (const auto& pattern : pipeline_->options.sources[i].files) {
+        tailer->Add(pattern, pipeline_->sources[i].get());
+        pattern_to_log.emplace(pattern, pipeline_->options.sources[i].name);
+      }
+    }
+    if (!tailer->Start(error)) return false;
+    const size_t patterns = pattern_to_log.size();
+    {
+      std::lock_guard<std::mutex> lock(tailer_mu_);
+      tailer_ = std::move(tailer);
+      pattern_to_log_ = std::move(pattern_to_log);
+    }
+    worker_ = std::thread([t = tailer_.get()] { t->Run(); });
+    LogInfo("following logs",
+            {{"sources", std::to_string(pipeline_->options.sources.size())},
+             {"patterns", std::to_string(patterns)},
+             {"from", pipeline_->options.tail.from_start ? "start" : "end"}});
+    return true;
+  }
+
+  // Stops the tailer (it saves the positions file when there is one) and returns where every
+  // file stands.
+  std::vector<PositionEntry> StopTailing() {
+    if (!tailer_) return {};
+    tailer_->Stop();
+    if (worker_.joinable()) worker_.join();
+    std::vector<PositionEntry> positions = tailer_->Positions();
+    std::lock_guard<std::mutex> lock(tailer_mu_);
+    tailer_.reset();
+    return positions;
+  }
+
+  // The files followed now, for accesslog_files_followed and accesslog_read_lag_bytes.
+  std::vector<FollowedFile> Snapshot() {
+    std::lock_guard<std::mutex> lock(tailer_mu_);
+    std::vector<FollowedFile> out;
+    if (!tailer_) return out;
+    for (const FileStatus& f : tailer_->Snapshot()) {
+      auto it = pattern_to_log_.find(f.pattern);
+      out.push_back({it == pattern_to_log_.end() ? f.pattern : it->second, f.path,
+                     std::max<int64_t>(0, f.size - f.offset)});
+    }
+    return out;
+  }
+
+  // Re-reads the configuration file and the status-code table. A configuration that does not
+  // load or validate is refused and the running one stays. Serialized by reload_mu_.
+  bool Reload(std::string* error) {
+    std::lock_guard<std::mutex> lock(reload_mu_);
+    Options next;
+    auto next_pipeline = std::make_unique<Pipeline>();
+    if (!ResolveOptions(flags_, &next, error) ||
+        !BuildPipeline(next, pipeline_.get(), next_pipeline.get(), error)) {
+      LogError("reload failed, keeping the running configuration", {{"err", *error}});
+      return false;
+    }
+    const bool same_tailing = next.sources == pipeline_->options.sources &&
+                              next.tail.from_start == pipeline_->options.tail.from_start &&
+                              next.tail.positions_file == pipeline_->options.tail.positions_file &&
+                              next.tail.poll_interval == pipeline_->options.tail.poll_interval &&
+                              next.tail.max_line_bytes == pipeline_->options.tail.max_line_bytes &&
+                              next_pipeline->recorder == pipeline_->recorder;
+    if (same_tailing) {
+      // Only the status-code table can differ: swap it, keep every counter and file position.
+      pipeline_->table = next_pipeline->table;
+      collector_->SetStatusTable(pipeline_->table);
+      LogInfo("reloaded the configuration", {{"changed", "status-code table"}});
+      return true;
+    }
+    // Files go on where they were, with or without --positions.file: nothing is read twice or
+    // skipped across a reload.
+    std::vector<PositionEntry> positions = StopTailing();
+    std::swap(pipeline_, next_pipeline);
+    Publish(*pipeline_, collector_.get());
+    if (!StartTailing(error, std::move(positions))) {
+      LogError("reload: cannot follow the logs", {{"err", *error}});
+      return false;
+    }
+    LogInfo("reloaded the configuration", {{"changed", "sources, labels or tail settings"}});
+    return true;
+  }
+
+  Options flags_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::shared_ptr<AccessLogCollector> collector_;
+  ProcessCollector process_;
+  std::mutex tailer_mu_;  // guards tailer_ and pattern_to_log_ against scrapes during a reload
+  std::unique_ptr<Tailer> tailer_;
+  std::map<std::string, std::string> pattern_to_log_;
+  std::thread worker_;
+  std::atomic<bool> ready_{false};
+  std::mutex reload_mu_;
+};
+
+// `analyze`: the config file, when given, lends its first source's format, the route
+// templates and the status-code table; flags given to analyze win.
+int RunAnalyzeCommand(const Options& flags) {
+  AnalyzeOptions an = flags.analyze;
+  if (!flags.config_file.empty()) {
+    Options file = flags;
+    std::string error;
+    if (!LoadConfigFile(&file, &error)) {
+      std::cerr << "accesslog_exporter analyze: " << error << "\n";
+      return kAnalyzeError;
+    }
+    if (!flags.flags_given.count("--log.format")) an.format = file.sources.front().format;
+    if (an.status_codes_file.empty()) an.status_codes_file = file.status_codes_file;
+    an.route_templates = file.labels.route_templates;
+  }
+  return RunAnalyze(an, std::cout, std::cerr);
 }
 
 }  // namespace
 
-int RunExporter(const Options& options) {
+int RunExporter(const Options& flags) {
   LogLevel level = LogLevel::kInfo;
-  ParseLogLevel(options.log_level, &level);
+  ParseLogLevel(flags.log_level, &level);
   SetLogLevel(level);
-  Pipeline pipeline;
-  if (const int status = BuildPipeline(options, &pipeline); status != 0) return status;
-  return options.command == Command::kOneshot ? RunOneshot(options, &pipeline)
-                                              : RunServe(options, &pipeline);
+  if (flags.command == Command::kAnalyze) return RunAnalyzeCommand(flags);
+
+  Options options;
+  std::string error;
+  auto pipeline = std::make_unique<Pipeline>();
+  if (!ResolveOptions(flags, &options, &error) ||
+      !BuildPipeline(options, nullptr, pipeline.get(), &error)) {
+    if (flags.command == Command::kConfigCheck) {
+      std::cerr << "configuration is invalid: " << error << "\n";
+    } else {
+      LogError("invalid configuration", {{"err", error}});
+    }
+    return 1;
+  }
+  if (flags.command == Command::kConfigCheck) {
+    std::cout << "configuration is valid: " << options.sources.size() << " source(s)"
+              << (options.config_file.empty() ? "" : ", from " + options.config_file) << "\n";
+    return 0;
+  }
+  auto collector = std::make_shared<AccessLogCollector>(pipeline->table,
+                                                        BuildInfo{kVersion, kRevision});
+  Publish(*pipeline, collector.get());
+  if (flags.command == Command::kOneshot) {
+    ProcessCollector process;
+    return RunOneshot(pipeline.get(), collector.get(), &process);
+  }
+  return Server(flags, std::move(pipeline), collector).Run();
 }
 
 }  // namespace accesslog

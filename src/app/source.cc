@@ -28,7 +28,7 @@ void Source::OnLine(std::string_view line) {
     stats_->CountLine(LineResult::kMalformed);
     return;
   }
-  responses_->by_code[static_cast<size_t>(code)].Add(1);
+  recorder_->Record(log_id_, fields_, code);
   stats_->CountLine(LineResult::kParsed);
 }
 

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "parse/parser.h"
 #include "util/log.h"
 #include "version.h"
 
@@ -33,12 +34,31 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   int poll_ms = static_cast<int>(options->tail.poll_interval.count());
   size_t max_line = options->tail.max_line_bytes;
   bool oneshot = false;
+  bool config_check = false;
+  std::vector<std::string> log_files;
+  std::string log_format = "combined";
+  std::vector<std::string> labels;
 
-  app.add_option("--log.file", options->log_files,
+  app.add_option("--config.file", options->config_file,
+                 "YAML configuration file: sources, formats, labels, histograms "
+                 "(docs/configuration.md). Reloaded on SIGHUP and POST /-/reload.")
+      ->type_name("FILE");
+  app.add_flag("--config.check", config_check,
+               "Check the configuration (flags, config file, status-code table), print the "
+               "result and exit: 0 when valid, 1 when not.");
+  app.add_option("--log.file", log_files,
                  "Access log to follow; repeat the flag for several logs.")
       ->type_name("PATH");
-  app.add_option("--log.format", options->log_format, "Log format: combined or common.")
+  app.add_option("--log.format", log_format,
+                 "Log format: combined, common, json, json:nginx|envoy|traefik|caddy, an nginx "
+                 "log_format string, an Apache LogFormat string, or regex:<RE2 with named "
+                 "groups> (docs/formats.md).")
       ->capture_default_str();
+  app.add_option("--labels", labels,
+                 "Opt-in labels on the response metrics, comma-separated: log, method, host, "
+                 "route (caps and route templates: config file).")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"log", "method", "host", "route"}));
   app.add_option("--tail.from", tail_from,
                  "Where to start in a log that already exists: end (only new lines) or start.")
       ->check(CLI::IsMember({"start", "end"}))
@@ -63,6 +83,10 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   app.add_option("--web.listen-address", options->web.listen_address,
                  "Address to serve on: HOST:PORT, :PORT or [IPv6]:PORT.")
       ->capture_default_str();
+  app.add_option("--web.config.file", options->web.config_file,
+                 "Exporter-toolkit web configuration: TLS (tls_server_config) and basic auth "
+                 "(basic_auth_users, bcrypt). See docs/security.md.")
+      ->type_name("FILE");
   app.add_option("--web.telemetry-path", options->web.telemetry_path,
                  "Path under which to expose the metrics.")
       ->capture_default_str();
@@ -72,6 +96,43 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   app.add_flag("--oneshot", oneshot,
                "Read the logs from their start to their end, print the exposition text to "
                "stdout and exit.");
+
+  CLI::App* analyze = app.add_subcommand(
+      "analyze",
+      "Read access logs offline and print a report: totals, classes, every code with its "
+      "documented meaning, 429 and 5xx ratios with the worst window, top routes, latency "
+      "percentiles, malformed samples. Exit 3 when a --fail-on condition holds.");
+  AnalyzeOptions& an = options->analyze;
+  std::string analyze_format = "combined";
+  std::string analyze_color = "auto";
+  analyze->add_option("files", an.files, "Log files; - reads stdin; .gz files are decompressed.")
+      ->required()
+      ->type_name("FILE");
+  analyze->add_option("--log.format", analyze_format, "Log format, as for the exporter.")
+      ->capture_default_str();
+  analyze->add_option("--config.file", options->config_file,
+                      "Take the format, route templates and status-code table from the config "
+                      "file's first source.")
+      ->type_name("FILE");
+  analyze->add_option("--status.codes", an.status_codes_file,
+                      "YAML table of the API's documented status codes.")
+      ->type_name("FILE");
+  analyze->add_option("--output", an.output, "Report format: table, json or markdown.")
+      ->check(CLI::IsMember({"table", "json", "markdown"}))
+      ->capture_default_str();
+  analyze->add_option("--fail-on", an.fail_on,
+                      "Exit 3 when a condition holds: 5xx>1%, 4xx>5%, 429>0.5%, undocumented>0, "
+                      "malformed>0.1% (repeatable).")
+      ->type_name("COND");
+  analyze->add_option("--top", an.top, "Rows in the top-routes tables.")
+      ->check(CLI::Range(size_t{1}, size_t{1000}))
+      ->capture_default_str();
+  analyze->add_option("--log.max-line-bytes", an.max_line_bytes, "Longer lines are skipped.")
+      ->check(CLI::Range(size_t{256}, size_t{16} << 20))
+      ->capture_default_str();
+  analyze->add_option("--color", analyze_color, "Colour in the table: auto (on a terminal), always, never.")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -86,6 +147,21 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     return CliOutcome::kUsageError;
   }
 
+  if (analyze->parsed()) {
+    for (const CLI::Option* opt : analyze->get_options()) {
+      if (opt->count() > 0) options->flags_given.insert(opt->get_name());
+    }
+    an.format.format = analyze_format;
+    an.color = analyze_color == "always"  ? AnalyzeOptions::Color::kAlways
+               : analyze_color == "never" ? AnalyzeOptions::Color::kNever
+                                          : AnalyzeOptions::Color::kAuto;
+    if (std::string error; !MakeParser(an.format, &error)) {
+      *message = "accesslog_exporter analyze: --log.format: " + error;
+      return CliOutcome::kUsageError;
+    }
+    options->command = Command::kAnalyze;
+    return CliOutcome::kRun;
+  }
   if (!options->web.telemetry_path.starts_with("/")) {
     *message = "accesslog_exporter: --web.telemetry-path must start with '/', got '" +
                options->web.telemetry_path + "'";
@@ -97,11 +173,37 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     *message = "accesslog_exporter: " + error;
     return CliOutcome::kUsageError;
   }
-  if (options->log_files.empty()) {
-    *message = "accesslog_exporter: no log to follow: give --log.file=PATH (see --help)";
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->count() > 0) options->flags_given.insert(opt->get_name());
+  }
+  if (!options->config_file.empty() && !log_files.empty()) {
+    *message =
+        "accesslog_exporter: give the logs either with --log.file or in the config file's "
+        "sources, not both";
     return CliOutcome::kUsageError;
   }
-  options->command = oneshot ? Command::kOneshot : Command::kServe;
+  if (options->config_file.empty() && log_files.empty()) {
+    *message =
+        "accesslog_exporter: no log to follow: give --log.file=PATH or --config.file=FILE "
+        "(see --help)";
+    return CliOutcome::kUsageError;
+  }
+  if (!log_files.empty() && !MakeParser({.format = log_format}, &error)) {
+    *message = "accesslog_exporter: --log.format: " + error;
+    return CliOutcome::kUsageError;
+  }
+  for (const auto& path : log_files) {
+    options->sources.push_back({.name = path, .files = {path}, .format = {.format = log_format}});
+  }
+  for (const auto& l : labels) {
+    if (l == "log") options->labels.log = true;
+    if (l == "method") options->labels.method = true;
+    if (l == "host") options->labels.host = true;
+    if (l == "route") options->labels.route = true;
+  }
+  options->command = config_check ? Command::kConfigCheck
+                     : oneshot    ? Command::kOneshot
+                                  : Command::kServe;
   options->tail.from_start = tail_from == "start";
   options->tail.poll_interval = std::chrono::milliseconds(poll_ms);
   options->tail.max_line_bytes = max_line;

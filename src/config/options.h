@@ -1,26 +1,47 @@
 // Configuration: every knob the exporter has, with its default, in one place. Flags (cli.h)
-// fill these plain structs; components receive the part they need and never read flags or files
-// themselves.
+// and the YAML file (config_file.h) fill these plain structs; components receive the part they
+// need and never read flags or files themselves.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "http/server.h"
+#include "metrics/labels.h"
+#include "metrics/recorder.h"
+#include "parse/parser.h"
+#include "report/analyze.h"
 #include "tail/tailer.h"
 
 namespace accesslog {
 
-enum class Command { kServe, kOneshot };
+enum class Command { kServe, kOneshot, kConfigCheck, kAnalyze };
+
+// One log (or set of logs) in one format: the `log` label's value is its name.
+struct SourceOptions {
+  std::string name;
+  std::vector<std::string> files;  // paths or globs
+  FormatSpec format;
+  bool operator==(const SourceOptions& o) const {
+    return name == o.name && files == o.files && format.format == o.format.format &&
+           format.json_fields.has_value() == o.format.json_fields.has_value();
+  }
+};
 
 struct Options {
   Command command = Command::kServe;
-  std::vector<std::string> log_files;   // --log.file (repeatable)
-  std::string log_format = "combined";  // --log.format
-  std::string status_codes_file;        // --status.codes; empty: the embedded table
-  std::string log_level = "info";       // --log.level
-  TailOptions tail;                     // --tail.from, --tail.poll-interval, --log.max-line-bytes
-  WebOptions web;                       // --web.listen-address, --web.telemetry-path
+  std::string config_file;         // --config.file; empty: flags only
+  std::vector<SourceOptions> sources;
+  std::string status_codes_file;   // --status.codes / status_codes; empty: the embedded table
+  std::string log_level = "info";  // --log.level
+  LabelOptions labels;             // --labels / labels:
+  HistogramOptions histograms;     // histograms:
+  TailOptions tail;                // --tail.*, --positions.file, --log.max-line-bytes / tail:
+  WebOptions web;                  // --web.listen-address, --web.telemetry-path
+  // Flags given on the command line ("--tail.from", ...): they win over the config file.
+  std::set<std::string> flags_given;
+  AnalyzeOptions analyze;  // the `analyze` subcommand's flags and files
 };
 
 }  // namespace accesslog

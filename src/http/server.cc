@@ -1,6 +1,9 @@
 #include "http/server.h"
 
+#include <crypt.h>
 #include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 #include <cerrno>
 #include <charconv>
@@ -36,7 +39,92 @@ std::string HtmlEscape(const std::string& s) {
   return out;
 }
 
+int TlsVersion(const std::string& name) {
+  if (name == "TLS10") return TLS1_VERSION;
+  if (name == "TLS11") return TLS1_1_VERSION;
+  if (name == "TLS12") return TLS1_2_VERSION;
+  if (name == "TLS13") return TLS1_3_VERSION;
+  return 0;
+}
+
+int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
+
+// Configures the server's TLS context the way exporter-toolkit's tls_server_config does.
+bool SetupTls(const TlsOptions& tls, SSL_CTX& ctx) {
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_set_min_proto_version(&ctx, TlsVersion(tls.min_version)) != 1) return false;
+  if (!tls.max_version.empty() &&
+      SSL_CTX_set_max_proto_version(&ctx, TlsVersion(tls.max_version)) != 1) {
+    return false;
+  }
+  if (SSL_CTX_use_certificate_chain_file(&ctx, tls.cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(&ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(&ctx) != 1) {
+    return false;
+  }
+  const std::string& type = tls.client_auth_type;
+  int mode = SSL_VERIFY_NONE;
+  if (type == "RequestClientCert" || type == "VerifyClientCertIfGiven") mode = SSL_VERIFY_PEER;
+  if (type == "RequireAnyClientCert" || type == "RequireAndVerifyClientCert") {
+    mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  }
+  if (!tls.client_ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(&ctx, tls.client_ca_file.c_str(), nullptr) != 1) {
+      return false;
+    }
+    SSL_CTX_set_client_CA_list(&ctx, SSL_load_client_CA_file(tls.client_ca_file.c_str()));
+  }
+  // RequestClientCert and RequireAnyClientCert ask for a certificate without verifying it.
+  const bool verify = type == "RequireAndVerifyClientCert" || type == "VerifyClientCertIfGiven";
+  SSL_CTX_set_verify(&ctx, mode, verify ? nullptr : AcceptAnyCertificate);
+  return true;
+}
+
+// Standard base64 with padding (RFC 7617 credentials). Returns "" for malformed input.
+std::string Base64Decode(const std::string& in) {
+  if (in.empty() || in.size() % 4 != 0 || in.size() > 4096) return {};
+  std::string out(in.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  if (n < 0) return {};
+  size_t len = static_cast<size_t>(n);
+  for (size_t i = in.size(); i > 0 && in[i - 1] == '='; --i) --len;  // padding decodes to 0s
+  out.resize(len);
+  return out;
+}
+
+std::string Sha256(const std::string& s) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(s.data(), s.size(), digest, &n, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), n);
+}
+
 }  // namespace
+
+bool HttpServer::Authorized(const std::string& header) {
+  if (options_.basic_auth_users.empty()) return true;
+  if (!header.starts_with("Basic ")) return false;
+  const std::string decoded = Base64Decode(header.substr(6));
+  const size_t colon = decoded.find(':');
+  if (colon == std::string::npos) return false;
+  const std::string user = decoded.substr(0, colon);
+  const std::string password = decoded.substr(colon + 1);
+  auto it = options_.basic_auth_users.find(user);
+  if (it == options_.basic_auth_users.end()) return false;
+  const std::string key = Sha256(user + '\0' + password);
+  {
+    std::lock_guard<std::mutex> lock(auth_mu_);
+    if (auto c = auth_cache_.find(user); c != auth_cache_.end() && c->second == key) return true;
+  }
+  auto data = std::make_unique<crypt_data>();  // large (32 KiB): not on a worker's stack
+  const char* hashed = crypt_r(password.c_str(), it->second.c_str(), data.get());
+  if (hashed == nullptr || hashed[0] == '*' || it->second != hashed) return false;
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  auth_cache_[user] = key;
+  return true;
+}
 
 bool ParseListenAddress(const std::string& address, std::string* host, int* port,
                         std::string* error) {
@@ -82,8 +170,35 @@ bool HttpServer::Start(std::string* error) {
   const bool every_address = host.empty();
   if (every_address) host = "::";
 
-  server_ = std::make_unique<httplib::Server>();
+  if (options_.tls) {
+    const TlsOptions tls = *options_.tls;
+    auto ssl = std::make_unique<httplib::SSLServer>(
+        [tls](SSL_CTX& ctx) { return SetupTls(tls, ctx); });
+    if (!ssl->is_valid()) {
+      *error = "--web.config.file: cannot set up TLS with cert_file '" + tls.cert_file +
+               "' and key_file '" + tls.key_file + "' (unreadable, mismatched, or not PEM)";
+      return false;
+    }
+    server_ = std::move(ssl);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   auto& s = *server_;
+  if (!options_.headers.empty()) {
+    s.set_default_headers(httplib::Headers(options_.headers.begin(), options_.headers.end()));
+  }
+  // Basic auth guards every path except the probes (kubelet and load balancers carry no
+  // credentials); a wrong or missing password is a 401 with a challenge.
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/-/healthy" || req.path == "/-/ready" ||
+        Authorized(req.get_header_value("Authorization"))) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Basic realm=\"accesslog_exporter\"");
+    res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   s.set_keep_alive_max_count(100);
   s.set_read_timeout(10, 0);
   s.set_write_timeout(10, 0);
@@ -101,6 +216,15 @@ bool HttpServer::Start(std::string* error) {
     } else {
       res.status = 503;
       res.set_content("Not ready: still opening the logs.\n", "text/plain; charset=utf-8");
+    }
+  });
+  s.Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
+    std::string why;
+    if (endpoints_.reload && endpoints_.reload(&why)) {
+      res.set_content("Reloaded.\n", "text/plain; charset=utf-8");
+    } else {
+      res.status = 500;
+      res.set_content("Reload failed: " + why + "\n", "text/plain; charset=utf-8");
     }
   });
   if (options_.telemetry_path != "/") {

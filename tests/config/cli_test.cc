@@ -18,10 +18,13 @@ TEST(CliTest, DefaultsFollowTheExporterConventions) {
   ASSERT_EQ(Parse({"--log.file=/var/log/nginx/access.log"}, &o, &msg), CliOutcome::kRun) << msg;
   EXPECT_EQ(o.web.listen_address, ":9958");
   EXPECT_EQ(o.web.telemetry_path, "/metrics");
-  EXPECT_EQ(o.log_format, "combined");
+  ASSERT_EQ(o.sources.size(), 1u);
+  EXPECT_EQ(o.sources[0].format.format, "combined");
   EXPECT_FALSE(o.tail.from_start);
   EXPECT_EQ(o.command, Command::kServe);
-  EXPECT_EQ(o.log_files, std::vector<std::string>{"/var/log/nginx/access.log"});
+  EXPECT_EQ(o.sources[0].name, "/var/log/nginx/access.log");
+  EXPECT_EQ(o.sources[0].files, std::vector<std::string>{"/var/log/nginx/access.log"});
+  EXPECT_FALSE(o.labels.any_dynamic());
 }
 
 TEST(CliTest, RepeatableLogFileAndEveryFlag) {
@@ -30,13 +33,19 @@ TEST(CliTest, RepeatableLogFileAndEveryFlag) {
   ASSERT_EQ(Parse({"--log.file=a.log", "--log.file", "b.log", "--tail.from=start",
                    "--log.format=common", "--web.listen-address=127.0.0.1:0",
                    "--web.telemetry-path=/m", "--status.codes=t.yaml", "--oneshot",
-                   "--tail.poll-interval=250", "--log.max-line-bytes=4096", "--log.level=debug"},
+                   "--tail.poll-interval=250", "--log.max-line-bytes=4096", "--log.level=debug",
+                   "--labels=method,route", "--positions.file=p.json"},
                   &o, &msg),
             CliOutcome::kRun)
       << msg;
-  EXPECT_EQ(o.log_files, (std::vector<std::string>{"a.log", "b.log"}));
+  ASSERT_EQ(o.sources.size(), 2u);
+  EXPECT_EQ(o.sources[0].files, std::vector<std::string>{"a.log"});
+  EXPECT_EQ(o.sources[1].files, std::vector<std::string>{"b.log"});
+  EXPECT_EQ(o.sources[1].name, "b.log");
   EXPECT_TRUE(o.tail.from_start);
-  EXPECT_EQ(o.log_format, "common");
+  EXPECT_EQ(o.sources[1].format.format, "common");
+  EXPECT_TRUE(o.flags_given.count("--tail.from"));
+  EXPECT_FALSE(o.flags_given.count("--config.file"));
   EXPECT_EQ(o.web.listen_address, "127.0.0.1:0");
   EXPECT_EQ(o.web.telemetry_path, "/m");
   EXPECT_EQ(o.status_codes_file, "t.yaml");
@@ -44,13 +53,28 @@ TEST(CliTest, RepeatableLogFileAndEveryFlag) {
   EXPECT_EQ(o.tail.poll_interval.count(), 250);
   EXPECT_EQ(o.tail.max_line_bytes, 4096u);
   EXPECT_EQ(o.log_level, "debug");
+  EXPECT_TRUE(o.labels.method && o.labels.route);
+  EXPECT_FALSE(o.labels.host || o.labels.log);
+  EXPECT_EQ(o.tail.positions_file, "p.json");
+}
+
+TEST(CliTest, ConfigFileAndCheck) {
+  Options o;
+  std::string msg;
+  ASSERT_EQ(Parse({"--config.file=c.yaml", "--config.check"}, &o, &msg), CliOutcome::kRun) << msg;
+  EXPECT_EQ(o.config_file, "c.yaml");
+  EXPECT_EQ(o.command, Command::kConfigCheck);
+  EXPECT_TRUE(o.sources.empty());
+  EXPECT_EQ(Parse({"--config.file=c.yaml", "--log.file=a.log"}, &o, &msg),
+            CliOutcome::kUsageError);
+  EXPECT_NE(msg.find("not both"), std::string::npos) << msg;
 }
 
 TEST(CliTest, BadFlagsAreOneLineUsageErrors) {
   for (std::vector<const char*> args : {std::vector<const char*>{"--nope"},
                                         {"--log.file=a", "--tail.from=middle"},
                                         {"--log.file=a", "--tail.poll-interval=0"},
-                                        {"--log.file=a", "--web.telemetry-path=m"},
+                                        {"--log.file=a", "--web.telemetry-path=m"}, {"--log.file=a", "--labels=path"},
                                         {}}) {
     Options o;
     std::string msg;
@@ -66,6 +90,7 @@ TEST(CliTest, HelpAndVersion) {
   EXPECT_EQ(Parse({"--help"}, &o, &msg), CliOutcome::kExitOk);
   for (const char* flag : {"--log.file", "--log.format", "--tail.from", "--tail.poll-interval",
                            "--log.max-line-bytes", "--status.codes", "--web.listen-address",
+                           "--config.file", "--config.check", "--labels", "--positions.file",
                            "--web.telemetry-path", "--log.level", "--oneshot", "--version"}) {
     EXPECT_NE(msg.find(flag), std::string::npos) << flag;
   }

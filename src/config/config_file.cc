@@ -1,0 +1,350 @@
+#include "config/config_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace accesslog {
+namespace {
+
+// Thrown inside this file only, and turned into the error string at the boundary.
+struct ConfigError {
+  std::string message;
+};
+
+class Walker {
+ public:
+  Walker(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void Fail(const YAML::Node& node, const std::string& path,
+                         const std::string& reason) const {
+    std::ostringstream out;
+    out << source_;
+    const YAML::Mark mark = node.Mark();
+    if (mark.line >= 0) out << ":" << mark.line + 1 << ":" << mark.column + 1;
+    out << ": " << path << ": " << reason;
+    throw ConfigError{out.str()};
+  }
+
+  // Refuses keys of `map` that are not in `known`.
+  void OnlyKeys(const YAML::Node& map, const std::string& path,
+                std::initializer_list<const char*> known) const {
+    if (!map.IsMap()) Fail(map, path, "expected a map");
+    for (const auto& kv : map) {
+      const std::string key = kv.first.Scalar();
+      bool ok = false;
+      std::string list;
+      for (const char* k : known) {
+        ok |= key == k;
+        list += list.empty() ? k : std::string(", ") + k;
+      }
+      if (!ok) Fail(kv.first, Join(path, key), "unknown key (known: " + list + ")");
+    }
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  std::string String(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsScalar()) Fail(n, path, "expected a string");
+    return n.Scalar();
+  }
+
+  bool Bool(const YAML::Node& n, const std::string& path) const {
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    if (s == "true") return true;
+    if (s == "false") return false;
+    Fail(n, path, "expected true or false, got '" + s + "'");
+  }
+
+  double Number(const YAML::Node& n, const std::string& path) const {
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
+      Fail(n, path, "expected a number, got '" + s + "'");
+    }
+    return v;
+  }
+
+  size_t Count(const YAML::Node& n, const std::string& path, size_t min, size_t max) const {
+    const double v = Number(n, path);
+    if (v != std::floor(v) || v < static_cast<double>(min) || v > static_cast<double>(max)) {
+      Fail(n, path,
+           "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    return static_cast<size_t>(v);
+  }
+
+  // "250ms", "1s", "2m" (Prometheus duration style, the units that matter here).
+  std::chrono::milliseconds Duration(const YAML::Node& n, const std::string& path) const {
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    const std::string unit(ptr, s.data() + s.size());
+    double ms = -1;
+    if (ec == std::errc() && v >= 0) {
+      if (unit == "ms") ms = v;
+      if (unit == "s") ms = v * 1000;
+      if (unit == "m") ms = v * 60000;
+    }
+    if (ms < 0) Fail(n, path, "expected a duration such as 250ms, 1s or 1m, got '" + s + "'");
+    return std::chrono::milliseconds(static_cast<int64_t>(ms));
+  }
+
+  std::vector<std::string> Strings(const YAML::Node& n, const std::string& path) const {
+    std::vector<std::string> out;
+    if (n.IsScalar()) {
+      out.push_back(n.Scalar());
+      return out;
+    }
+    if (!n.IsSequence()) Fail(n, path, "expected a list of strings");
+    for (size_t i = 0; i < n.size(); ++i) {
+      out.push_back(String(n[i], path + "[" + std::to_string(i) + "]"));
+    }
+    return out;
+  }
+
+  std::vector<double> Buckets(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsSequence() || n.size() == 0) Fail(n, path, "expected a non-empty list of numbers");
+    std::vector<double> out;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const double v = Number(n[i], path + "[" + std::to_string(i) + "]");
+      if (!out.empty() && v <= out.back()) {
+        Fail(n[i], path + "[" + std::to_string(i) + "]", "bucket bounds must increase");
+      }
+      out.push_back(v);
+    }
+    return out;
+  }
+
+ private:
+  std::string source_;
+};
+
+std::string Resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
+  return base_dir + "/" + path;
+}
+
+bool Given(const Options& o, const char* flag) { return o.flags_given.count(flag) > 0; }
+
+JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::string& path) {
+  w.OnlyKeys(n, path,
+             {"status", "method", "path", "protocol", "host", "remote_addr", "remote_user",
+              "referer", "user_agent", "body_bytes", "request_time", "upstream_time",
+              "request_time_unit", "upstream_time_unit"});
+  JsonFieldMap m;
+  auto pointer = [&](const char* key, std::string* out) {
+    if (!n[key]) return;
+    *out = w.String(n[key], Walker::Join(path, key));
+    if (out->empty() || (*out)[0] != '/') {
+      w.Fail(n[key], Walker::Join(path, key), "expected a JSON pointer such as /request/method");
+    }
+  };
+  pointer("status", &m.status);
+  pointer("method", &m.method);
+  pointer("path", &m.path);
+  pointer("protocol", &m.protocol);
+  pointer("host", &m.host);
+  pointer("remote_addr", &m.remote_addr);
+  pointer("remote_user", &m.remote_user);
+  pointer("referer", &m.referer);
+  pointer("user_agent", &m.user_agent);
+  pointer("body_bytes", &m.body_bytes);
+  pointer("request_time", &m.request_time);
+  pointer("upstream_time", &m.upstream_time);
+  if (m.status.empty()) w.Fail(n, Walker::Join(path, "status"), "is required");
+  auto unit = [&](const char* key, double* factor) {
+    if (!n[key]) return;
+    const std::string u = w.String(n[key], Walker::Join(path, key));
+    if (u == "s") *factor = 1;
+    else if (u == "ms") *factor = 1e-3;
+    else if (u == "us") *factor = 1e-6;
+    else if (u == "ns") *factor = 1e-9;
+    else w.Fail(n[key], Walker::Join(path, key), "expected s, ms, us or ns, got '" + u + "'");
+  };
+  unit("request_time_unit", &m.request_time_to_seconds);
+  unit("upstream_time_unit", &m.upstream_time_to_seconds);
+  return m;
+}
+
+void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
+  w.OnlyKeys(n, "labels", {"log", "method", "host", "route", "route_templates", "static", "limits"});
+  if (n["log"]) labels->log = w.Bool(n["log"], "labels.log");
+  if (n["method"]) labels->method = w.Bool(n["method"], "labels.method");
+  if (n["host"]) labels->host = w.Bool(n["host"], "labels.host");
+  if (n["route"]) labels->route = w.Bool(n["route"], "labels.route");
+  if (n["route_templates"]) {
+    labels->route_templates = w.Strings(n["route_templates"], "labels.route_templates");
+    for (size_t i = 0; i < labels->route_templates.size(); ++i) {
+      std::string error;
+      if (!ValidRouteTemplate(labels->route_templates[i], &error)) {
+        w.Fail(n["route_templates"][i], "labels.route_templates[" + std::to_string(i) + "]",
+               error);
+      }
+    }
+  }
+  if (const YAML::Node st = n["static"]; st) {
+    if (!st.IsMap()) w.Fail(st, "labels.static", "expected a map of label name to value");
+    for (const auto& kv : st) {
+      const std::string name = kv.first.Scalar();
+      labels->static_labels.emplace_back(name, w.String(kv.second, "labels.static." + name));
+    }
+  }
+  if (const YAML::Node lim = n["limits"]; lim) {
+    w.OnlyKeys(lim, "labels.limits", {"hosts", "routes", "label_sets"});
+    if (lim["hosts"]) labels->max_hosts = w.Count(lim["hosts"], "labels.limits.hosts", 1, 100000);
+    if (lim["routes"]) {
+      labels->max_routes = w.Count(lim["routes"], "labels.limits.routes", 1, 100000);
+    }
+    if (lim["label_sets"]) {
+      labels->max_label_sets = w.Count(lim["label_sets"], "labels.limits.label_sets", 1, 100000);
+    }
+  }
+}
+
+void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_dir,
+               Options* o) {
+  if (root.IsNull()) w.Fail(root, "(top level)", "the file is empty");
+  w.OnlyKeys(root, "", {"sources", "status_codes", "labels", "histograms", "tail"});
+
+  const YAML::Node sources = root["sources"];
+  if (!sources || !sources.IsSequence() || sources.size() == 0) {
+    w.Fail(sources ? sources : root, "sources", "expected a non-empty list of sources");
+  }
+  std::vector<SourceOptions> parsed;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const std::string path = "sources[" + std::to_string(i) + "]";
+    const YAML::Node s = sources[i];
+    w.OnlyKeys(s, path, {"name", "files", "format", "json_fields"});
+    SourceOptions src;
+    if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
+    src.name = w.String(s["name"], path + ".name");
+    if (src.name.empty()) w.Fail(s["name"], path + ".name", "must not be empty");
+    for (const auto& other : parsed) {
+      if (other.name == src.name) w.Fail(s["name"], path + ".name", "'" + src.name + "' is used twice");
+    }
+    if (!s["files"]) w.Fail(s, path + ".files", "is required: a path, a glob, or a list of them");
+    for (const auto& f : w.Strings(s["files"], path + ".files")) {
+      src.files.push_back(Resolve(base_dir, f));
+    }
+    if (src.files.empty()) w.Fail(s["files"], path + ".files", "must not be empty");
+    if (s["format"]) src.format.format = w.String(s["format"], path + ".format");
+    if (s["json_fields"]) {
+      src.format.json_fields = ParseJsonFields(w, s["json_fields"], path + ".json_fields");
+    }
+    std::string error;
+    if (!MakeParser(src.format, &error)) w.Fail(s["format"] ? s["format"] : s, path + ".format", error);
+    parsed.push_back(std::move(src));
+  }
+  o->sources = std::move(parsed);
+
+  if (root["status_codes"] && !Given(*o, "--status.codes")) {
+    o->status_codes_file = Resolve(base_dir, w.String(root["status_codes"], "status_codes"));
+  }
+  if (root["labels"]) {
+    o->labels = LabelOptions();
+    ParseLabels(w, root["labels"], &o->labels);
+  }
+  if (const YAML::Node h = root["histograms"]; h) {
+    w.OnlyKeys(h, "histograms",
+               {"request_duration_seconds", "upstream_duration_seconds", "response_size_bytes"});
+    if (h["request_duration_seconds"]) {
+      o->histograms.request_duration =
+          w.Buckets(h["request_duration_seconds"], "histograms.request_duration_seconds");
+    }
+    if (h["upstream_duration_seconds"]) {
+      o->histograms.upstream_duration =
+          w.Buckets(h["upstream_duration_seconds"], "histograms.upstream_duration_seconds");
+    }
+    if (h["response_size_bytes"]) {
+      o->histograms.response_size =
+          w.Buckets(h["response_size_bytes"], "histograms.response_size_bytes");
+    }
+  }
+  if (const YAML::Node t = root["tail"]; t) {
+    w.OnlyKeys(t, "tail", {"from", "poll_interval", "positions_file", "max_line_bytes"});
+    if (t["from"] && !Given(*o, "--tail.from")) {
+      const std::string from = w.String(t["from"], "tail.from");
+      if (from != "start" && from != "end") {
+        w.Fail(t["from"], "tail.from", "expected start or end, got '" + from + "'");
+      }
+      o->tail.from_start = from == "start";
+    }
+    if (t["poll_interval"] && !Given(*o, "--tail.poll-interval")) {
+      o->tail.poll_interval = w.Duration(t["poll_interval"], "tail.poll_interval");
+      if (o->tail.poll_interval.count() < 10) {
+        w.Fail(t["poll_interval"], "tail.poll_interval", "must be at least 10ms");
+      }
+    }
+    if (t["positions_file"] && !Given(*o, "--positions.file")) {
+      o->tail.positions_file = Resolve(base_dir, w.String(t["positions_file"], "tail.positions_file"));
+    }
+    if (t["max_line_bytes"] && !Given(*o, "--log.max-line-bytes")) {
+      o->tail.max_line_bytes = w.Count(t["max_line_bytes"], "tail.max_line_bytes", 256, 16 << 20);
+    }
+  }
+}
+
+}  // namespace
+
+bool ParseConfigText(std::string_view yaml, std::string_view source, const std::string& base_dir,
+                     Options* options, std::string* error) {
+  const Walker w(source);
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml));
+    Options parsed = *options;
+    ParseFile(w, root, base_dir, &parsed);
+    *options = std::move(parsed);
+    return true;
+  } catch (const ConfigError& e) {
+    *error = e.message;
+  } catch (const YAML::Exception& e) {
+    std::ostringstream out;
+    out << source;
+    if (e.mark.line >= 0) out << ":" << e.mark.line + 1 << ":" << e.mark.column + 1;
+    out << ": invalid YAML: " << e.msg;
+    *error = out.str();
+  }
+  return false;
+}
+
+bool LoadConfigFile(Options* options, std::string* error) {
+  const std::string& path = options->config_file;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = path + ": cannot open the configuration file (--config.file)";
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  const size_t slash = path.rfind('/');
+  const std::string base = slash == std::string::npos ? "" : path.substr(0, slash);
+  return ParseConfigText(text.str(), path, base, options, error);
+}
+
+bool ValidateOptions(const Options& o, std::string* error) {
+  if (o.sources.empty()) {
+    *error = "no log to follow: give --log.file=PATH or a config file with sources";
+    return false;
+  }
+  if (o.sources.size() > 60000) {
+    *error = "too many sources";
+    return false;
+  }
+  for (const auto& s : o.sources) {
+    std::string why;
+    if (!MakeParser(s.format, &why)) {
+      *error = "log format of '" + s.name + "': " + why;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace accesslog

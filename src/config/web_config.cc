@@ -1,0 +1,184 @@
+#include "config/web_config.h"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace accesslog {
+namespace {
+
+struct WebConfigError {
+  std::string message;
+};
+
+class Checker {
+ public:
+  explicit Checker(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void Fail(const YAML::Node& node, const std::string& path,
+                         const std::string& reason) const {
+    std::ostringstream out;
+    out << source_;
+    const YAML::Mark mark = node.Mark();
+    if (mark.line >= 0) out << ":" << mark.line + 1 << ":" << mark.column + 1;
+    out << ": " << path << ": " << reason;
+    throw WebConfigError{out.str()};
+  }
+
+  void OnlyKeys(const YAML::Node& map, const std::string& path,
+                std::initializer_list<const char*> known,
+                std::initializer_list<const char*> unsupported = {}) const {
+    if (!map.IsMap()) Fail(map, path, "expected a map");
+    for (const auto& kv : map) {
+      const std::string key = kv.first.Scalar();
+      const std::string at = path.empty() ? key : path + "." + key;
+      bool ok = false;
+      for (const char* k : known) ok |= key == k;
+      for (const char* k : unsupported) {
+        if (key == k) Fail(kv.first, at, "is not supported by accesslog_exporter");
+      }
+      if (!ok) Fail(kv.first, at, "unknown key");
+    }
+  }
+
+  std::string String(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsScalar() || n.Scalar().empty()) Fail(n, path, "expected a non-empty string");
+    return n.Scalar();
+  }
+
+ private:
+  std::string source_;
+};
+
+std::string Resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
+  return base_dir + "/" + path;
+}
+
+bool IsTlsVersion(const std::string& v) {
+  return v == "TLS10" || v == "TLS11" || v == "TLS12" || v == "TLS13";
+}
+
+void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir,
+           bool check_files, WebOptions* web) {
+  if (root.IsNull()) return;  // an empty file: plain HTTP, no auth (as exporter-toolkit)
+  c.OnlyKeys(root, "", {"tls_server_config", "http_server_config", "basic_auth_users"});
+  auto file = [&](const YAML::Node& n, const std::string& path) {
+    const std::string f = Resolve(base_dir, c.String(n, path));
+    if (check_files && ::access(f.c_str(), R_OK) != 0) {
+      c.Fail(n, path, "cannot read '" + f + "'");
+    }
+    return f;
+  };
+  if (const YAML::Node t = root["tls_server_config"]; t) {
+    c.OnlyKeys(t, "tls_server_config",
+               {"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
+                "max_version"},
+               {"cipher_suites", "curve_preferences", "prefer_server_cipher_suites",
+                "client_allowed_sans", "cert", "key"});
+    TlsOptions tls;
+    if (!t["cert_file"] || !t["key_file"]) {
+      c.Fail(t, "tls_server_config", "cert_file and key_file are both required");
+    }
+    tls.cert_file = file(t["cert_file"], "tls_server_config.cert_file");
+    tls.key_file = file(t["key_file"], "tls_server_config.key_file");
+    if (t["client_auth_type"]) {
+      tls.client_auth_type = c.String(t["client_auth_type"], "tls_server_config.client_auth_type");
+      const std::string& a = tls.client_auth_type;
+      if (a != "NoClientCert" && a != "RequestClientCert" && a != "RequireAnyClientCert" &&
+          a != "VerifyClientCertIfGiven" && a != "RequireAndVerifyClientCert") {
+        c.Fail(t["client_auth_type"], "tls_server_config.client_auth_type",
+               "expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
+               "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got '" + a + "'");
+      }
+    }
+    if (t["client_ca_file"]) {
+      tls.client_ca_file = file(t["client_ca_file"], "tls_server_config.client_ca_file");
+    }
+    if ((tls.client_auth_type == "RequireAndVerifyClientCert" ||
+         tls.client_auth_type == "VerifyClientCertIfGiven") &&
+        tls.client_ca_file.empty()) {
+      c.Fail(t, "tls_server_config.client_ca_file",
+             "is required with client_auth_type " + tls.client_auth_type);
+    }
+    for (const char* key : {"min_version", "max_version"}) {
+      if (!t[key]) continue;
+      const std::string v = c.String(t[key], std::string("tls_server_config.") + key);
+      if (!IsTlsVersion(v)) {
+        c.Fail(t[key], std::string("tls_server_config.") + key,
+               "expected TLS10, TLS11, TLS12 or TLS13, got '" + v + "'");
+      }
+      (std::string(key) == "min_version" ? tls.min_version : tls.max_version) = v;
+    }
+    web->tls = tls;
+  }
+  if (const YAML::Node h = root["http_server_config"]; h) {
+    c.OnlyKeys(h, "http_server_config", {"headers"}, {"http2"});
+    if (const YAML::Node headers = h["headers"]; headers) {
+      if (!headers.IsMap()) c.Fail(headers, "http_server_config.headers", "expected a map");
+      for (const auto& kv : headers) {
+        const std::string name = kv.first.Scalar();
+        web->headers[name] = c.String(kv.second, "http_server_config.headers." + name);
+      }
+    }
+  }
+  if (const YAML::Node users = root["basic_auth_users"]; users) {
+    if (!users.IsMap()) c.Fail(users, "basic_auth_users", "expected a map of user to bcrypt hash");
+    for (const auto& kv : users) {
+      const std::string user = kv.first.Scalar();
+      const std::string path = "basic_auth_users." + user;
+      const std::string hash = c.String(kv.second, path);
+      if (user.empty() || user.find(':') != std::string::npos) {
+        c.Fail(kv.first, path, "a user name must be non-empty and contain no ':'");
+      }
+      if (!(hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$")) ||
+          hash.size() != 60) {
+        c.Fail(kv.second, path, "expected a bcrypt hash ($2y$..., 60 characters), e.g. from "
+                                "`htpasswd -nbBC 10 USER PASSWORD`");
+      }
+      web->basic_auth_users[user] = hash;
+    }
+  }
+}
+
+}  // namespace
+
+bool ParseWebConfigText(std::string_view yaml, std::string_view source, const std::string& base_dir,
+                        bool check_files, WebOptions* web, std::string* error) {
+  const Checker c(source);
+  try {
+    WebOptions parsed = *web;
+    parsed.tls.reset();
+    parsed.basic_auth_users.clear();
+    parsed.headers.clear();
+    Parse(c, YAML::Load(std::string(yaml)), base_dir, check_files, &parsed);
+    *web = std::move(parsed);
+    return true;
+  } catch (const WebConfigError& e) {
+    *error = e.message;
+  } catch (const YAML::Exception& e) {
+    std::ostringstream out;
+    out << source;
+    if (e.mark.line >= 0) out << ":" << e.mark.line + 1 << ":" << e.mark.column + 1;
+    out << ": invalid YAML: " << e.msg;
+    *error = out.str();
+  }
+  return false;
+}
+
+bool LoadWebConfigFile(WebOptions* web, std::string* error) {
+  std::ifstream in(web->config_file, std::ios::binary);
+  if (!in) {
+    *error = web->config_file + ": cannot open the web configuration file (--web.config.file)";
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  const size_t slash = web->config_file.rfind('/');
+  const std::string base = slash == std::string::npos ? "" : web->config_file.substr(0, slash);
+  return ParseWebConfigText(text.str(), web->config_file, base, /*check_files=*/true, web, error);
+}
+
+}  // namespace accesslog

@@ -1,0 +1,122 @@
+#include "config/config_file.h"
+
+#include <gtest/gtest.h>
+
+#include "config/cli.h"
+
+namespace accesslog {
+namespace {
+
+bool Parse(const std::string& yaml, Options* o, std::string* error) {
+  return ParseConfigText(yaml, "c.yaml", "/etc/ax", o, error);
+}
+
+TEST(ConfigFileTest, TheDocumentedExampleIsValid) {
+  Options o;
+  o.config_file = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/config.yaml";
+  std::string error;
+  ASSERT_TRUE(LoadConfigFile(&o, &error)) << error;
+  ASSERT_TRUE(ValidateOptions(o, &error)) << error;
+  ASSERT_EQ(o.sources.size(), 3u);
+  EXPECT_EQ(o.sources[0].name, "api");
+  EXPECT_EQ(o.sources[0].files,
+            std::vector<std::string>{std::string(ACCESSLOG_SOURCE_DIR) + "/examples/sample-access.log"});
+  EXPECT_EQ(o.sources[1].format.format, "json:envoy");
+  ASSERT_TRUE(o.sources[2].format.json_fields.has_value());
+  EXPECT_EQ(o.sources[2].format.json_fields->status, "/response/status");
+  EXPECT_DOUBLE_EQ(o.sources[2].format.json_fields->request_time_to_seconds, 1e-3);
+  EXPECT_TRUE(o.labels.log && o.labels.method && o.labels.route);
+  EXPECT_FALSE(o.labels.host);
+  EXPECT_EQ(o.labels.static_labels.size(), 1u);
+  EXPECT_EQ(o.labels.max_routes, 500u);
+  EXPECT_EQ(o.histograms.response_size.size(), 6u);
+  EXPECT_EQ(o.tail.poll_interval.count(), 1000);
+}
+
+TEST(ConfigFileTest, RelativePathsAreRelativeToTheFile) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(Parse("sources:\n  - {name: a, files: [logs/*.log, /abs.log]}\nstatus_codes: c.yaml\n",
+                    &o, &error))
+      << error;
+  EXPECT_EQ(o.sources[0].files, (std::vector<std::string>{"/etc/ax/logs/*.log", "/abs.log"}));
+  EXPECT_EQ(o.status_codes_file, "/etc/ax/c.yaml");
+  EXPECT_EQ(o.sources[0].format.format, "combined");
+}
+
+TEST(ConfigFileTest, FlagsGivenWinOverTheFile) {
+  Options o;
+  o.flags_given = {"--tail.from", "--tail.poll-interval"};
+  o.tail.from_start = false;
+  o.tail.poll_interval = std::chrono::milliseconds(100);
+  std::string error;
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\ntail: {from: start, poll_interval: 5s, "
+                    "max_line_bytes: 1024}\n",
+                    &o, &error))
+      << error;
+  EXPECT_FALSE(o.tail.from_start);
+  EXPECT_EQ(o.tail.poll_interval.count(), 100);
+  EXPECT_EQ(o.tail.max_line_bytes, 1024u);
+}
+
+struct BadConfig {
+  const char* yaml;
+  const char* error;  // substring: file, line and key path, and the reason
+};
+
+class ConfigErrorTest : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(ConfigErrorTest, IsRefusedNamingTheKeyLineAndReason) {
+  Options o;
+  std::string error;
+  EXPECT_FALSE(Parse(GetParam().yaml, &o, &error));
+  EXPECT_NE(error.find(GetParam().error), std::string::npos) << error;
+  EXPECT_EQ(error.rfind("c.yaml", 0), 0u) << error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, ConfigErrorTest,
+    ::testing::Values(
+        BadConfig{"", "the file is empty"},
+        BadConfig{"sources: [", "invalid YAML"},
+        BadConfig{"sorces: []\n", "c.yaml:1:1: sorces: unknown key"},
+        BadConfig{"sources: []\n", "sources: expected a non-empty list"},
+        BadConfig{"sources:\n  - {files: x}\n", "c.yaml:2:5: sources[0].name: is required"},
+        BadConfig{"sources:\n  - {name: a}\n", "sources[0].files: is required"},
+        BadConfig{"sources:\n  - {name: a, files: x}\n  - {name: a, files: y}\n",
+                  "c.yaml:3:12: sources[1].name: 'a' is used twice"},
+        BadConfig{"sources:\n  - {name: a, files: x, format: ltsv}\n",
+                  "sources[0].format: unknown log format 'ltsv'"},
+        BadConfig{"sources:\n  - {name: a, files: x, formt: json}\n", "sources[0].formt: unknown key"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {method: yes}\n",
+                  "labels.method: expected true or false, got 'yes'"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {limits: {routes: 0}}\n",
+                  "labels.limits.routes: expected a whole number from 1 to 100000"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {route_templates: ['users/{id}']}\n",
+                  "labels.route_templates[0]: route template 'users/{id}' must start with '/'"},
+        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {request_duration_seconds: [1, 0.5]}\n",
+                  "histograms.request_duration_seconds[1]: bucket bounds must increase"},
+        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {response_size_bytes: [a]}\n",
+                  "histograms.response_size_bytes[0]: expected a number, got 'a'"},
+        BadConfig{"sources: [{name: a, files: x}]\ntail: {from: middle}\n",
+                  "tail.from: expected start or end, got 'middle'"},
+        BadConfig{"sources: [{name: a, files: x}]\ntail: {poll_interval: 10}\n",
+                  "tail.poll_interval: expected a duration such as 250ms"},
+        BadConfig{"sources: [{name: a, files: x, format: json, json_fields: {method: /m}}]\n",
+                  "sources[0].json_fields.status: is required"},
+        BadConfig{"sources: [{name: a, files: x, format: json, json_fields: {status: s}}]\n",
+                  "sources[0].json_fields.status: expected a JSON pointer"},
+        BadConfig{"sources: [{name: a, files: x, format: json, json_fields: {status: /s, "
+                  "request_time_unit: min}}]\n",
+                  "request_time_unit: expected s, ms, us or ns, got 'min'"}));
+
+TEST(ConfigFileTest, MissingFileIsNamed) {
+  Options o;
+  o.config_file = "/nonexistent/accesslog.yaml";
+  std::string error;
+  EXPECT_FALSE(LoadConfigFile(&o, &error));
+  EXPECT_NE(error.find("/nonexistent/accesslog.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace accesslog
