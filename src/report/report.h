@@ -1,0 +1,135 @@
+// Stage: report. The finished report of `analyze`, and its three renderings.
+//
+//   Report r = BuildReport(accumulator.tally(), table, parser->capabilities(), inputs...);
+//   RenderTable(r, /*color=*/false, std::cout);   // aligned columns for a terminal
+//   RenderMarkdown(r, std::cout);                  // GitHub-flavoured, for CI job summaries
+//   RenderJson(r, std::cout);                      // the stable schema in docs/analyze.md
+//
+// A Report is plain data: every row is computed, sorted and cut (top N) by BuildReport, so the
+// three renderers only lay it out and always agree with each other.
+//
+// Thread-safety: plain values and functions.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "classify/status_table.h"
+#include "parse/parser.h"
+#include "report/accumulator.h"
+#include "report/fail_on.h"
+
+namespace accesslog {
+
+struct Report {
+  struct Class {
+    std::string name;  // "1xx" .. "5xx"
+    uint64_t count = 0;
+    double share = 0;  // of responses
+  };
+  struct Code {
+    int code = 0;
+    std::string class_name;
+    std::optional<std::string> meaning;  // nullopt: not in the table
+    bool documented = false;
+    uint64_t count = 0;
+    double share = 0;  // of responses
+  };
+  struct RatioRow {
+    std::string name;  // "5xx", "4xx", "429", "undocumented", "malformed"
+    uint64_t count = 0;
+    std::string of;  // the denominator: "responses" or "lines"
+    uint64_t total = 0;
+    double ratio = 0;
+  };
+  struct Window {
+    int64_t start = 0;       // unix seconds
+    std::string start_text;  // at the log's UTC offset
+    uint64_t responses = 0;
+    uint64_t count_5xx = 0;
+    uint64_t count_429 = 0;
+    double ratio_5xx = 0;
+    double ratio_429 = 0;
+  };
+  struct Windows {
+    bool available = false;
+    std::string reason;       // why not, when not available
+    int64_t width = 0;        // seconds
+    std::string width_name;   // "minute", "hour", "day", "4 days"
+    std::string utc_offset;   // "-07:00", "Z"
+    std::string first, last;  // earliest and latest timestamp
+    uint64_t untimed = 0;     // responses in no window (no timestamp, or an unreadable one)
+    uint64_t worst_min_responses = 0;  // fewer responses than this: never the worst window
+    std::vector<Window> list;
+    std::optional<Window> worst_5xx;
+    std::optional<Window> worst_429;
+  };
+  struct Route {
+    std::string route;
+    uint64_t count = 0;     // 5xx (or 429) responses on the route
+    uint64_t requests = 0;  // all responses on the route
+    double ratio = 0;       // count / requests
+    double share = 0;       // count / all 5xx (or 429)
+  };
+  struct Routes {
+    bool available = false;
+    std::string reason;
+    size_t tracked = 0;  // distinct routes counted by name
+    size_t cap = 0;      // past it, new routes are counted as "(other)"
+    std::vector<Route> top_5xx;
+    std::vector<Route> top_429;
+  };
+  struct Latency {
+    bool available = false;  // the format carries a request time
+    std::string reason;
+    uint64_t count = 0;  // lines with a request time
+    double relative_error = 0;
+    double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;  // seconds; meaningful when count > 0
+  };
+  struct Check {
+    std::string condition;
+    bool holds = false;
+    bool percent = false;  // `actual` is a ratio (else a count)
+    double actual = 0;
+    std::string explanation;
+  };
+
+  std::string format;
+  std::vector<InputStats> inputs;
+  uint64_t lines = 0;
+  uint64_t bytes = 0;
+  uint64_t responses = 0;
+  uint64_t malformed = 0;
+  uint64_t empty = 0;
+  uint64_t overlong = 0;
+  std::array<Class, kNumClasses> classes;
+  std::vector<Code> codes;  // codes seen, ascending
+  std::vector<RatioRow> ratios;
+  Windows windows;
+  Routes routes;
+  Latency latency;
+  std::vector<MalformedSample> samples;
+  std::vector<Check> checks;
+};
+
+// Computes the report from what the accumulator counted. `top` rows per route table.
+[[nodiscard]] Report BuildReport(const Tally& tally, const StatusTable& table,
+                                 const FormatCapabilities& caps, const std::string& format,
+                                 size_t top, const std::vector<FailCondition>& conditions);
+
+// The counts the --fail-on conditions are evaluated against.
+[[nodiscard]] FailOnCounts CountsForFailOn(const Tally& tally, const StatusTable& table);
+
+// Aligned plain-text columns; `color` adds ANSI colours (headings, 5xx, undocumented codes,
+// conditions that hold).
+void RenderTable(const Report& report, bool color, std::ostream& out);
+// GitHub-flavoured markdown: headings and pipe tables.
+void RenderMarkdown(const Report& report, std::ostream& out);
+// One JSON object, pretty-printed with two-space indentation, newline-terminated.
+void RenderJson(const Report& report, std::ostream& out);
+
+}  // namespace accesslog
