@@ -1,22 +1,82 @@
 # syntax=docker/dockerfile:1
-# Build stage: the same Debian 12 packages and script as README's commands.
-FROM debian:12 AS build
+#
+# accesslog_exporter image: a Debian 12 build stage (the same install script as README's
+# commands) and a slim runtime stage with only the shared libraries the binary links.
+#
+#   docker build -t accesslog_exporter:0.1.0 \
+#     --build-arg REVISION="$(git rev-parse HEAD)" --build-arg CREATED="$(date -u +%FT%TZ)" .
+#   docker run --rm -p 9958:9958 -v /var/log/nginx:/var/log/nginx:ro \
+#     -v "$PWD/config.yaml:/etc/accesslog_exporter/config.yaml:ro" accesslog_exporter:0.1.0
+#
+# Runs as uid/gid 65532 with a read-only root file system (`docker run --read-only`): the only
+# thing it writes is the positions file, in /var/lib/accesslog_exporter (mount a volume there).
+# Docker cannot run on the project's machines: tests/deploy/dockerfile_test.sh lints this file and
+# runs the build stage's steps outside Docker, then proves, with ldd and dpkg, that the runtime
+# stage's packages provide every library the binary needs (docs/deployment.md).
+#
+# Both stages use the same Debian point release, so the runtime libraries are the ones the binary
+# was built against. Pin by digest for reproducible builds (debian:12.11@sha256:...).
+
+# ---- build stage --------------------------------------------------------------------------------
+FROM debian:12.11 AS build
 WORKDIR /src
 COPY scripts/install-deps.sh scripts/install-deps.sh
 RUN ./scripts/install-deps.sh
 COPY . .
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DACCESSLOG_TESTS=OFF \
- && cmake --build /build --target accesslog_exporter \
- && strip /build/accesslog_exporter
+# REVISION reaches the binary's accesslog_build_info once CMakeLists.txt takes ACCESSLOG_REVISION
+# from the command line (the build context has no .git).
+ARG REVISION=unknown
+RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DACCESSLOG_TESTS=OFF \
+      -DACCESSLOG_REVISION="${REVISION}" \
+ && cmake --build build --target accesslog_exporter \
+ && strip build/accesslog_exporter \
+ && ./build/accesslog_exporter --version
 
-# Runtime stage: only the shared libraries the binary links.
-FROM debian:12-slim
+# ---- runtime stage ------------------------------------------------------------------------------
+FROM debian:12.11-slim
+
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+# Where the repository is published (no public address is recorded in it yet).
+ARG SOURCE=unknown
+LABEL org.opencontainers.image.title="accesslog_exporter" \
+      org.opencontainers.image.description="Prometheus exporter that follows HTTP access logs and classifies every response against the API's documented status codes" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.base.name="docker.io/library/debian:12.11-slim"
+
+# One package per shared library the binary names (ldd, objdump -p: NEEDED), libc6 aside; their
+# own dependencies bring the rest (libbrotli1, gcc-12-base). tests/deploy/dockerfile_test.sh
+# fails when this list misses a library or holds a package the binary does not need.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libprometheus-cpp-core1.0 libyaml-cpp0.7 libcpp-httplib0.11 libssl3 zlib1g libbrotli1 \
+      libcpp-httplib0.11 \
+      libcrypt1 \
+      libgcc-s1 \
+      libprometheus-cpp-core1.0 \
+      libre2-9 \
+      libsimdjson14 \
+      libssl3 \
+      libstdc++6 \
+      libyaml-cpp0.7 \
+      zlib1g \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 65532 --no-create-home --shell /usr/sbin/nologin accesslog
-COPY --from=build /build/accesslog_exporter /usr/local/bin/accesslog_exporter
+ && groupadd --system --gid 65532 accesslog \
+ && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin accesslog \
+ && install -d -o 65532 -g 65532 -m 0750 /var/lib/accesslog_exporter
+
+# Owned by root: the process cannot modify its own binary.
+COPY --from=build /src/build/accesslog_exporter /usr/local/bin/accesslog_exporter
+
 USER 65532:65532
+WORKDIR /var/lib/accesslog_exporter
 EXPOSE 9958
+
+# No HEALTHCHECK: the image has no curl or wget, and the binary has no probe mode yet. On
+# Kubernetes use httpGet probes on /-/healthy and /-/ready (deploy/kubernetes/deployment.yaml).
 ENTRYPOINT ["/usr/local/bin/accesslog_exporter"]
+CMD ["--config.file=/etc/accesslog_exporter/config.yaml"]
