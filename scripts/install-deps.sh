@@ -8,10 +8,12 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   # libraries (see README "Dependencies" for why each one)
   prometheus-cpp-dev libre2-dev libsimdjson-dev libcli11-dev libyaml-cpp-dev
-  libcpp-httplib-dev libssl-dev zlib1g-dev nlohmann-json3-dev
+  libcpp-httplib-dev libssl-dev libcrypt-dev zlib1g-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # real components the tests run
-  nginx prometheus logrotate curl python3 procps
+  nginx apache2 prometheus logrotate curl python3 procps openssl
+  # deployment tests (tests/deploy): amtool, PyYAML for Debian's python3, systemd-analyze
+  prometheus-alertmanager python3-yaml systemd
 )
 
 missing=()
