@@ -1,0 +1,269 @@
+// Micro-benchmarks of the per-line path and of a scrape (Google Benchmark).
+//
+//   build/bench/accesslog_micro_benchmarks                       # every benchmark
+//   build/bench/accesslog_micro_benchmarks --benchmark_filter=Parse --benchmark_repetitions=3
+//
+// The lines are those of bench/gen_logs.py (the build generates 4,096 of each shape next to the
+// binary; ACCESSLOG_BENCH_TIMED / ACCESSLOG_BENCH_JSON point to other files), cycled through so
+// that branch predictors see the real mix. items_per_second is lines (or codes, or records) per
+// second of one thread; bytes_per_second is input bytes. The numbers are CPU time per iteration
+// of one core; on a loaded machine compare benchmarks of the same run, not runs.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "classify/status_table.h"
+#include "metrics/collector.h"
+#include "metrics/recorder.h"
+#include "parse/parser.h"
+
+#ifndef ACCESSLOG_BENCH_DATA_DIR
+#define ACCESSLOG_BENCH_DATA_DIR "."
+#endif
+
+namespace accesslog {
+namespace {
+
+// The formats of bench/run_bench.py, so that a micro figure and an end-to-end figure describe
+// the same parser.
+constexpr const char* kTimedFormat =
+    R"re($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent )re"
+    R"re("$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time")re";
+constexpr const char* kRegexFormat =
+    R"re(regex:^(?P<remote_addr>\S+) \S+ (?P<remote_user>\S+) \[(?P<time_local>[^\]]+)\] )re"
+    R"re("(?P<request>[^"]*)" (?P<status>\d{3}) (?P<body_bytes>\d+|-) )re"
+    R"re("(?P<referer>[^"]*)" "(?P<user_agent>[^"]*)" )re"
+    R"re(rt=(?P<request_time>[0-9.]+) urt="(?P<upstream_time>[^"]*)"$)re";
+// The same line with only the groups the metrics use (5 instead of 10).
+constexpr const char* kRegexLeanFormat =
+    R"re(regex:^\S+ \S+ \S+ \[[^\]]+\] "(?P<request>[^"]*)" (?P<status>\d{3}) )re"
+    R"re((?P<body_bytes>\d+|-) "[^"]*" "[^"]*" )re"
+    R"re(rt=(?P<request_time>[0-9.]+) urt="(?P<upstream_time>[^"]*)"$)re";
+
+// Four groups: RE2 extracts them with its one-pass engine (more groups: BitState).
+constexpr const char* kRegex4GroupsFormat =
+    R"re(regex:^\S+ \S+ \S+ \[[^\]]+\] "(?P<request>[^"]*)" (?P<status>\d{3}) )re"
+    R"re((?P<body_bytes>\d+|-) "[^"]*" "[^"]*" rt=(?P<request_time>[0-9.]+) )re";
+
+std::vector<std::string> LoadLines(const char* env, const char* file) {
+  std::string path =
+      std::getenv(env) ? std::getenv(env) : std::string(ACCESSLOG_BENCH_DATA_DIR) + "/" + file;
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  if (lines.empty()) {
+    std::fprintf(stderr, "micro_benchmarks: no lines in %s (set %s)\n", path.c_str(), env);
+    std::exit(2);
+  }
+  return lines;
+}
+
+const std::vector<std::string>& TimedLines() {
+  static const auto* lines =
+      new std::vector<std::string>(LoadLines("ACCESSLOG_BENCH_TIMED", "timed-4096.log"));
+  return *lines;
+}
+const std::vector<std::string>& JsonLines() {
+  static const auto* lines =
+      new std::vector<std::string>(LoadLines("ACCESSLOG_BENCH_JSON", "json-4096.log"));
+  return *lines;
+}
+
+std::unique_ptr<Parser> MustParser(const std::string& format) {
+  std::string error;
+  auto p = MakeParser(FormatSpec{.format = format}, &error);
+  if (!p) {
+    std::fprintf(stderr, "micro_benchmarks: %s\n", error.c_str());
+    std::exit(2);
+  }
+  return p;
+}
+
+// ---- parsers ----------------------------------------------------------------------------------
+
+void ParseLines(benchmark::State& state, const std::string& format,
+                const std::vector<std::string>& lines) {
+  auto parser = MustParser(format);
+  Fields f;
+  size_t i = 0, bytes = 0, ok = 0;
+  for (auto _ : state) {
+    const std::string& line = lines[i];
+    ok += parser->Parse(line, &f) == ParseResult::kOk;
+    benchmark::DoNotOptimize(f);
+    bytes += line.size();
+    if (++i == lines.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["ok_share"] = static_cast<double>(ok) / static_cast<double>(state.iterations());
+}
+
+void BM_Parse_Combined(benchmark::State& s) { ParseLines(s, "combined", TimedLines()); }
+void BM_Parse_NginxTimed(benchmark::State& s) { ParseLines(s, kTimedFormat, TimedLines()); }
+void BM_Parse_Json(benchmark::State& s) { ParseLines(s, "json", JsonLines()); }
+void BM_Parse_Regex(benchmark::State& s) { ParseLines(s, kRegexFormat, TimedLines()); }
+void BM_Parse_RegexLean(benchmark::State& s) { ParseLines(s, kRegexLeanFormat, TimedLines()); }
+BENCHMARK(BM_Parse_Combined);
+BENCHMARK(BM_Parse_NginxTimed);
+BENCHMARK(BM_Parse_Json);
+BENCHMARK(BM_Parse_Regex);
+void BM_Parse_Regex4Groups(benchmark::State& s) {
+  ParseLines(s, kRegex4GroupsFormat, TimedLines());
+}
+BENCHMARK(BM_Parse_RegexLean);
+BENCHMARK(BM_Parse_Regex4Groups);
+
+// ---- classifier -------------------------------------------------------------------------------
+
+void BM_ParseStatusCode(benchmark::State& state) {
+  // The status fields of the real mix, plus the junk a malformed line may carry.
+  auto parser = MustParser(kTimedFormat);
+  std::vector<std::string> statuses;
+  Fields f;
+  for (const auto& line : TimedLines()) {
+    if (parser->Parse(line, &f) == ParseResult::kOk) statuses.emplace_back(f.status);
+  }
+  for (const char* junk : {"-", "2000", "20", "abc", "099", "600"}) statuses.emplace_back(junk);
+  size_t i = 0;
+  int sum = 0;
+  for (auto _ : state) {
+    sum += ParseStatusCode(statuses[i]);
+    if (++i == statuses.size()) i = 0;
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_ParseStatusCode);
+
+// ---- recorder ---------------------------------------------------------------------------------
+
+// Fields of the timed lines (views into TimedLines(), which live for the whole run).
+struct Parsed {
+  std::vector<Fields> fields;
+  std::vector<int> codes;
+};
+const Parsed& TimedParsed() {
+  static const Parsed* parsed = [] {
+    auto* p = new Parsed();
+    auto parser = MustParser(kTimedFormat);
+    for (const auto& line : TimedLines()) {
+      Fields f;
+      if (parser->Parse(line, &f) != ParseResult::kOk) continue;
+      const int code = ParseStatusCode(f.status);
+      if (code == 0) continue;
+      p->fields.push_back(f);
+      p->codes.push_back(code);
+    }
+    return p;
+  }();
+  return *parsed;
+}
+
+constexpr std::array<bool, kNumHistogramKinds> kAllHistograms = {true, true, true};
+
+// state.range(0): 0 no dynamic label, 1 method, 2 method + route.
+void BM_Record(benchmark::State& state) {
+  LabelOptions labels;
+  labels.method = state.range(0) >= 1;
+  labels.route = state.range(0) >= 2;
+  Recorder recorder(labels, HistogramOptions{}, {"bench"}, kAllHistograms);
+  const Parsed& p = TimedParsed();
+  size_t i = 0;
+  for (auto _ : state) {
+    recorder.Record(0, p.fields[i], p.codes[i]);
+    if (++i == p.fields.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["label_sets"] = static_cast<double>(recorder.LabelSetCount());
+}
+BENCHMARK(BM_Record)->Arg(0)->Arg(1)->Arg(2)->ArgName("labels");
+
+// The whole per-line path without I/O: parse, validate the code, record (method label).
+void BM_ParseClassifyRecord_NginxTimed(benchmark::State& state) {
+  LabelOptions labels;
+  labels.method = true;
+  Recorder recorder(labels, HistogramOptions{}, {"bench"}, kAllHistograms);
+  auto parser = MustParser(kTimedFormat);
+  const auto& lines = TimedLines();
+  Fields f;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& line = lines[i];
+    if (parser->Parse(line, &f) == ParseResult::kOk) {
+      if (const int code = ParseStatusCode(f.status)) recorder.Record(0, f, code);
+    }
+    bytes += line.size();
+    if (++i == lines.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_ParseClassifyRecord_NginxTimed);
+
+// ---- scrape -----------------------------------------------------------------------------------
+
+// A recorder with labels method + host and `hosts` x 2 methods label sets, each with six codes
+// in four classes and all three histograms: about 160 series per label set.
+std::shared_ptr<Recorder> ScrapeRecorder(int hosts) {
+  LabelOptions labels;
+  labels.method = true;
+  labels.host = true;
+  auto recorder = std::make_shared<Recorder>(labels, HistogramOptions{},
+                                             std::vector<std::string>{"bench"}, kAllHistograms);
+  std::vector<std::string> names;
+  for (int h = 0; h < hosts; ++h) names.push_back("api-" + std::to_string(h) + ".example.com");
+  const int codes[] = {200, 201, 304, 404, 429, 503};
+  int n = 0;
+  for (const auto& host : names) {
+    for (const char* method : {"GET", "POST"}) {
+      for (int code : codes) {
+        for (int k = 0; k < 20; ++k, ++n) {
+          Fields f;
+          f.method = method;
+          f.host = host;
+          f.request_time = 0.001 * (n % 3000);
+          f.upstream_time = 0.0009 * (n % 3000);
+          f.body_bytes = 37 * (n % 50000);
+          recorder->Record(0, f, code);
+        }
+      }
+    }
+  }
+  return recorder;
+}
+
+// state.range(0): hosts (label sets = 2 x hosts). 16 hosts give about 5,000 series.
+void BM_Scrape(benchmark::State& state) {
+  auto table =
+      std::shared_ptr<const StatusTable>(&StatusTable::Embedded(), [](const StatusTable*) {});
+  auto collector = std::make_shared<AccessLogCollector>(table, BuildInfo{"bench", "bench"});
+  collector->SetRecorders({ScrapeRecorder(static_cast<int>(state.range(0)))});
+  auto slots = std::make_shared<SourceSlots>();
+  collector->AddSource("bench", slots);
+  std::string text;
+  for (auto _ : state) {
+    text = RenderExposition({collector.get()});
+    benchmark::DoNotOptimize(text.data());
+  }
+  // Counted outside the timed loop: a series is a line that is not a comment.
+  size_t series = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t nl = text.find('\n', pos);
+    if (text[pos] != '#') ++series;
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  const size_t bytes = text.size();
+  state.counters["series"] = static_cast<double>(series);
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_Scrape)->Arg(1)->Arg(16)->ArgName("hosts")->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace accesslog
+
+BENCHMARK_MAIN();
