@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -81,23 +81,22 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
     names.push_back(src.name);
   }
 
-  const bool same_metrics =
-      previous && previous->options.labels == options.labels &&
-      previous->options.histograms == options.histograms &&
-      [&] {
-        for (size_t k = 0; k < kNumHistogramKinds; ++k) {
-          if (previous->recorder->histogram_enabled(static_cast<HistogramKind>(k)) !=
-              histograms[k]) {
-            return false;
-          }
-        }
-        std::vector<std::string> old_names;
-        for (const auto& s : previous->options.sources) old_names.push_back(s.name);
-        return old_names == names;
-      }();
+  const bool same_metrics = previous && previous->options.labels == options.labels &&
+                            previous->options.histograms == options.histograms && [&] {
+                              for (size_t k = 0; k < kNumHistogramKinds; ++k) {
+                                if (previous->recorder->histogram_enabled(
+                                        static_cast<HistogramKind>(k)) != histograms[k]) {
+                                  return false;
+                                }
+                              }
+                              std::vector<std::string> old_names;
+                              for (const auto& s : previous->options.sources)
+                                old_names.push_back(s.name);
+                              return old_names == names;
+                            }();
   p->recorder = same_metrics ? previous->recorder
-                             : std::make_shared<Recorder>(options.labels, options.histograms,
-                                                          names, histograms);
+                             : std::make_shared<Recorder>(options.labels, options.histograms, names,
+                                                          histograms);
   for (size_t i = 0; i < options.sources.size(); ++i) {
     std::shared_ptr<SourceSlots> stats;
     if (previous) {
@@ -108,9 +107,8 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
       }
     }
     if (!stats) stats = std::make_shared<SourceSlots>();
-    p->sources.push_back(std::make_unique<Source>(std::move(parsers[i]),
-                                                  static_cast<uint16_t>(i), p->recorder.get(),
-                                                  stats.get()));
+    p->sources.push_back(std::make_unique<Source>(std::move(parsers[i]), static_cast<uint16_t>(i),
+                                                  p->recorder.get(), stats.get()));
     p->stats.push_back(std::move(stats));
   }
   return true;
@@ -162,7 +160,9 @@ class Server {
  public:
   Server(Options flags, std::unique_ptr<Pipeline> pipeline,
          std::shared_ptr<AccessLogCollector> collector)
-      : flags_(std::move(flags)), pipeline_(std::move(pipeline)), collector_(std::move(collector)) {}
+      : flags_(std::move(flags)),
+        pipeline_(std::move(pipeline)),
+        collector_(std::move(collector)) {}
 
   int Run() {
     sigset_t signals;
@@ -240,10 +240,9 @@ class Server {
       pattern_to_log_ = std::move(pattern_to_log);
     }
     worker_ = std::thread([t = tailer_.get()] { t->Run(); });
-    LogInfo("following logs",
-            {{"sources", std::to_string(pipeline_->options.sources.size())},
-             {"patterns", std::to_string(patterns)},
-             {"from", pipeline_->options.tail.from_start ? "start" : "end"}});
+    LogInfo("following logs", {{"sources", std::to_string(pipeline_->options.sources.size())},
+                               {"patterns", std::to_string(patterns)},
+                               {"from", pipeline_->options.tail.from_start ? "start" : "end"}});
     return true;
   }
 
@@ -364,8 +363,8 @@ int RunExporter(const Options& flags) {
               << (options.config_file.empty() ? "" : ", from " + options.config_file) << "\n";
     return 0;
   }
-  auto collector = std::make_shared<AccessLogCollector>(pipeline->table,
-                                                        BuildInfo{kVersion, kRevision});
+  auto collector =
+      std::make_shared<AccessLogCollector>(pipeline->table, BuildInfo{kVersion, kRevision});
   Publish(*pipeline, collector.get());
   if (flags.command == Command::kOneshot) {
     ProcessCollector process;

@@ -46,8 +46,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   app.add_flag("--config.check", config_check,
                "Check the configuration (flags, config file, status-code table), print the "
                "result and exit: 0 when valid, 1 when not.");
-  app.add_option("--log.file", log_files,
-                 "Access log to follow; repeat the flag for several logs.")
+  app.add_option("--log.file", log_files, "Access log to follow; repeat the flag for several logs.")
       ->type_name("PATH");
   app.add_option("--log.format", log_format,
                  "Log format: combined, common, json, json:nginx|envoy|traefik|caddy, an nginx "
@@ -110,19 +109,22 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->type_name("FILE");
   analyze->add_option("--log.format", analyze_format, "Log format, as for the exporter.")
       ->capture_default_str();
-  analyze->add_option("--config.file", options->config_file,
-                      "Take the format, route templates and status-code table from the config "
-                      "file's first source.")
+  analyze
+      ->add_option("--config.file", options->config_file,
+                   "Take the format, route templates and status-code table from the config "
+                   "file's first source.")
       ->type_name("FILE");
-  analyze->add_option("--status.codes", an.status_codes_file,
-                      "YAML table of the API's documented status codes.")
+  analyze
+      ->add_option("--status.codes", an.status_codes_file,
+                   "YAML table of the API's documented status codes.")
       ->type_name("FILE");
   analyze->add_option("--output", an.output, "Report format: table, json or markdown.")
       ->check(CLI::IsMember({"table", "json", "markdown"}))
       ->capture_default_str();
-  analyze->add_option("--fail-on", an.fail_on,
-                      "Exit 3 when a condition holds: 5xx>1%, 4xx>5%, 429>0.5%, undocumented>0, "
-                      "malformed>0.1% (repeatable).")
+  analyze
+      ->add_option("--fail-on", an.fail_on,
+                   "Exit 3 when a condition holds: 5xx>1%, 4xx>5%, 429>0.5%, undocumented>0, "
+                   "malformed>0.1% (repeatable).")
       ->type_name("COND");
   analyze->add_option("--top", an.top, "Rows in the top-routes tables.")
       ->check(CLI::Range(size_t{1}, size_t{1000}))
@@ -130,7 +132,9 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   analyze->add_option("--log.max-line-bytes", an.max_line_bytes, "Longer lines are skipped.")
       ->check(CLI::Range(size_t{256}, size_t{16} << 20))
       ->capture_default_str();
-  analyze->add_option("--color", analyze_color, "Colour in the table: auto (on a terminal), always, never.")
+  analyze
+      ->add_option("--color", analyze_color,
+                   "Colour in the table: auto (on a terminal), always, never.")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 

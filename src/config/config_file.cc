@@ -162,11 +162,16 @@ JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::st
   auto unit = [&](const char* key, double* factor) {
     if (!n[key]) return;
     const std::string u = w.String(n[key], Walker::Join(path, key));
-    if (u == "s") *factor = 1;
-    else if (u == "ms") *factor = 1e-3;
-    else if (u == "us") *factor = 1e-6;
-    else if (u == "ns") *factor = 1e-9;
-    else w.Fail(n[key], Walker::Join(path, key), "expected s, ms, us or ns, got '" + u + "'");
+    if (u == "s")
+      *factor = 1;
+    else if (u == "ms")
+      *factor = 1e-3;
+    else if (u == "us")
+      *factor = 1e-6;
+    else if (u == "ns")
+      *factor = 1e-9;
+    else
+      w.Fail(n[key], Walker::Join(path, key), "expected s, ms, us or ns, got '" + u + "'");
   };
   unit("request_time_unit", &m.request_time_to_seconds);
   unit("upstream_time_unit", &m.upstream_time_to_seconds);
@@ -174,7 +179,8 @@ JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::st
 }
 
 void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
-  w.OnlyKeys(n, "labels", {"log", "method", "host", "route", "route_templates", "static", "limits"});
+  w.OnlyKeys(n, "labels",
+             {"log", "method", "host", "route", "route_templates", "static", "limits"});
   if (n["log"]) labels->log = w.Bool(n["log"], "labels.log");
   if (n["method"]) labels->method = w.Bool(n["method"], "labels.method");
   if (n["host"]) labels->host = w.Bool(n["host"], "labels.host");
@@ -184,8 +190,7 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
     for (size_t i = 0; i < labels->route_templates.size(); ++i) {
       std::string error;
       if (!ValidRouteTemplate(labels->route_templates[i], &error)) {
-        w.Fail(n["route_templates"][i], "labels.route_templates[" + std::to_string(i) + "]",
-               error);
+        w.Fail(n["route_templates"][i], "labels.route_templates[" + std::to_string(i) + "]", error);
       }
     }
   }
@@ -208,8 +213,7 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
   }
 }
 
-void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_dir,
-               Options* o) {
+void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_dir, Options* o) {
   if (root.IsNull()) w.Fail(root, "(top level)", "the file is empty");
   w.OnlyKeys(root, "", {"sources", "status_codes", "labels", "histograms", "tail"});
 
@@ -227,7 +231,8 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     src.name = w.String(s["name"], path + ".name");
     if (src.name.empty()) w.Fail(s["name"], path + ".name", "must not be empty");
     for (const auto& other : parsed) {
-      if (other.name == src.name) w.Fail(s["name"], path + ".name", "'" + src.name + "' is used twice");
+      if (other.name == src.name)
+        w.Fail(s["name"], path + ".name", "'" + src.name + "' is used twice");
     }
     if (!s["files"]) w.Fail(s, path + ".files", "is required: a path, a glob, or a list of them");
     for (const auto& f : w.Strings(s["files"], path + ".files")) {
@@ -239,7 +244,8 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
       src.format.json_fields = ParseJsonFields(w, s["json_fields"], path + ".json_fields");
     }
     std::string error;
-    if (!MakeParser(src.format, &error)) w.Fail(s["format"] ? s["format"] : s, path + ".format", error);
+    if (!MakeParser(src.format, &error))
+      w.Fail(s["format"] ? s["format"] : s, path + ".format", error);
     parsed.push_back(std::move(src));
   }
   o->sources = std::move(parsed);
@@ -283,7 +289,8 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
       }
     }
     if (t["positions_file"] && !Given(*o, "--positions.file")) {
-      o->tail.positions_file = Resolve(base_dir, w.String(t["positions_file"], "tail.positions_file"));
+      o->tail.positions_file =
+          Resolve(base_dir, w.String(t["positions_file"], "tail.positions_file"));
     }
     if (t["max_line_bytes"] && !Given(*o, "--log.max-line-bytes")) {
       o->tail.max_line_bytes = w.Count(t["max_line_bytes"], "tail.max_line_bytes", 256, 16 << 20);

@@ -31,7 +31,7 @@ struct SourceOptions {
 
 struct Options {
   Command command = Command::kServe;
-  std::string config_file;         // --config.file; empty: flags only
+  std::string config_file;  // --config.file; empty: flags only
   std::vector<SourceOptions> sources;
   std::string status_codes_file;   // --status.codes / status_codes; empty: the embedded table
   std::string log_level = "info";  // --log.level

@@ -61,8 +61,8 @@ bool IsTlsVersion(const std::string& v) {
   return v == "TLS10" || v == "TLS11" || v == "TLS12" || v == "TLS13";
 }
 
-void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir,
-           bool check_files, WebOptions* web) {
+void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir, bool check_files,
+           WebOptions* web) {
   if (root.IsNull()) return;  // an empty file: plain HTTP, no auth (as exporter-toolkit)
   c.OnlyKeys(root, "", {"tls_server_config", "http_server_config", "basic_auth_users"});
   auto file = [&](const YAML::Node& n, const std::string& path) {
@@ -91,7 +91,8 @@ void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir
           a != "VerifyClientCertIfGiven" && a != "RequireAndVerifyClientCert") {
         c.Fail(t["client_auth_type"], "tls_server_config.client_auth_type",
                "expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
-               "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got '" + a + "'");
+               "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got '" +
+                   a + "'");
       }
     }
     if (t["client_ca_file"]) {
@@ -135,8 +136,9 @@ void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir
       }
       if (!(hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$")) ||
           hash.size() != 60) {
-        c.Fail(kv.second, path, "expected a bcrypt hash ($2y$..., 60 characters), e.g. from "
-                                "`htpasswd -nbBC 10 USER PASSWORD`");
+        c.Fail(kv.second, path,
+               "expected a bcrypt hash ($2y$..., 60 characters), e.g. from "
+               "`htpasswd -nbBC 10 USER PASSWORD`");
       }
       web->basic_auth_users[user] = hash;
     }

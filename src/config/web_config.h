@@ -5,7 +5,8 @@
 //     cert_file: server.crt
 //     key_file: server.key
 //     client_auth_type: RequireAndVerifyClientCert   # NoClientCert (default), RequestClientCert,
-//                                                    # RequireAnyClientCert, VerifyClientCertIfGiven
+//                                                    # RequireAnyClientCert,
+//                                                    VerifyClientCertIfGiven
 //     client_ca_file: ca.crt
 //     min_version: TLS12                             # TLS10 .. TLS13 (default TLS12)
 //     max_version: TLS13

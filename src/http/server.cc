@@ -172,8 +172,8 @@ bool HttpServer::Start(std::string* error) {
 
   if (options_.tls) {
     const TlsOptions tls = *options_.tls;
-    auto ssl = std::make_unique<httplib::SSLServer>(
-        [tls](SSL_CTX& ctx) { return SetupTls(tls, ctx); });
+    auto ssl =
+        std::make_unique<httplib::SSLServer>([tls](SSL_CTX& ctx) { return SetupTls(tls, ctx); });
     if (!ssl->is_valid()) {
       *error = "--web.config.file: cannot set up TLS with cert_file '" + tls.cert_file +
                "' and key_file '" + tls.key_file + "' (unreadable, mismatched, or not PEM)";

@@ -71,8 +71,7 @@ void AccessLogCollector::SetRecorders(std::vector<std::shared_ptr<const Recorder
   recorders_ = std::move(recorders);
 }
 
-void AccessLogCollector::AddSource(std::string log_name,
-                                   std::shared_ptr<const SourceSlots> slots) {
+void AccessLogCollector::AddSource(std::string log_name, std::shared_ptr<const SourceSlots> slots) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& s : sources_) {
     if (s.name == log_name) {
@@ -120,7 +119,8 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
       for (const auto& [name, value] : opts.static_labels) labels.push_back({name, value});
       Totals& t = totals[labels];
       for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
-        t.by_code[static_cast<size_t>(code)] += set.responses.by_code[static_cast<size_t>(code)].Load();
+        t.by_code[static_cast<size_t>(code)] +=
+            set.responses.by_code[static_cast<size_t>(code)].Load();
       }
       for (size_t k = 0; k < kNumHistogramKinds; ++k) {
         for (size_t c = 0; c < kNumClasses; ++c) {
@@ -135,12 +135,12 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
     }
   }
 
-  auto responses = Family("accesslog_http_responses_total",
-                          "HTTP responses seen in the access logs, one per parsed line.",
-                          MetricType::Counter);
-  auto classes = Family("accesslog_http_responses_by_class_total",
-                        "HTTP responses seen in the access logs, by status class.",
-                        MetricType::Counter);
+  auto responses =
+      Family("accesslog_http_responses_total",
+             "HTTP responses seen in the access logs, one per parsed line.", MetricType::Counter);
+  auto classes =
+      Family("accesslog_http_responses_by_class_total",
+             "HTTP responses seen in the access logs, by status class.", MetricType::Counter);
   for (const auto& [labels, t] : totals) {
     std::array<uint64_t, kNumClasses> by_class{};
     for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
@@ -219,7 +219,6 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
     }
     out->push_back(std::move(overflow));
   }
-
 }
 
 void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
@@ -232,9 +231,9 @@ void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
   auto rotations = Family("accesslog_file_rotations_total",
                           "Rotations (rename, replacement) and truncations of each log followed.",
                           MetricType::Counter);
-  auto last_line = Family("accesslog_last_line_timestamp_seconds",
-                          "Unix time at which the last line of each log was read.",
-                          MetricType::Gauge);
+  auto last_line =
+      Family("accesslog_last_line_timestamp_seconds",
+             "Unix time at which the last line of each log was read.", MetricType::Gauge);
   for (const auto& src : sources_) {
     for (int r = 0; r < kNumLineResults; ++r) {
       AddSample(&lines, {{"log", src.name}, {"result", kResultNames[r]}},
@@ -252,9 +251,9 @@ void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
   if (!last_line.metric.empty()) out->push_back(std::move(last_line));
 
   if (snapshot_) {
-    auto followed = Family("accesslog_files_followed",
-                           "Files each log's paths and globs match and are being read.",
-                           MetricType::Gauge);
+    auto followed =
+        Family("accesslog_files_followed",
+               "Files each log's paths and globs match and are being read.", MetricType::Gauge);
     auto lag = Family("accesslog_read_lag_bytes",
                       "Bytes written to each file but not read yet (size minus offset).",
                       MetricType::Gauge);
@@ -274,9 +273,9 @@ std::vector<MetricFamily> AccessLogCollector::Collect() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MetricFamily> out;
   CollectResponses(&out);
-  auto info = Family("accesslog_status_code_info",
-                     "The API's documented status-code table (value is always 1).",
-                     MetricType::Gauge);
+  auto info =
+      Family("accesslog_status_code_info",
+             "The API's documented status-code table (value is always 1).", MetricType::Gauge);
   for (const auto& e : table_->entries()) {
     AddSample(&info,
               {{"class", std::string(ClassName(ClassIndex(e.code)))},

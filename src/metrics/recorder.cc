@@ -8,9 +8,7 @@ std::vector<double> DefaultDurationBuckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
-std::vector<double> DefaultSizeBuckets() {
-  return {100, 1000, 10000, 100000, 1000000, 10000000};
-}
+std::vector<double> DefaultSizeBuckets() { return {100, 1000, 10000, 100000, 1000000, 10000000}; }
 
 Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
                    std::vector<std::string> log_names,
@@ -80,13 +78,12 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, bool* folde
 
 void Recorder::Observe(LabelSet* set, HistogramKind kind, int cls, double value) {
   const auto k = static_cast<size_t>(kind);
-  const std::vector<double>& bounds = kind == HistogramKind::kRequestDuration
-                                          ? buckets_.request_duration
-                                          : kind == HistogramKind::kUpstreamDuration
-                                                ? buckets_.upstream_duration
-                                                : buckets_.response_size;
-  const size_t bucket = static_cast<size_t>(
-      std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin());
+  const std::vector<double>& bounds =
+      kind == HistogramKind::kRequestDuration    ? buckets_.request_duration
+      : kind == HistogramKind::kUpstreamDuration ? buckets_.upstream_duration
+                                                 : buckets_.response_size;
+  const size_t bucket =
+      static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin());
   set->hist[k][static_cast<size_t>(cls)]->Observe(bucket, value);
 }
 

@@ -42,13 +42,18 @@ struct HistogramOptions {
   bool operator==(const HistogramOptions&) const = default;
 };
 
-enum class HistogramKind : uint8_t { kRequestDuration = 0, kUpstreamDuration = 1, kResponseSize = 2 };
+enum class HistogramKind : uint8_t {
+  kRequestDuration = 0,
+  kUpstreamDuration = 1,
+  kResponseSize = 2
+};
 inline constexpr int kNumHistogramKinds = 3;
 
 // One histogram's counters: non-cumulative bucket counts (the last one is +Inf), and the sum.
 class HistogramSlots {
  public:
-  explicit HistogramSlots(size_t bounds) : buckets_(new RelaxedCounter[bounds + 1]), n_(bounds + 1) {}
+  explicit HistogramSlots(size_t bounds)
+      : buckets_(new RelaxedCounter[bounds + 1]), n_(bounds + 1) {}
   void Observe(size_t bucket, double value) {
     buckets_[bucket].Add(1);
     sum_.store(sum_.load(std::memory_order_relaxed) + value, std::memory_order_relaxed);

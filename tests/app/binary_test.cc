@@ -1,12 +1,11 @@
 // Tests of the accesslog_exporter binary as a user runs it: --oneshot against golden
 // expositions, exit statuses, the HTTP endpoints, signals.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include <sstream>
 #include <thread>
-
-#include <httplib.h>
 
 #include "support/test_support.h"
 
@@ -206,7 +205,8 @@ using testing::TempDir;
 using testing::WaitFor;
 
 const std::string kLine200 =
-    "192.0.2.1 - - [25/Nov/2026:10:00:00 +0000] \"GET /v1/kittens/7 HTTP/1.1\" 200 10 \"-\" \"-\"\n";
+    "192.0.2.1 - - [25/Nov/2026:10:00:00 +0000] \"GET /v1/kittens/7 HTTP/1.1\" 200 10 \"-\" "
+    "\"-\"\n";
 const std::string kLine429 =
     "192.0.2.1 - - [25/Nov/2026:10:00:01 +0000] \"POST /v1/kittens HTTP/1.1\" 429 5 \"-\" \"-\"\n";
 
@@ -241,11 +241,31 @@ TEST(ConfigFileRunTest, SourcesLabelsAndHistogramsFromTheFile) {
                      "histograms: {response_size_bytes: [6, 100]}\n");
   std::string out;
   ASSERT_EQ(RunCommand({kBin, "--config.file=" + dir.File("c.yaml"), "--oneshot"}, &out), 0) << out;
-  EXPECT_EQ(SampleValue(out, R"(accesslog_http_responses_total{class="2xx",code="200",documented="true",log="api",method="GET",route="/v1/kittens/:id",env="test"})"), 2);
-  EXPECT_EQ(SampleValue(out, R"(accesslog_http_responses_total{class="4xx",code="429",documented="true",log="web",method="POST",route="/v1/kittens",env="test"})"), 1);
-  EXPECT_EQ(SampleValue(out, R"(accesslog_http_responses_by_class_total{class="2xx",log="web",method="GET",route="/v1/kittens/:id",env="test"})"), 1);
-  EXPECT_EQ(SampleValue(out, R"(accesslog_http_response_size_bytes_bucket{class="4xx",log="api",method="POST",route="/v1/kittens",env="test",le="6"})"), 1);
-  EXPECT_EQ(SampleValue(out, R"(accesslog_http_response_size_bytes_sum{class="2xx",log="api",method="GET",route="/v1/kittens/:id",env="test"})"), 20);
+  EXPECT_EQ(
+      SampleValue(
+          out,
+          R"(accesslog_http_responses_total{class="2xx",code="200",documented="true",log="api",method="GET",route="/v1/kittens/:id",env="test"})"),
+      2);
+  EXPECT_EQ(
+      SampleValue(
+          out,
+          R"(accesslog_http_responses_total{class="4xx",code="429",documented="true",log="web",method="POST",route="/v1/kittens",env="test"})"),
+      1);
+  EXPECT_EQ(
+      SampleValue(
+          out,
+          R"(accesslog_http_responses_by_class_total{class="2xx",log="web",method="GET",route="/v1/kittens/:id",env="test"})"),
+      1);
+  EXPECT_EQ(
+      SampleValue(
+          out,
+          R"(accesslog_http_response_size_bytes_bucket{class="4xx",log="api",method="POST",route="/v1/kittens",env="test",le="6"})"),
+      1);
+  EXPECT_EQ(
+      SampleValue(
+          out,
+          R"(accesslog_http_response_size_bytes_sum{class="2xx",log="api",method="GET",route="/v1/kittens/:id",env="test"})"),
+      20);
   EXPECT_EQ(SampleValue(out, R"(accesslog_lines_total{log="web",result="parsed"})"), 2);
   EXPECT_EQ(SampleValue(out, R"(accesslog_lines_total{log="api",result="parsed"})"), 3);
   std::string lint;
@@ -286,7 +306,8 @@ TEST_F(ReloadTest, PostReloadAppliesAGoodConfigurationAndRefusesABadOne) {
   const std::string api_parsed = R"(accesslog_lines_total{log="api",result="parsed"})";
   ASSERT_TRUE(WaitFor([&] { return SampleValue(Metrics(), api_parsed) == 1; }, 5s)) << Metrics();
 
-  testing::WriteFile(dir_.File("c.yaml"), "sources:\n  - {name: api, files: a.log, format: nope}\n");
+  testing::WriteFile(dir_.File("c.yaml"),
+                     "sources:\n  - {name: api, files: a.log, format: nope}\n");
   std::string body;
   EXPECT_EQ(PostReload(&body), 500);
   EXPECT_NE(body.find("sources[0].format"), std::string::npos) << body;
@@ -309,27 +330,42 @@ TEST_F(ReloadTest, PostReloadAppliesAGoodConfigurationAndRefusesABadOne) {
   EXPECT_EQ(SampleValue(m, api_bytes), size) << m;
   EXPECT_EQ(SampleValue(m, api_parsed), 2) << "api's counters continue across the reload\n" << m;
   EXPECT_EQ(SampleValue(Metrics(), R"(accesslog_files_followed{log="web"})"), 1);
-  EXPECT_EQ(SampleValue(Metrics(), R"(accesslog_read_lag_bytes{log="api",path=")" + dir_.File("a.log") + "\"}"), 0);
+  EXPECT_EQ(SampleValue(Metrics(), R"(accesslog_read_lag_bytes{log="api",path=")" +
+                                       dir_.File("a.log") + "\"}"),
+            0);
 }
 
 TEST_F(ReloadTest, SighupReloadsLabels) {
   testing::WriteFile(dir_.File("a.log"), kLine200);
   testing::WriteFile(dir_.File("c.yaml"), "sources:\n  - {name: api, files: a.log}\n");
   Start();
-  ASSERT_TRUE(WaitFor([&] { return SampleValue(Metrics(), R"(accesslog_lines_total{log="api",result="parsed"})") == 1; }, 5s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return SampleValue(Metrics(), R"(accesslog_lines_total{log="api",result="parsed"})") == 1;
+      },
+      5s));
   testing::WriteFile(dir_.File("c.yaml"),
                      "sources:\n  - {name: api, files: a.log}\nlabels: {method: true}\n");
   ::kill(exporter_->pid(), SIGHUP);
   // Labels changed, so response counters restart with the new label set: a line is counted
   // under the new labels once the reload is done.
-  ASSERT_TRUE(WaitFor([&] {
-    return testing::ReadFile(dir_.File("stderr")).find("reloaded the configuration") !=
-           std::string::npos;
-  }, 5s)) << testing::ReadFile(dir_.File("stderr"));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return testing::ReadFile(dir_.File("stderr")).find("reloaded the configuration") !=
+               std::string::npos;
+      },
+      5s))
+      << testing::ReadFile(dir_.File("stderr"));
   testing::AppendFile(dir_.File("a.log"), kLine429);
-  ASSERT_TRUE(WaitFor([&] {
-    return SampleValue(Metrics(), R"(accesslog_http_responses_total{class="4xx",code="429",documented="true",method="POST"})") == 1;
-  }, 5s)) << Metrics();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return SampleValue(
+                   Metrics(),
+                   R"(accesslog_http_responses_total{class="4xx",code="429",documented="true",method="POST"})") ==
+               1;
+      },
+      5s))
+      << Metrics();
   EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
 }
 

@@ -33,14 +33,19 @@ class WebSecurityTest : public ::testing::Test {
     const std::string d = dir_.path();
     std::string out;
     auto run = [&](const std::string& cmd) {
-      ASSERT_EQ(RunCommand({"bash", "-c", "cd " + d + " && " + cmd}, &out), 0) << cmd << "\n" << out;
+      ASSERT_EQ(RunCommand({"bash", "-c", "cd " + d + " && " + cmd}, &out), 0) << cmd << "\n"
+                                                                               << out;
     };
-    run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout ca.key -out ca.crt");
-    run("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr");
+    run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout ca.key -out "
+        "ca.crt");
+    run("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out "
+        "server.csr");
     run("printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && openssl x509 -req -in server.csr "
         "-CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.crt");
-    run("openssl req -newkey rsa:2048 -nodes -subj /CN=prometheus -keyout client.key -out client.csr");
-    run("openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out client.crt");
+    run("openssl req -newkey rsa:2048 -nodes -subj /CN=prometheus -keyout client.key -out "
+        "client.csr");
+    run("openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out "
+        "client.crt");
     testing::WriteFile(dir_.File("access.log"), "");
   }
 
@@ -57,8 +62,8 @@ class WebSecurityTest : public ::testing::Test {
 
   // curl's HTTP status for `url` with extra arguments ("000" when the request failed).
   std::string Curl(const std::string& url, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                     "--max-time", "10"};
+    std::vector<std::string> args = {"curl", "-s",           "-o",         "/dev/null",
+                                     "-w",   "%{http_code}", "--max-time", "10"};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(url);
     std::string out;
@@ -81,11 +86,14 @@ class WebSecurityTest : public ::testing::Test {
 };
 
 TEST_F(WebSecurityTest, TlsWithBasicAuth) {
-  Start("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
-        "basic_auth_users:\n  prometheus: '" + Bcrypt("s3cret") + "'\n");
+  Start(
+      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+      "basic_auth_users:\n  prometheus: '" +
+      Bcrypt("s3cret") + "'\n");
   const std::vector<std::string> ca_args = {"--cacert", dir_.File("ca.crt")};
   EXPECT_EQ(Curl(Https("/metrics"), With(ca_args, {"-u", "prometheus:s3cret"})), "200");
-  EXPECT_EQ(Curl(Https("/metrics"), With(ca_args, {"-u", "prometheus:s3cret"})), "200") << "cached check";
+  EXPECT_EQ(Curl(Https("/metrics"), With(ca_args, {"-u", "prometheus:s3cret"})), "200")
+      << "cached check";
   EXPECT_EQ(Curl(Https("/metrics"), With(ca_args, {"-u", "prometheus:wrong"})), "401");
   EXPECT_EQ(Curl(Https("/metrics"), With(ca_args, {"-u", "mallory:s3cret"})), "401");
   EXPECT_EQ(Curl(Https("/metrics"), ca_args), "401");
@@ -93,37 +101,40 @@ TEST_F(WebSecurityTest, TlsWithBasicAuth) {
   EXPECT_EQ(Curl(Https("/-/healthy"), ca_args), "200") << "probes need no credentials";
   EXPECT_EQ(Curl(Https("/-/ready"), ca_args), "200");
   // Nothing is served over plain HTTP when TLS is on.
-  EXPECT_NE(Curl("http://127.0.0.1:" + std::to_string(port_) + "/metrics",
-                 {"-u", "prometheus:s3cret"}),
-            "200");
+  EXPECT_NE(
+      Curl("http://127.0.0.1:" + std::to_string(port_) + "/metrics", {"-u", "prometheus:s3cret"}),
+      "200");
   // TLS 1.1 is below the default minimum (TLS 1.2).
   EXPECT_EQ(Curl(Https("/-/healthy"), With(ca_args, {"--tls-max", "1.1", "--tlsv1.1"})), "000");
   EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
 }
 
 TEST_F(WebSecurityTest, MutualTlsRequiresAClientCertificateSignedByTheCa) {
-  Start("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
-        "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n");
+  Start(
+      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+      "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n");
   const std::vector<std::string> ca_args = {"--cacert", dir_.File("ca.crt")};
   EXPECT_EQ(Curl(Https("/metrics"), With(ca_args, {"--cert", dir_.File("client.crt"), "--key",
-                                     dir_.File("client.key")})),
+                                                   dir_.File("client.key")})),
             "200");
   EXPECT_EQ(Curl(Https("/metrics"), ca_args), "000") << "no client certificate: handshake fails";
   // A certificate the CA did not sign (the server's own key, self-signed) is refused.
   std::string out;
-  ASSERT_EQ(RunCommand({"bash", "-c", "cd " + dir_.path() +
-                                          " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
-                                          "-subj /CN=rogue -keyout rogue.key -out rogue.crt"},
+  ASSERT_EQ(RunCommand({"bash", "-c",
+                        "cd " + dir_.path() +
+                            " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+                            "-subj /CN=rogue -keyout rogue.key -out rogue.crt"},
                        &out),
             0);
   EXPECT_EQ(Curl(Https("/metrics"), With(ca_args, {"--cert", dir_.File("rogue.crt"), "--key",
-                                     dir_.File("rogue.key")})),
+                                                   dir_.File("rogue.key")})),
             "000");
 }
 
 TEST_F(WebSecurityTest, BadWebConfigIsRefusedAtStart) {
-  testing::WriteFile(dir_.File("web.yml"), "tls_server_config:\n  cert_file: missing.crt\n"
-                                           "  key_file: server.key\n");
+  testing::WriteFile(dir_.File("web.yml"),
+                     "tls_server_config:\n  cert_file: missing.crt\n"
+                     "  key_file: server.key\n");
   std::string out;
   EXPECT_EQ(RunCommand({kBin, "--log.file=" + dir_.File("access.log"),
                         "--web.config.file=" + dir_.File("web.yml"), "--config.check"},
@@ -131,13 +142,14 @@ TEST_F(WebSecurityTest, BadWebConfigIsRefusedAtStart) {
             1);
   EXPECT_NE(out.find("tls_server_config.cert_file: cannot read"), std::string::npos) << out;
   // A key that does not match the certificate is caught when the server starts.
-  testing::WriteFile(dir_.File("web.yml"), "tls_server_config:\n  cert_file: server.crt\n"
-                                           "  key_file: client.key\n");
-  EXPECT_EQ(RunCommand({kBin, "--log.file=" + dir_.File("access.log"),
-                        "--web.listen-address=127.0.0.1:0",
-                        "--web.config.file=" + dir_.File("web.yml")},
-                       &out, 20s),
-            1);
+  testing::WriteFile(dir_.File("web.yml"),
+                     "tls_server_config:\n  cert_file: server.crt\n"
+                     "  key_file: client.key\n");
+  EXPECT_EQ(
+      RunCommand({kBin, "--log.file=" + dir_.File("access.log"), "--web.listen-address=127.0.0.1:0",
+                  "--web.config.file=" + dir_.File("web.yml")},
+                 &out, 20s),
+      1);
   EXPECT_NE(out.find("cannot set up TLS"), std::string::npos) << out;
 }
 

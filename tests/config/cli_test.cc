@@ -30,13 +30,13 @@ TEST(CliTest, DefaultsFollowTheExporterConventions) {
 TEST(CliTest, RepeatableLogFileAndEveryFlag) {
   Options o;
   std::string msg;
-  ASSERT_EQ(Parse({"--log.file=a.log", "--log.file", "b.log", "--tail.from=start",
-                   "--log.format=common", "--web.listen-address=127.0.0.1:0",
-                   "--web.telemetry-path=/m", "--status.codes=t.yaml", "--oneshot",
-                   "--tail.poll-interval=250", "--log.max-line-bytes=4096", "--log.level=debug",
-                   "--labels=method,route", "--positions.file=p.json"},
-                  &o, &msg),
-            CliOutcome::kRun)
+  ASSERT_EQ(
+      Parse({"--log.file=a.log", "--log.file", "b.log", "--tail.from=start", "--log.format=common",
+             "--web.listen-address=127.0.0.1:0", "--web.telemetry-path=/m", "--status.codes=t.yaml",
+             "--oneshot", "--tail.poll-interval=250", "--log.max-line-bytes=4096",
+             "--log.level=debug", "--labels=method,route", "--positions.file=p.json"},
+            &o, &msg),
+      CliOutcome::kRun)
       << msg;
   ASSERT_EQ(o.sources.size(), 2u);
   EXPECT_EQ(o.sources[0].files, std::vector<std::string>{"a.log"});
@@ -65,8 +65,7 @@ TEST(CliTest, ConfigFileAndCheck) {
   EXPECT_EQ(o.config_file, "c.yaml");
   EXPECT_EQ(o.command, Command::kConfigCheck);
   EXPECT_TRUE(o.sources.empty());
-  EXPECT_EQ(Parse({"--config.file=c.yaml", "--log.file=a.log"}, &o, &msg),
-            CliOutcome::kUsageError);
+  EXPECT_EQ(Parse({"--config.file=c.yaml", "--log.file=a.log"}, &o, &msg), CliOutcome::kUsageError);
   EXPECT_NE(msg.find("not both"), std::string::npos) << msg;
 }
 
@@ -74,7 +73,8 @@ TEST(CliTest, BadFlagsAreOneLineUsageErrors) {
   for (std::vector<const char*> args : {std::vector<const char*>{"--nope"},
                                         {"--log.file=a", "--tail.from=middle"},
                                         {"--log.file=a", "--tail.poll-interval=0"},
-                                        {"--log.file=a", "--web.telemetry-path=m"}, {"--log.file=a", "--labels=path"},
+                                        {"--log.file=a", "--web.telemetry-path=m"},
+                                        {"--log.file=a", "--labels=path"},
                                         {}}) {
     Options o;
     std::string msg;
@@ -88,10 +88,10 @@ TEST(CliTest, HelpAndVersion) {
   Options o;
   std::string msg;
   EXPECT_EQ(Parse({"--help"}, &o, &msg), CliOutcome::kExitOk);
-  for (const char* flag : {"--log.file", "--log.format", "--tail.from", "--tail.poll-interval",
-                           "--log.max-line-bytes", "--status.codes", "--web.listen-address",
-                           "--config.file", "--config.check", "--labels", "--positions.file",
-                           "--web.telemetry-path", "--log.level", "--oneshot", "--version"}) {
+  for (const char* flag :
+       {"--log.file", "--log.format", "--tail.from", "--tail.poll-interval", "--log.max-line-bytes",
+        "--status.codes", "--web.listen-address", "--config.file", "--config.check", "--labels",
+        "--positions.file", "--web.telemetry-path", "--log.level", "--oneshot", "--version"}) {
     EXPECT_NE(msg.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(Parse({"--version"}, &o, &msg), CliOutcome::kExitOk);

@@ -19,8 +19,8 @@ TEST(ConfigFileTest, TheDocumentedExampleIsValid) {
   ASSERT_TRUE(ValidateOptions(o, &error)) << error;
   ASSERT_EQ(o.sources.size(), 3u);
   EXPECT_EQ(o.sources[0].name, "api");
-  EXPECT_EQ(o.sources[0].files,
-            std::vector<std::string>{std::string(ACCESSLOG_SOURCE_DIR) + "/examples/sample-access.log"});
+  EXPECT_EQ(o.sources[0].files, std::vector<std::string>{std::string(ACCESSLOG_SOURCE_DIR) +
+                                                         "/examples/sample-access.log"});
   EXPECT_EQ(o.sources[1].format.format, "json:envoy");
   ASSERT_TRUE(o.sources[2].format.json_fields.has_value());
   EXPECT_EQ(o.sources[2].format.json_fields->status, "/response/status");
@@ -36,8 +36,8 @@ TEST(ConfigFileTest, TheDocumentedExampleIsValid) {
 TEST(ConfigFileTest, RelativePathsAreRelativeToTheFile) {
   Options o;
   std::string error;
-  ASSERT_TRUE(Parse("sources:\n  - {name: a, files: [logs/*.log, /abs.log]}\nstatus_codes: c.yaml\n",
-                    &o, &error))
+  ASSERT_TRUE(Parse(
+      "sources:\n  - {name: a, files: [logs/*.log, /abs.log]}\nstatus_codes: c.yaml\n", &o, &error))
       << error;
   EXPECT_EQ(o.sources[0].files, (std::vector<std::string>{"/etc/ax/logs/*.log", "/abs.log"}));
   EXPECT_EQ(o.status_codes_file, "/etc/ax/c.yaml");
@@ -50,9 +50,10 @@ TEST(ConfigFileTest, FlagsGivenWinOverTheFile) {
   o.tail.from_start = false;
   o.tail.poll_interval = std::chrono::milliseconds(100);
   std::string error;
-  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\ntail: {from: start, poll_interval: 5s, "
-                    "max_line_bytes: 1024}\n",
-                    &o, &error))
+  ASSERT_TRUE(
+      Parse("sources: [{name: a, files: x}]\ntail: {from: start, poll_interval: 5s, "
+            "max_line_bytes: 1024}\n",
+            &o, &error))
       << error;
   EXPECT_FALSE(o.tail.from_start);
   EXPECT_EQ(o.tail.poll_interval.count(), 100);
@@ -77,8 +78,7 @@ TEST_P(ConfigErrorTest, IsRefusedNamingTheKeyLineAndReason) {
 INSTANTIATE_TEST_SUITE_P(
     Errors, ConfigErrorTest,
     ::testing::Values(
-        BadConfig{"", "the file is empty"},
-        BadConfig{"sources: [", "invalid YAML"},
+        BadConfig{"", "the file is empty"}, BadConfig{"sources: [", "invalid YAML"},
         BadConfig{"sorces: []\n", "c.yaml:1:1: sorces: unknown key"},
         BadConfig{"sources: []\n", "sources: expected a non-empty list"},
         BadConfig{"sources:\n  - {files: x}\n", "c.yaml:2:5: sources[0].name: is required"},
@@ -87,15 +87,17 @@ INSTANTIATE_TEST_SUITE_P(
                   "c.yaml:3:12: sources[1].name: 'a' is used twice"},
         BadConfig{"sources:\n  - {name: a, files: x, format: ltsv}\n",
                   "sources[0].format: unknown log format 'ltsv'"},
-        BadConfig{"sources:\n  - {name: a, files: x, formt: json}\n", "sources[0].formt: unknown key"},
+        BadConfig{"sources:\n  - {name: a, files: x, formt: json}\n",
+                  "sources[0].formt: unknown key"},
         BadConfig{"sources: [{name: a, files: x}]\nlabels: {method: yes}\n",
                   "labels.method: expected true or false, got 'yes'"},
         BadConfig{"sources: [{name: a, files: x}]\nlabels: {limits: {routes: 0}}\n",
                   "labels.limits.routes: expected a whole number from 1 to 100000"},
         BadConfig{"sources: [{name: a, files: x}]\nlabels: {route_templates: ['users/{id}']}\n",
                   "labels.route_templates[0]: route template 'users/{id}' must start with '/'"},
-        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {request_duration_seconds: [1, 0.5]}\n",
-                  "histograms.request_duration_seconds[1]: bucket bounds must increase"},
+        BadConfig{
+            "sources: [{name: a, files: x}]\nhistograms: {request_duration_seconds: [1, 0.5]}\n",
+            "histograms.request_duration_seconds[1]: bucket bounds must increase"},
         BadConfig{"sources: [{name: a, files: x}]\nhistograms: {response_size_bytes: [a]}\n",
                   "histograms.response_size_bytes[0]: expected a number, got 'a'"},
         BadConfig{"sources: [{name: a, files: x}]\ntail: {from: middle}\n",

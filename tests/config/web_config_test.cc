@@ -14,12 +14,14 @@ bool Parse(const std::string& yaml, WebOptions* web, std::string* error) {
 TEST(WebConfigTest, TlsAndBasicAuth) {
   WebOptions web;
   std::string error;
-  ASSERT_TRUE(Parse("tls_server_config:\n  cert_file: s.crt\n  key_file: /k/s.key\n"
-                    "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n"
-                    "  min_version: TLS13\n"
-                    "http_server_config:\n  headers: {X-Frame-Options: deny}\n"
-                    "basic_auth_users:\n  prometheus: '" + kHash + "'\n",
-                    &web, &error))
+  ASSERT_TRUE(
+      Parse("tls_server_config:\n  cert_file: s.crt\n  key_file: /k/s.key\n"
+            "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n"
+            "  min_version: TLS13\n"
+            "http_server_config:\n  headers: {X-Frame-Options: deny}\n"
+            "basic_auth_users:\n  prometheus: '" +
+                kHash + "'\n",
+            &web, &error))
       << error;
   ASSERT_TRUE(web.tls.has_value());
   EXPECT_EQ(web.tls->cert_file, "/etc/ax/s.crt");
@@ -56,7 +58,8 @@ TEST_P(WebConfigErrorTest, IsRefusedNamingTheKeyAndReason) {
 INSTANTIATE_TEST_SUITE_P(
     Errors, WebConfigErrorTest,
     ::testing::Values(
-        BadWebConfig{"tls_server_config: {cert_file: a}\n", "cert_file and key_file are both required"},
+        BadWebConfig{"tls_server_config: {cert_file: a}\n",
+                     "cert_file and key_file are both required"},
         BadWebConfig{"tls_server_config: {cert_file: a, key_file: b, client_auth_type: Maybe}\n",
                      "tls_server_config.client_auth_type: expected NoClientCert"},
         BadWebConfig{"tls_server_config: {cert_file: a, key_file: b, client_auth_type: "
@@ -66,7 +69,8 @@ INSTANTIATE_TEST_SUITE_P(
                      "min_version: expected TLS10, TLS11, TLS12 or TLS13, got 'SSL3'"},
         BadWebConfig{"tls_server_config: {cert_file: a, key_file: b, cipher_suites: [x]}\n",
                      "tls_server_config.cipher_suites: is not supported"},
-        BadWebConfig{"http_server_config: {http2: true}\n", "http_server_config.http2: is not supported"},
+        BadWebConfig{"http_server_config: {http2: true}\n",
+                     "http_server_config.http2: is not supported"},
         BadWebConfig{"basic_auth_users: {alice: plaintext}\n",
                      "basic_auth_users.alice: expected a bcrypt hash"},
         BadWebConfig{"basic_auth_users: [alice]\n", "basic_auth_users: expected a map"},

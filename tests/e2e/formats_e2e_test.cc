@@ -9,15 +9,14 @@
 // with the same format string must count every code exactly, parse every line and find no
 // malformed one.
 #include <gtest/gtest.h>
-
-#include <regex>
-#include <sstream>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <map>
+#include <regex>
+#include <sstream>
 
 #include "support/test_support.h"
 
@@ -77,7 +76,8 @@ std::pair<double, double> HistogramTotals(const std::string& metrics, const std:
   double count = 0, sum = 0;
   std::istringstream in(metrics);
   for (std::string line; std::getline(in, line);) {
-    const double v = line.empty() || line[0] == '#' ? 0 : std::stod(line.substr(line.rfind(' ') + 1));
+    const double v =
+        line.empty() || line[0] == '#' ? 0 : std::stod(line.substr(line.rfind(' ') + 1));
     if (line.rfind(family + "_count{", 0) == 0) count += v;
     if (line.rfind(family + "_sum{", 0) == 0) sum += v;
   }

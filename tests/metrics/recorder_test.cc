@@ -139,10 +139,20 @@ TEST(RecorderTest, LabelsOnEveryResponseMetric) {
   const std::string text = Render(r);
   const std::string labels_text =
       R"(log="web",method="POST",host="api.example.com",route="/v1/kittens/:id",env="prod")";
-  EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_total{class="2xx",code="201",documented="true",)" + labels_text + "}"), 2);
-  EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_by_class_total{class="2xx",)" + labels_text + "}"), 2);
-  EXPECT_EQ(SampleValue(text, R"(accesslog_http_request_duration_seconds_count{class="2xx",)" + labels_text + "}"), 2);
-  EXPECT_EQ(SampleValue(text, R"(accesslog_label_overflow_total{metric="accesslog_http_responses_total"})"), 0);
+  EXPECT_EQ(
+      SampleValue(text,
+                  R"(accesslog_http_responses_total{class="2xx",code="201",documented="true",)" +
+                      labels_text + "}"),
+      2);
+  EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_by_class_total{class="2xx",)" +
+                                  labels_text + "}"),
+            2);
+  EXPECT_EQ(SampleValue(text, R"(accesslog_http_request_duration_seconds_count{class="2xx",)" +
+                                  labels_text + "}"),
+            2);
+  EXPECT_EQ(SampleValue(
+                text, R"(accesslog_label_overflow_total{metric="accesslog_http_responses_total"})"),
+            0);
 }
 
 // A million distinct paths with `route` on: the series stay at the cap, the rest fold into
@@ -172,9 +182,13 @@ TEST(RecorderTest, AMillionDistinctPathsStayAtTheCap) {
   }
   EXPECT_EQ(series, 101);  // 100 routes + __overflow__
   EXPECT_EQ(total, 1000000);
-  EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_total{class="2xx",code="200",documented="true",route="__overflow__"})"),
-            1000000 - 100);
-  EXPECT_EQ(SampleValue(text, R"(accesslog_label_overflow_total{metric="accesslog_http_responses_total"})"),
+  EXPECT_EQ(
+      SampleValue(
+          text,
+          R"(accesslog_http_responses_total{class="2xx",code="200",documented="true",route="__overflow__"})"),
+      1000000 - 100);
+  EXPECT_EQ(SampleValue(
+                text, R"(accesslog_label_overflow_total{metric="accesslog_http_responses_total"})"),
             1000000 - 100);
 }
 
@@ -195,8 +209,11 @@ TEST(RecorderTest, TooManyLabelSetsFoldIntoOneOverflowSet) {
   }
   EXPECT_EQ(r->LabelSetCount(), 11u);  // 10 label sets + the overflow set
   const std::string text = Render(r);
-  EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_total{class="4xx",code="404",documented="true",method="OTHER",host="__overflow__"})"),
-            40);
+  EXPECT_EQ(
+      SampleValue(
+          text,
+          R"(accesslog_http_responses_total{class="4xx",code="404",documented="true",method="OTHER",host="__overflow__"})"),
+      40);
   EXPECT_EQ(r->folded_lines(), 40u);
 }
 
