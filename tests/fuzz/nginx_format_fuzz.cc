@@ -11,38 +11,15 @@
 #include <string>
 #include <string_view>
 
+#include "fields_check.h"
 #include "parse/nginx_format.h"
 
 namespace {
 
-void CheckInside(std::string_view field, std::string_view line) {
-  if (field.empty()) return;
-  if (field.data() < line.data() || field.data() + field.size() > line.data() + line.size()) {
-    std::abort();
-  }
-}
+using accesslog::fuzz::ParseAndCheck;
 
-void CheckFields(const accesslog::Fields& f, std::string_view line) {
-  for (std::string_view v : {f.status, f.remote_addr, f.remote_user, f.time_local, f.request,
-                             f.method, f.path, f.protocol, f.host, f.referer, f.user_agent}) {
-    CheckInside(v, line);
-  }
-  for (double d : {f.request_time, f.upstream_time}) {
-    if (!(d == -1 || (d >= 0 && std::isfinite(d)))) std::abort();
-  }
-  if (f.body_bytes < -1) std::abort();
-}
-
-void ParseAndCheck(accesslog::Parser* parser, std::string_view line) {
-  accesslog::Fields f;
-  if (parser->Parse(line, &f) == accesslog::ParseResult::kOk) CheckFields(f, line);
-}
-
-std::unique_ptr<accesslog::NginxFormatParser> MustCompile(const char* format) {
-  std::string error;
-  auto p = accesslog::NginxFormatParser::Compile(format, &error);
-  if (!p) std::abort();
-  return p;
+auto MustCompile(const char* format) {
+  return accesslog::fuzz::MustCompile<accesslog::NginxFormatParser>(format);
 }
 
 }  // namespace

@@ -10,32 +10,15 @@
 #include <string>
 #include <string_view>
 
+#include "fields_check.h"
 #include "parse/regex_format.h"
 
 namespace {
 
-void CheckFields(const accesslog::Fields& f, std::string_view line) {
-  for (std::string_view v : {f.status, f.remote_addr, f.remote_user, f.time_local, f.request,
-                             f.method, f.path, f.protocol, f.host, f.referer, f.user_agent}) {
-    if (v.empty()) continue;
-    if (v.data() < line.data() || v.data() + v.size() > line.data() + line.size()) std::abort();
-  }
-  for (double d : {f.request_time, f.upstream_time}) {
-    if (!(d == -1 || (d >= 0 && std::isfinite(d)))) std::abort();
-  }
-  if (f.body_bytes < -1) std::abort();
-}
+using accesslog::fuzz::ParseAndCheck;
 
-void ParseAndCheck(accesslog::Parser* parser, std::string_view line) {
-  accesslog::Fields f;
-  if (parser->Parse(line, &f) == accesslog::ParseResult::kOk) CheckFields(f, line);
-}
-
-std::unique_ptr<accesslog::RegexParser> MustCompile(const char* pattern) {
-  std::string error;
-  auto p = accesslog::RegexParser::Compile(pattern, &error);
-  if (!p) std::abort();
-  return p;
+auto MustCompile(const char* format) {
+  return accesslog::fuzz::MustCompile<accesslog::RegexParser>(format);
 }
 
 }  // namespace
