@@ -170,15 +170,34 @@ bool FileFollower::EnsureOpen(bool at_startup) {
 
 // The per-line path: pread into the shared buffer, hand complete lines on. No allocation (the
 // carry keeps its capacity), no lock.
+//
+// The current file of a followed name can be truncated and written again between CheckRotation
+// and this read (copytruncate, then a burst of new lines longer than what we had read). pread
+// at our old offset then returns the middle of the *new* content, and once those bytes are
+// consumed the size matches again, so no later check would notice. Hence each read of it is
+// confirmed before its bytes are handed on: the file must still start with the fingerprinted
+// bytes (one pread of at most kFingerprintBytes per read of up to read_chunk_bytes, not per
+// line). If it does not, the bytes are dropped unhanded and the truncation is followed here.
 size_t FileFollower::Read(FileStream* s) {
   if (!s->open()) return 0;
+  const bool confirm = host_ != nullptr && s == &current_;
   splitter_->Load(s->carry);
   size_t total = 0;
+  bool cut = false;
   while (total < max_bytes_per_poll_) {
     const size_t room = splitter_->WritableBytes();
     const ssize_t n = ::pread(s->fd, splitter_->WritePtr(), room, static_cast<off_t>(s->offset));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    if (confirm && CheckPrefix(s->fd, &s->id) == PrefixCheck::kChanged) {
+      splitter_->Store(&s->carry);  // the bytes just read are not committed: they are dropped
+      if (cut) return total;        // rewritten again meanwhile: the next poll goes on
+      cut = true;
+      const FileIdentity before = s->id;
+      Truncated(before);  // from offset 0 now (and the unread end from logrotate's copy)
+      splitter_->Load(s->carry);
+      continue;
+    }
     s->offset += n;
     total += static_cast<size_t>(n);
     sink_->OnBytesRead(static_cast<size_t>(n));
