@@ -23,8 +23,7 @@ WORKDIR /src
 COPY scripts/install-deps.sh scripts/install-deps.sh
 RUN ./scripts/install-deps.sh
 COPY . .
-# REVISION reaches the binary's accesslog_build_info once CMakeLists.txt takes ACCESSLOG_REVISION
-# from the command line (the build context has no .git).
+# REVISION reaches the binary's accesslog_build_info{revision} (the build context has no .git).
 ARG REVISION=unknown
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DACCESSLOG_TESTS=OFF \
       -DACCESSLOG_REVISION="${REVISION}" \
@@ -76,7 +75,11 @@ USER 65532:65532
 WORKDIR /var/lib/accesslog_exporter
 EXPOSE 9958
 
-# No HEALTHCHECK: the image has no curl or wget, and the binary has no probe mode yet. On
-# Kubernetes use httpGet probes on /-/healthy and /-/ready (deploy/kubernetes/deployment.yaml).
+# The binary is its own probe (the image has no curl): `healthcheck` GETs /-/healthy on the
+# default port and exits 0 or 1. Listening elsewhere, or with TLS, override it with the same flags
+# (`--web.listen-address`, `--web.config.file`), e.g. `docker run --health-cmd ...`. Kubernetes
+# ignores HEALTHCHECK: use httpGet probes on /-/healthy and /-/ready (deploy/kubernetes/).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["/usr/local/bin/accesslog_exporter", "healthcheck", "--timeout=3"]
 ENTRYPOINT ["/usr/local/bin/accesslog_exporter"]
 CMD ["--config.file=/etc/accesslog_exporter/config.yaml"]

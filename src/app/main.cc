@@ -1,6 +1,7 @@
 // accesslog_exporter: the executable. Parses the command line and hands over to the app.
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 
 #include "app/exporter.h"
 #include "config/cli.h"
@@ -14,7 +15,8 @@ int main(int argc, char** argv) {
       return 0;
     case accesslog::CliOutcome::kUsageError:
       std::cerr << message << "\n";
-      return 2;
+      // Docker reserves exit status 2 in health checks: a mistyped `healthcheck` is unhealthy.
+      return argc > 1 && std::string_view(argv[1]) == "healthcheck" ? 1 : 2;
     case accesslog::CliOutcome::kRun:
       break;
   }

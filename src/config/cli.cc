@@ -138,6 +138,28 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 
+  CLI::App* healthcheck = app.add_subcommand(
+      "healthcheck",
+      "Ask a running exporter whether it is healthy (GET /-/healthy): exit 0 when it answers "
+      "200, 1 otherwise. For container health checks; needs no curl in the image.");
+  HealthcheckOptions& hc = options->healthcheck;
+  healthcheck
+      ->add_option("--url", hc.url,
+                   "URL to ask (http:// or https://; the certificate is not verified). Default: "
+                   "/-/healthy on the loopback address of --web.listen-address.")
+      ->type_name("URL");
+  healthcheck
+      ->add_option("--web.listen-address", options->web.listen_address,
+                   "The address the exporter listens on, as given to it.")
+      ->capture_default_str();
+  healthcheck
+      ->add_option("--web.config.file", options->web.config_file,
+                   "The exporter's web configuration: with tls_server_config, ask over https.")
+      ->type_name("FILE");
+  healthcheck->add_option("--timeout", hc.timeout_seconds, "Seconds to wait for the answer.")
+      ->check(CLI::Range(0.1, 60.0))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -164,6 +186,10 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       return CliOutcome::kUsageError;
     }
     options->command = Command::kAnalyze;
+    return CliOutcome::kRun;
+  }
+  if (healthcheck->parsed()) {
+    options->command = Command::kHealthcheck;
     return CliOutcome::kRun;
   }
   if (!options->web.telemetry_path.starts_with("/")) {

@@ -16,7 +16,15 @@
 
 namespace accesslog {
 
-enum class Command { kServe, kOneshot, kConfigCheck, kAnalyze };
+enum class Command { kServe, kOneshot, kConfigCheck, kAnalyze, kHealthcheck };
+
+// The `healthcheck` subcommand: asks a running exporter's /-/healthy (a container HEALTHCHECK
+// with no curl in the image). Exit 0 when it answers 200, 1 otherwise (never 2: Docker reserves
+// it).
+struct HealthcheckOptions {
+  std::string url;  // --url; empty: /-/healthy on the loopback address of web.listen_address
+  double timeout_seconds = 3;  // --timeout
+};
 
 // One log (or set of logs) in one format: the `log` label's value is its name.
 struct SourceOptions {
@@ -41,7 +49,8 @@ struct Options {
   WebOptions web;                  // --web.listen-address, --web.telemetry-path
   // Flags given on the command line ("--tail.from", ...): they win over the config file.
   std::set<std::string> flags_given;
-  AnalyzeOptions analyze;  // the `analyze` subcommand's flags and files
+  AnalyzeOptions analyze;          // the `analyze` subcommand's flags and files
+  HealthcheckOptions healthcheck;  // the `healthcheck` subcommand's flags
 };
 
 }  // namespace accesslog

@@ -147,6 +147,40 @@ TEST_F(ServingTest, EndpointsAnswer) {
   EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0) << "SIGTERM must stop cleanly";
 }
 
+// The `healthcheck` subcommand a container HEALTHCHECK runs: 0 while the exporter answers on
+// /-/healthy, 1 when it does not (never 2, which Docker reserves), whether the address is given
+// as the exporter's --web.listen-address or as a URL.
+TEST_F(ServingTest, HealthcheckSubcommandAsksTheRunningExporter) {
+  testing::WriteFile(log_, "");
+  StartExporter();
+  const std::string port = std::to_string(port_);
+  std::string out;
+  EXPECT_EQ(RunCommand({kBin, "healthcheck", "--web.listen-address=:" + port}, &out, 10s), 0)
+      << out;
+  EXPECT_NE(out.find("healthy: http://127.0.0.1:" + port + "/-/healthy"), std::string::npos) << out;
+  EXPECT_EQ(
+      RunCommand({kBin, "healthcheck", "--url=http://127.0.0.1:" + port + "/-/healthy"}, &out, 10s),
+      0)
+      << out;
+  // Answers, but not 200: unhealthy, with the status in the reason.
+  EXPECT_EQ(
+      RunCommand({kBin, "healthcheck", "--url=http://127.0.0.1:" + port + "/nothing"}, &out, 10s),
+      1);
+  EXPECT_NE(out.find("HTTP 404"), std::string::npos) << out;
+  // A mistyped invocation is "unhealthy" too, not Docker's reserved 2.
+  EXPECT_EQ(RunCommand({kBin, "healthcheck", "--no-such-flag"}, &out, 10s), 1) << out;
+  EXPECT_EQ(RunCommand({kBin, "healthcheck", "--url=ftp://127.0.0.1/"}, &out, 10s), 1) << out;
+  ASSERT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
+  // Nothing listens any more: connection refused, well within the timeout.
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(
+      RunCommand({kBin, "healthcheck", "--web.listen-address=127.0.0.1:" + port, "--timeout=2"},
+                 &out, 10s),
+      1);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);
+  EXPECT_NE(out.find("unhealthy"), std::string::npos) << out;
+}
+
 TEST_F(ServingTest, CustomTelemetryPath) {
   testing::WriteFile(log_, "");
   StartExporter({"--web.telemetry-path=/custom"});

@@ -104,6 +104,19 @@ TEST_F(WebSecurityTest, TlsWithBasicAuth) {
   EXPECT_NE(
       Curl("http://127.0.0.1:" + std::to_string(port_) + "/metrics", {"-u", "prometheus:s3cret"}),
       "200");
+  // The healthcheck subcommand reads the same web config and asks over https (no credentials
+  // needed for the probe; the certificate is not verified for a self-check).
+  std::string out;
+  EXPECT_EQ(RunCommand({kBin, "healthcheck", "--web.listen-address=:" + std::to_string(port_),
+                        "--web.config.file=" + dir_.File("web.yml")},
+                       &out, 10s),
+            0)
+      << out;
+  EXPECT_NE(out.find("https://127.0.0.1:"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand({kBin, "healthcheck", "--web.listen-address=:" + std::to_string(port_)},
+                       &out, 10s),
+            1)
+      << "plain http to a TLS endpoint is not healthy: " << out;
   // TLS 1.1 is below the default minimum (TLS 1.2).
   EXPECT_EQ(Curl(Https("/-/healthy"), With(ca_args, {"--tls-max", "1.1", "--tlsv1.1"})), "000");
   EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);

@@ -5,12 +5,14 @@
     dockerfile_check.py build  DOCKERFILE --context DIR --work DIR
     dockerfile_check.py libs   DOCKERFILE --binary FILE
     dockerfile_check.py rootfs DOCKERFILE --binary FILE --root DIR
+    dockerfile_check.py healthcheck-cmd DOCKERFILE
 
 lint    the rules that matter for this image (a small hadolint of our own, which Debian lacks):
         pinned bases of one Debian release, multi-stage, build stage runs scripts/install-deps.sh,
         no ADD of URLs, no curl/wget, apt lists removed and --no-install-recommends, non-root
         numeric USER, EXPOSE = the binary's default port, ENTRYPOINT and CMD in exec form with
-        the entrypoint the binary the final stage copies, OCI labels, VERSION = CMake's.
+        the entrypoint the binary the final stage copies, a HEALTHCHECK in exec form that runs
+        the binary's `healthcheck` subcommand, OCI labels, VERSION = CMake's.
 build   runs the build stage's instructions (WORKDIR, ARG, ENV, COPY, RUN) outside Docker: the
         stage's file system is DIR/rootfs, COPY takes files from the context filtered by
         .dockerignore, RUN runs `/bin/sh -c` in the WORKDIR. Prints, per `COPY --from=<stage>`
@@ -23,6 +25,7 @@ libs    ldd of the binary, dpkg -S: every library the binary names itself (NEEDE
 rootfs  builds a file system holding only the files (dpkg -L) of the final stage's packages and
         their dependencies plus the binary, to be run with chroot: the slim image, minus the
         base image's tools.
+healthcheck-cmd  prints the final stage's HEALTHCHECK command (exec form), one argument a line.
 
 Exit status 0 when every check passes, 1 otherwise, with one line per failure.
 """
@@ -176,6 +179,18 @@ def apt_packages(stage):
 DEBIAN_RELEASE = re.compile(r"^(?:docker\.io/)?(?:library/)?debian:(\d+\.\d+)(?:-slim)?(?:@sha256:[0-9a-f]{64})?$")
 
 
+def healthcheck_command(ins):
+    """The exec-form command of a HEALTHCHECK instruction (options before CMD skipped), or None."""
+    text = re.sub(r"^(--\S+\s+)*CMD\s+", "", ins.args.strip())
+    if not text.startswith("["):
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else None
+
+
 def lint(path, port, version):
     stages = parse(path)
     errors = []
@@ -302,9 +317,15 @@ def lint(path, port, version):
         if ins.cmd == "HEALTHCHECK" and ins.args.strip().upper() != "NONE":
             if re.search(r"\b(curl|wget)\b", ins.args):
                 err(ins, "HEALTHCHECK uses curl/wget, which the image does not have")
-            cmd = re.sub(r"^(--\S+\s+)*CMD\s+", "", ins.args.strip())
-            if not cmd.startswith("["):
+            cmd = healthcheck_command(ins)
+            if cmd is None:
                 err(ins, "HEALTHCHECK CMD in shell form: the slim image's /bin/sh is not the point; use the exec form")
+            elif entrypoints and entrypoints[-1].json_form() and (
+                    cmd[0] != entrypoints[-1].json_form()[0] or cmd[1:2] != ["healthcheck"]):
+                err(ins, f"HEALTHCHECK runs {cmd[:2]}: expected the binary's own probe, "
+                         f"[{entrypoints[-1].json_form()[0]!r}, 'healthcheck', ...]")
+    if not any(i.cmd == "HEALTHCHECK" for i in final.instructions):
+        err(final.lineno, "no HEALTHCHECK in the final stage: use the binary's `healthcheck` subcommand")
 
     found = labels(final)
     for key in ("title", "description", "version", "revision", "created", "source"):
@@ -606,7 +627,7 @@ def rootfs(path, binary, root):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["lint", "build", "libs", "rootfs"])
+    ap.add_argument("command", choices=["lint", "build", "libs", "rootfs", "healthcheck-cmd"])
     ap.add_argument("dockerfile")
     ap.add_argument("--port")
     ap.add_argument("--version")
@@ -622,6 +643,14 @@ def main():
         errors = []
     elif a.command == "libs":
         errors = libs_check(a.dockerfile, a.binary)
+    elif a.command == "healthcheck-cmd":
+        checks = [i for i in parse(a.dockerfile)[-1].instructions if i.cmd == "HEALTHCHECK"]
+        cmd = healthcheck_command(checks[-1]) if checks else None
+        if cmd is None:
+            errors = ["no exec-form HEALTHCHECK in the final stage"]
+        else:
+            print("\n".join(cmd))
+            errors = []
     else:
         rootfs(a.dockerfile, a.binary, a.root)
         errors = []

@@ -15,7 +15,8 @@
 #    or their dependencies, and every listed package is needed;
 # 5. the slim image, approximated: a root folder with only the files of those packages and the
 #    binary; as uid 65532 in a chroot, the binary prints its version, counts a log with --oneshot
-#    and serves /metrics and /-/ready (chroot needs root: skipped otherwise).
+#    and serves /metrics and /-/ready, and the HEALTHCHECK command says healthy while it serves
+#    and unhealthy (exit 1) once it stopped (chroot needs root: skipped otherwise).
 # Takes a few minutes (step 2 is a Release build). Exit 0 passed, 1 failed.
 set -euo pipefail
 
@@ -57,7 +58,7 @@ step "the linter catches broken Dockerfiles"
 mutate() {
   local name="$1" expr="$2" expected="$3" out
   python3 - "${root}/Dockerfile" "${tmp}/Dockerfile.${name}" "${expr}" <<'EOF'
-import sys
+import re, sys
 s = open(sys.argv[1]).read()
 t = eval(sys.argv[3])
 if t == s:
@@ -83,6 +84,9 @@ mutate shell-entry 's.replace("ENTRYPOINT [\"/usr/local/bin/accesslog_exporter\"
 mutate label       's.replace("org.opencontainers.image.revision", "org.example.revision")' "org.opencontainers.image.revision"
 mutate version     's.replace("ARG VERSION=0.1.0", "ARG VERSION=9.9.9")' "CMakeLists.txt says"
 mutate abs-build   's.replace("-B build ", "-B /build ")' "absolute path /build"
+mutate no-health   're.sub(r"HEALTHCHECK [^\n]*\\\n[^\n]*\n", "", s)' "no HEALTHCHECK"
+mutate curl-health 's.replace("CMD [\"/usr/local/bin/accesslog_exporter\", \"healthcheck\"", "CMD [\"curl\", \"-f\"")' "curl/wget"
+mutate shell-health 's.replace("CMD [\"/usr/local/bin/accesslog_exporter\", \"healthcheck\", \"--timeout=3\"]", "CMD /usr/local/bin/accesslog_exporter healthcheck")' "shell form"
 
 step "run the build stage's steps outside Docker"
 python3 "${check}" build "${root}/Dockerfile" --context "${root}" --work "${tmp}/build" >"${tmp}/artifacts.tsv" \
@@ -132,9 +136,20 @@ else
   done
   [ "${ok}" = 1 ] || fail "the server in the chroot never answered /-/ready:\n$(cat "${tmp}/server.err")"
   curl -sf "http://127.0.0.1:${port}/metrics" | grep -q '^accesslog_build_info{' || fail "no accesslog_build_info in /metrics from the chroot"
+  # The image's HEALTHCHECK command as Docker would run it, in the chroot, pointed at this port.
+  mapfile -t health < <(python3 "${check}" healthcheck-cmd "${root}/Dockerfile")
+  health+=("--web.listen-address=127.0.0.1:${port}")
+  out="$("${run_as[@]}" "${health[@]}" 2>&1)" || fail "HEALTHCHECK ${health[*]} failed on a serving exporter:\n${out}"
+  echo "  HEALTHCHECK while serving: exit 0 (${out})"
   kill -TERM "${server_pid}"
   wait "${server_pid}" || fail "the server in the chroot exited non-zero after SIGTERM"
   server_pid=""
+  set +e
+  out="$("${run_as[@]}" "${health[@]}" 2>&1)"
+  status=$?
+  set -e
+  [ "${status}" = 1 ] || fail "HEALTHCHECK with the exporter stopped exited ${status}, expected 1:\n${out}"
+  echo "  HEALTHCHECK after SIGTERM: exit 1 (${out})"
   [ -s "${rootfs}/var/lib/accesslog_exporter/positions.json" ] || fail "no positions file written by uid 65532 in /var/lib/accesslog_exporter"
   echo "  served /-/ready and /metrics, saved positions as uid 65532"
 fi
