@@ -369,19 +369,21 @@ void FileFollower::Truncated(const FileIdentity& before) {
   sink_->OnRotation();
 }
 
-void FileFollower::Poll(Clock::time_point now) {
+bool FileFollower::Poll(Clock::time_point now) {
+  bool more = false;
   if (draining_.open()) {
-    Read(&draining_);
+    more = Read(&draining_) >= max_bytes_per_poll_;
     // Idle since its last new bytes, or since draining began (`active` is set then).
     if (now - draining_.active >= drain_idle_) Finish(&draining_);
   }
   if (!current_.open()) {
-    if (!matched || !OpenCurrent(/*at_startup=*/false)) return;
+    if (!matched || !OpenCurrent(/*at_startup=*/false)) return more;
   } else {
     CheckRotation();
   }
-  Read(&current_);
+  more = Read(&current_) >= max_bytes_per_poll_ || more;
   PublishStatus();
+  return more;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -680,8 +682,9 @@ bool Tailer::SavePositions(std::string* error) {
   return true;
 }
 
-void Tailer::Sweep(Clock::time_point now) {
-  for (const auto& f : followers_) f->Poll(now);
+bool Tailer::Sweep(Clock::time_point now) {
+  bool more = false;
+  for (const auto& f : followers_) more = f->Poll(now) || more;
   // A glob follower whose name is no longer matched goes once its files are closed (drained).
   const auto gone = [](const std::unique_ptr<FileFollower>& f) {
     return !f->matched && !f->has_open_files();
@@ -690,6 +693,7 @@ void Tailer::Sweep(Clock::time_point now) {
     std::lock_guard<std::mutex> lock(mu_);
     followers_.erase(std::remove_if(followers_.begin(), followers_.end(), gone), followers_.end());
   }
+  return more;
 }
 
 void Tailer::Run() {
@@ -697,13 +701,16 @@ void Tailer::Run() {
   auto now = Clock::now();
   auto next_tick = now + options_.poll_interval;
   auto next_save = now + options_.positions_interval;
-  Sweep(now);
+  // A file that stopped at its per-poll bound has more to read now: poll again without
+  // waiting (the inotify event for those bytes has been consumed already).
+  bool more = Sweep(now);
   pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
   const nfds_t nfds = inotify_fd_ >= 0 ? 2 : 1;
   while (!stop_.load(std::memory_order_acquire)) {
     auto deadline = keep_positions ? std::min(next_tick, next_save) : next_tick;
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    const int timeout = static_cast<int>(std::clamp<int64_t>(wait.count() + 1, 0, INT_MAX));
+    const int timeout =
+        more ? 0 : static_cast<int>(std::clamp<int64_t>(wait.count() + 1, 0, INT_MAX));
     const int ready = ::poll(fds, nfds, timeout);
     if (ready < 0 && errno != EINTR) {
       LogError("poll failed", {{"err", std::strerror(errno)}});
@@ -722,7 +729,7 @@ void Tailer::Run() {
       Rescan(/*at_startup=*/false);
       UpdateWatches();
     }
-    Sweep(now);
+    more = Sweep(now);
     if (keep_positions && now >= next_save) {
       std::string error;
       if (!SavePositions(&error)) {

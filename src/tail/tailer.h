@@ -125,8 +125,11 @@ class FileFollower {
   void CheckRotation();
   // Reads to the end and hands a final unterminated line over too (oneshot).
   void ReadToEndAndFlush();
-  // One step of a Tailer: drain the old file, follow the name, read the current file.
-  void Poll(std::chrono::steady_clock::time_point now);
+  // One step of a Tailer: drain the old file, follow the name, read the current file. Reads at
+  // most a bounded amount per file, so that one busy file cannot hold up the others; returns
+  // true when it stopped at that bound with more to read (the tailer then polls again at once,
+  // without waiting for an event that was already consumed).
+  bool Poll(std::chrono::steady_clock::time_point now);
   // Takes over a file found to belong to this name (at start-up: a renamed file the positions
   // file knew) and drains it from `offset`.
   void AdoptRotated(int fd, const FileIdentity& id, int64_t offset, bool skip_to_newline);
@@ -227,7 +230,7 @@ class Tailer : private FollowerHost {
   void AdoptUnclaimedPositions();
   void UpdateWatches();
   bool DrainInotify();  // true when a directory changed (re-evaluate globs)
-  void Sweep(std::chrono::steady_clock::time_point now);
+  bool Sweep(std::chrono::steady_clock::time_point now);  // true: a file has more to read
   bool SavePositions(std::string* error);
 
   TailOptions options_;

@@ -45,6 +45,18 @@ import sys
 # Parsing
 
 
+def exec_form(text):
+    """A Dockerfile exec-form argument list (a JSON array of strings), or None (shell form)."""
+    text = text.strip()
+    if not text.startswith("["):
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
 class Instruction:
     def __init__(self, lineno, cmd, args, stage):
         self.lineno = lineno
@@ -53,14 +65,7 @@ class Instruction:
         self.stage = stage      # index of the stage (FROM starts a new one)
 
     def json_form(self):
-        text = self.args.strip()
-        if not text.startswith("["):
-            return None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            return None
-        return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+        return exec_form(self.args)
 
     def __repr__(self):
         return f"line {self.lineno}: {self.cmd} {self.args[:60]}"
@@ -181,14 +186,8 @@ DEBIAN_RELEASE = re.compile(r"^(?:docker\.io/)?(?:library/)?debian:(\d+\.\d+)(?:
 
 def healthcheck_command(ins):
     """The exec-form command of a HEALTHCHECK instruction (options before CMD skipped), or None."""
-    text = re.sub(r"^(--\S+\s+)*CMD\s+", "", ins.args.strip())
-    if not text.startswith("["):
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else None
+    value = exec_form(re.sub(r"^(--\S+\s+)*CMD\s+", "", ins.args.strip()))
+    return value or None
 
 
 def lint(path, port, version):

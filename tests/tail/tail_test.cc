@@ -176,6 +176,31 @@ TEST(TailerTest, InotifyPicksUpAppendsPromptly) {
   }
 }
 
+// One burst far larger than a poll reads per file (64 read chunks) arrives with one or two
+// inotify events: the tailer must read on at once, not wait for the next event or the periodic
+// check. (It used to wait: a live file appended at 1M lines/s was read at ~16 MiB per second.)
+TEST(TailerTest, ABurstLargerThanOnePollIsReadWithoutWaitingForTheNextCheck) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  RecordingSink sink;
+  TailOptions o = Fast(false);
+  o.poll_interval = milliseconds(60000);
+  o.read_chunk_bytes = 4096;  // at most 256 KiB per poll
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  std::string burst;
+  constexpr size_t kLines = 40000;  // ~2.4 MiB: ten polls' worth
+  for (size_t i = 0; i < kLines; ++i) {
+    burst += "line-" + std::to_string(i) + " padding-padding-padding-padding-padding-pad\n";
+  }
+  AppendFile(log, burst);
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == kLines; }, milliseconds(5000)))
+      << sink.count() << " of " << kLines << " lines before the 60 s periodic check";
+  EXPECT_EQ(sink.bytes_, burst.size());
+}
+
 TEST(TailerTest, PollingFallbackWorksWithoutInotify) {
   TempDir dir;
   const std::string log = dir.File("access.log");
