@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real components the tests run
   nginx apache2 prometheus logrotate curl python3 procps openssl
+  # load test (tests/load): scrapes /metrics while the exporter follows a fast-growing log
+  wrk
   # deployment tests (tests/deploy): amtool, PyYAML for Debian's python3, systemd-analyze
   prometheus-alertmanager python3-yaml systemd
 )
