@@ -3,7 +3,8 @@
 #   1. the release build with gcc, warnings as errors, and its whole test suite (unit, binary,
 #      end-to-end with real nginx and promtool, Prometheus rules);
 #   2. the same suite built with clang under AddressSanitizer + UndefinedBehaviorSanitizer, plus
-#      the libFuzzer targets, each run for a bounded time on its seed corpus.
+#      the libFuzzer targets, each run for a bounded time on its seed corpus
+#      (ACCESSLOG_FUZZ_SECONDS, 3 s each by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -5,7 +5,10 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <sstream>
+
+#include "metrics/labels.h"
 
 namespace accesslog {
 namespace {
@@ -80,7 +83,7 @@ class Walker {
     return static_cast<size_t>(v);
   }
 
-  // "250ms", "1s", "2m" (Prometheus duration style, the units that matter here).
+  // "250ms", "1s", "2m" (Prometheus duration style, the units that matter here), up to 1h.
   std::chrono::milliseconds Duration(const YAML::Node& n, const std::string& path) const {
     const std::string s = n.IsScalar() ? n.Scalar() : "";
     double v = 0;
@@ -92,7 +95,10 @@ class Walker {
       if (unit == "s") ms = v * 1000;
       if (unit == "m") ms = v * 60000;
     }
-    if (ms < 0) Fail(n, path, "expected a duration such as 250ms, 1s or 1m, got '" + s + "'");
+    // The bound also keeps "infms" and "1e300s" away from the integer conversion below.
+    if (!(ms >= 0 && ms <= 3600e3)) {
+      Fail(n, path, "expected a duration such as 250ms, 1s or 1m (at most 1h), got '" + s + "'");
+    }
     return std::chrono::milliseconds(static_cast<int64_t>(ms));
   }
 
@@ -125,6 +131,17 @@ class Walker {
  private:
   std::string source_;
 };
+
+// Prometheus' label name syntax, without the names it reserves ("__" prefix).
+bool ValidLabelName(const std::string& name) {
+  if (name.empty() || name.starts_with("__")) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
 
 std::string Resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
@@ -196,9 +213,22 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
   }
   if (const YAML::Node st = n["static"]; st) {
     if (!st.IsMap()) w.Fail(st, "labels.static", "expected a map of label name to value");
+    // The exporter's own labels: a static label of the same name would make two labels of one
+    // name on a series, which Prometheus refuses.
+    std::set<std::string> taken = {"log",  "method", "host",       "route",
+                                   "code", "class",  "documented", "le"};
     for (const auto& kv : st) {
       const std::string name = kv.first.Scalar();
-      labels->static_labels.emplace_back(name, w.String(kv.second, "labels.static." + name));
+      const std::string path = "labels.static." + name;
+      if (!ValidLabelName(name)) {
+        w.Fail(kv.first, path,
+               "a label name is a letter or '_' followed by letters, digits and '_', and does "
+               "not start with '__'");
+      }
+      if (!taken.insert(name).second) {
+        w.Fail(kv.first, path, "the label '" + name + "' is already used by the exporter or twice");
+      }
+      labels->static_labels.emplace_back(name, w.String(kv.second, path));
     }
   }
   if (const YAML::Node lim = n["limits"]; lim) {
@@ -230,12 +260,16 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
     src.name = w.String(s["name"], path + ".name");
     if (src.name.empty()) w.Fail(s["name"], path + ".name", "must not be empty");
+    if (!IsValidUtf8(src.name)) {
+      w.Fail(s["name"], path + ".name", "must be valid UTF-8 (it becomes the log label)");
+    }
     for (const auto& other : parsed) {
       if (other.name == src.name)
         w.Fail(s["name"], path + ".name", "'" + src.name + "' is used twice");
     }
     if (!s["files"]) w.Fail(s, path + ".files", "is required: a path, a glob, or a list of them");
     for (const auto& f : w.Strings(s["files"], path + ".files")) {
+      if (f.empty()) w.Fail(s["files"], path + ".files", "a path must not be empty");
       src.files.push_back(Resolve(base_dir, f));
     }
     if (src.files.empty()) w.Fail(s["files"], path + ".files", "must not be empty");

@@ -57,6 +57,23 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
   return base_dir + "/" + path;
 }
 
+// RFC 9110 field names are tokens; a value holds no CR, LF or NUL. Anything else would break
+// (or inject into) every response the headers are added to.
+bool IsHeaderName(const std::string& name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsHeaderValue(const std::string& value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
+}
+
 bool IsTlsVersion(const std::string& v) {
   return v == "TLS10" || v == "TLS11" || v == "TLS12" || v == "TLS13";
 }
@@ -121,7 +138,11 @@ void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir
       if (!headers.IsMap()) c.Fail(headers, "http_server_config.headers", "expected a map");
       for (const auto& kv : headers) {
         const std::string name = kv.first.Scalar();
-        web->headers[name] = c.String(kv.second, "http_server_config.headers." + name);
+        const std::string path = "http_server_config.headers." + name;
+        if (!IsHeaderName(name)) c.Fail(kv.first, path, "not a valid HTTP header name");
+        const std::string value = c.String(kv.second, path);
+        if (!IsHeaderValue(value)) c.Fail(kv.second, path, "a header value must be one line");
+        web->headers[name] = value;
       }
     }
   }

@@ -11,7 +11,7 @@
 //     min_version: TLS12                             # TLS10 .. TLS13 (default TLS12)
 //     max_version: TLS13
 //   http_server_config:
-//     headers: {X-Frame-Options: deny}
+//     headers: {X-Frame-Options: deny}                # names are HTTP tokens, values one line
 //   basic_auth_users:
 //     prometheus: $2y$10$...                         # bcrypt hashes only
 //

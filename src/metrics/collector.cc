@@ -102,6 +102,13 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
   if (recorders_.empty()) return;
   const LabelOptions& opts = recorders_.front()->labels();
 
+  // Label values from the configuration may hold any bytes; the exposition needs UTF-8. (Host
+  // and route values come from the recorders' interners, already valid.)
+  Labels static_labels;
+  for (const auto& [name, value] : opts.static_labels) {
+    static_labels.push_back({name, ToValidUtf8(value)});
+  }
+
   // Fold every worker's label sets into totals keyed by the label values, in label order:
   // log, method, host, route, then the static labels.
   std::map<Labels, Totals> totals;
@@ -110,13 +117,13 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
     for (size_t i = 0; i < n; ++i) {
       const Recorder::LabelSet& set = rec->label_set(i);
       Labels labels;
-      if (opts.log) labels.push_back({"log", std::string(rec->log_name(set.key.log))});
+      if (opts.log) labels.push_back({"log", ToValidUtf8(rec->log_name(set.key.log))});
       if (opts.method) {
         labels.push_back({"method", std::string(MethodName(static_cast<Method>(set.key.method)))});
       }
       if (opts.host) labels.push_back({"host", std::string(rec->host(set.key.host))});
       if (opts.route) labels.push_back({"route", std::string(rec->route(set.key.route))});
-      for (const auto& [name, value] : opts.static_labels) labels.push_back({name, value});
+      labels.insert(labels.end(), static_labels.begin(), static_labels.end());
       Totals& t = totals[labels];
       for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
         t.by_code[static_cast<size_t>(code)] +=
@@ -235,15 +242,16 @@ void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
       Family("accesslog_last_line_timestamp_seconds",
              "Unix time at which the last line of each log was read.", MetricType::Gauge);
   for (const auto& src : sources_) {
+    const std::string log = ToValidUtf8(src.name);  // a name or path may hold any bytes
     for (int r = 0; r < kNumLineResults; ++r) {
-      AddSample(&lines, {{"log", src.name}, {"result", kResultNames[r]}},
+      AddSample(&lines, {{"log", log}, {"result", kResultNames[r]}},
                 static_cast<double>(src.slots->lines[static_cast<size_t>(r)].Load()));
     }
-    AddSample(&bytes, {{"log", src.name}}, static_cast<double>(src.slots->bytes_read.Load()));
-    AddSample(&rotations, {{"log", src.name}}, static_cast<double>(src.slots->rotations.Load()));
+    AddSample(&bytes, {{"log", log}}, static_cast<double>(src.slots->bytes_read.Load()));
+    AddSample(&rotations, {{"log", log}}, static_cast<double>(src.slots->rotations.Load()));
     // Absent until a line has been read: a 0 would read as "silent since 1970".
     const double last = src.slots->last_line_seconds.load(std::memory_order_relaxed);
-    if (last > 0) AddSample(&last_line, {{"log", src.name}}, last);
+    if (last > 0) AddSample(&last_line, {{"log", log}}, last);
   }
   out->push_back(std::move(lines));
   out->push_back(std::move(bytes));
@@ -261,9 +269,10 @@ void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
     for (const auto& src : sources_) per_log[src.name] = 0;
     for (const FollowedFile& f : snapshot_()) {
       ++per_log[f.log];
-      AddSample(&lag, {{"log", f.log}, {"path", f.path}}, static_cast<double>(f.lag_bytes));
+      AddSample(&lag, {{"log", ToValidUtf8(f.log)}, {"path", ToValidUtf8(f.path)}},
+                static_cast<double>(f.lag_bytes));
     }
-    for (const auto& [log, n] : per_log) AddSample(&followed, {{"log", log}}, n);
+    for (const auto& [log, n] : per_log) AddSample(&followed, {{"log", ToValidUtf8(log)}}, n);
     out->push_back(std::move(followed));
     if (!lag.metric.empty()) out->push_back(std::move(lag));
   }
@@ -280,7 +289,7 @@ std::vector<MetricFamily> AccessLogCollector::Collect() const {
     AddSample(&info,
               {{"class", std::string(ClassName(ClassIndex(e.code)))},
                {"code", std::to_string(e.code)},
-               {"meaning", e.meaning}},
+               {"meaning", ToValidUtf8(e.meaning)}},
               1);
   }
   out.push_back(std::move(info));

@@ -16,6 +16,8 @@
 // accesslog_build_info{version,revision}. Without dynamic labels, every documented code and
 // every class is exported from the start, at 0 until seen, so rate() sees the first burst of a
 // new series; with them, each label set exports its five classes and the codes it has seen.
+// Every label value is valid UTF-8, as Prometheus requires: values from the logs are made so
+// when interned (labels.h), names, paths, static values and meanings when collected.
 //
 // Thread-safety: all methods may be called concurrently; Collect takes a mutex that only
 // registration and reload contend for, never the per-line path.

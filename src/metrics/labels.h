@@ -57,7 +57,20 @@ inline constexpr int kNumMethods = 10;
 [[nodiscard]] Method ParseMethod(std::string_view name);
 [[nodiscard]] std::string_view MethodName(Method m);
 
+// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
+// U+10FFFF). Prometheus requires label values to be UTF-8.
+[[nodiscard]] bool IsValidUtf8(std::string_view s);
+// `s` with every ill-formed sequence replaced by U+FFFD, one per maximal subpart (the Unicode
+// standard's recommended practice, as most decoders do). Well-formed text comes back unchanged.
+[[nodiscard]] std::string ToValidUtf8(std::string_view s);
+
 // Maps values to small ids, up to a cap. Single writer; values readable concurrently.
+//
+// Ids are given per value as seen (bytes), but value() is always valid UTF-8: a value that is
+// not (a log can hold any bytes) is exported with its ill-formed sequences replaced by U+FFFD
+// (ToValidUtf8). The check runs once, when a value is added, never per line. Two values that
+// differ only in their ill-formed bytes get two ids with the same value(); the collector folds
+// label sets with equal values into one series.
 class Interner {
  public:
   explicit Interner(size_t cap);
@@ -68,14 +81,16 @@ class Interner {
   // Allocates only when a new value is added (at most `cap` times). Writer only.
   [[nodiscard]] uint32_t Intern(std::string_view value);
   [[nodiscard]] uint32_t overflow_id() const { return static_cast<uint32_t>(cap_); }
-  // The value of an id (overflow_id() gives "__overflow__"). Any thread, for ids < size().
+  // The value of an id as valid UTF-8 (overflow_id() gives "__overflow__"). Any thread, for
+  // ids < size().
   [[nodiscard]] std::string_view value(uint32_t id) const;
   [[nodiscard]] size_t size() const { return size_.load(std::memory_order_acquire); }
 
  private:
   size_t cap_;
-  std::vector<std::string> values_;  // preallocated to cap_: never reallocates
-  std::unordered_map<std::string_view, uint32_t> index_;
+  std::vector<std::string> values_;    // as seen; preallocated to cap_: never reallocates
+  std::vector<std::string> repaired_;  // ToValidUtf8(values_[i]) when that differs, else ""
+  std::unordered_map<std::string_view, uint32_t> index_;  // keys: views of values_
   std::atomic<size_t> size_{0};
 };
 

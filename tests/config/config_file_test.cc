@@ -110,7 +110,40 @@ INSTANTIATE_TEST_SUITE_P(
                   "sources[0].json_fields.status: expected a JSON pointer"},
         BadConfig{"sources: [{name: a, files: x, format: json, json_fields: {status: /s, "
                   "request_time_unit: min}}]\n",
-                  "request_time_unit: expected s, ms, us or ns, got 'min'"}));
+                  "request_time_unit: expected s, ms, us or ns, got 'min'"},
+        BadConfig{"sources: [{name: a, files: ''}]\n",
+                  "sources[0].files: a path must not be empty"},
+        BadConfig{"sources: [{name: a, files: [x, '']}]\n",
+                  "sources[0].files: a path must not be empty"},
+        // A raw byte: YAML's own "\xff" escape would be U+00FF, which is valid.
+        BadConfig{"sources: [{name: a\xff, files: x}]\n", "sources[0].name: must be valid UTF-8"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {static: {code: x}}\n",
+                  "c.yaml:2:19: labels.static.code: the label 'code' is already used"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {static: {route: x}}\n",
+                  "labels.static.route: the label 'route' is already used"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {static: {bad-name: x}}\n",
+                  "labels.static.bad-name: a label name is a letter or '_'"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {static: {__env: x}}\n",
+                  "labels.static.__env: a label name"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {static: {1env: x}}\n",
+                  "labels.static.1env: a label name"},
+        BadConfig{"sources: [{name: a, files: x}]\ntail: {poll_interval: infms}\n",
+                  "tail.poll_interval: expected a duration such as 250ms, 1s or 1m (at most 1h), "
+                  "got 'infms'"},
+        BadConfig{"sources: [{name: a, files: x}]\ntail: {poll_interval: 1e300s}\n",
+                  "tail.poll_interval: expected a duration"},
+        BadConfig{"sources: [{name: a, files: x}]\ntail: {poll_interval: 61m}\n",
+                  "tail.poll_interval: expected a duration"}));
+
+TEST(ConfigFileTest, StaticLabelsWithValidNamesAreKept) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\nlabels: {static: {env: prod, _dc2: eu}}\n", &o,
+                    &error))
+      << error;
+  EXPECT_EQ(o.labels.static_labels,
+            (std::vector<std::pair<std::string, std::string>>{{"env", "prod"}, {"_dc2", "eu"}}));
+}
 
 TEST(ConfigFileTest, MissingFileIsNamed) {
   Options o;

@@ -75,7 +75,14 @@ INSTANTIATE_TEST_SUITE_P(
                      "basic_auth_users.alice: expected a bcrypt hash"},
         BadWebConfig{"basic_auth_users: [alice]\n", "basic_auth_users: expected a map"},
         BadWebConfig{"tls_config: {}\n", "web.yml:1:1: tls_config: unknown key"},
-        BadWebConfig{"basic_auth_users: {a: [\n", "invalid YAML"}));
+        BadWebConfig{"basic_auth_users: {a: [\n", "invalid YAML"},
+        BadWebConfig{"http_server_config: {headers: {X-A: \"a\\r\\nX-Injected: yes\"}}\n",
+                     "web.yml:1:37: http_server_config.headers.X-A: a header value must be one "
+                     "line"},
+        BadWebConfig{"http_server_config: {headers: {\"X A\": b}}\n",
+                     "http_server_config.headers.X A: not a valid HTTP header name"},
+        BadWebConfig{"http_server_config: {headers: {\"X:A\": b}}\n",
+                     "http_server_config.headers.X:A: not a valid HTTP header name"}));
 
 TEST(WebConfigTest, UnreadableFilesAreNamed) {
   WebOptions web;

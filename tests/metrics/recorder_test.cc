@@ -81,6 +81,65 @@ TEST(InternerTest, FoldsPastTheCap) {
   EXPECT_EQ(in.size(), 2u);
 }
 
+TEST(Utf8Test, IllFormedSequencesBecomeOneReplacementCharacterEach) {
+  const std::string r = "\xEF\xBF\xBD";  // U+FFFD
+  const std::pair<std::string, std::string> cases[] = {
+      {"", ""},
+      {"plain /ascii?x=1", "plain /ascii?x=1"},
+      {"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+       "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+      {std::string("nul\0byte", 8), std::string("nul\0byte", 8)},  // U+0000 is valid UTF-8
+      {"caf\xe9", "caf" + r},                                      // Latin-1
+      {"\xff\xfe", r + r},                                         // never valid
+      {"\xc0\xaf", r + r},                                         // overlong '/'
+      {"\xe0\x80\xaf", r + r + r},                                 // overlong, three bytes
+      {"\xed\xa0\x80", r + r + r},                                 // a surrogate
+      {"\xf4\x90\x80\x80", r + r + r + r},                         // past U+10FFFF
+      {"\xe2\x82", r},                                             // truncated: one maximal subpart
+      {"\xe2\x82x", r + "x"},
+      {"\xf0\x9f\x98", r},
+      {"a\x80"
+       "b",
+       "a" + r + "b"},  // a lone continuation byte
+  };
+  for (const auto& [in, want] : cases) {
+    EXPECT_EQ(ToValidUtf8(in), want) << ::testing::PrintToString(in);
+    EXPECT_EQ(IsValidUtf8(in), in == want) << ::testing::PrintToString(in);
+    EXPECT_TRUE(IsValidUtf8(want));
+  }
+}
+
+TEST(InternerTest, ValuesAreValidUtf8AndIdsFollowTheBytesSeen) {
+  Interner in(4);
+  const uint32_t a = in.Intern("/caf\xe9");
+  const uint32_t b = in.Intern("/caf\xe8");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(in.Intern("/caf\xe9"), a);
+  EXPECT_EQ(in.value(a), "/caf\xEF\xBF\xBD");
+  EXPECT_EQ(in.value(b), "/caf\xEF\xBF\xBD");
+  EXPECT_EQ(in.value(in.Intern("/caf\xc3\xa9")), "/caf\xc3\xa9");
+  EXPECT_EQ(in.value(in.Intern("")), "");
+}
+
+TEST(RecorderTest, ValuesThatDifferOnlyInIllFormedBytesAreOneSeries) {
+  LabelOptions labels;
+  labels.host = true;
+  auto r = std::make_shared<Recorder>(labels, HistogramOptions{}, std::vector<std::string>{"api"},
+                                      std::array<bool, kNumHistogramKinds>{});
+  Fields f;
+  for (const char* host : {"h\xff.example", "h\xfe.example", "h\xff.example"}) {
+    f.host = host;
+    r->Record(0, f, 200);
+  }
+  const std::string text = Render(r);
+  EXPECT_EQ(SampleValue(text,
+                        "accesslog_http_responses_total{class=\"2xx\",code=\"200\","
+                        "documented=\"true\",host=\"h\xEF\xBF\xBD.example\"}"),
+            3)
+      << text;
+  EXPECT_TRUE(IsValidUtf8(text));
+}
+
 TEST(RecorderTest, HistogramsByClassWithCumulativeBuckets) {
   HistogramOptions buckets;
   buckets.request_duration = {0.1, 1};

@@ -206,4 +206,12 @@ int ExporterPort(const std::string& stderr_path) {
   return std::regex_search(text, m, kPort) ? std::stoi(m[1]) : 0;
 }
 
+long PeakRssKib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
 }  // namespace accesslog::testing

@@ -74,4 +74,10 @@ std::optional<double> SampleValue(const std::string& exposition, const std::stri
 // The port the exporter logged it listens on ("port=NNN" in its stderr), or 0.
 int ExporterPort(const std::string& stderr_path);
 
+// The peak resident set size of a running process since it exec'ed (VmHWM in
+// /proc/PID/status), in KiB; 0 once it has exited. Poll it while the process runs: it only
+// grows. (ru_maxrss from wait4 or RUSAGE_CHILDREN cannot measure a child: it includes the
+// memory of the parent the child was forked or spawned from.)
+long PeakRssKib(pid_t pid);
+
 }  // namespace accesslog::testing
