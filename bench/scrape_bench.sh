@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # How long a real scrape of about 5,000 series takes: serves a generated timed log with labels
 # method + route (label sets capped so that the exposition has ~5,000 series), waits until the
-# whole log is counted, then times N scrapes with curl and the server's CPU per scrape.
+# whole log is counted, then times N scrapes with curl and the server's CPU per scrape, first
+# uncompressed, then with Accept-Encoding: gzip (what Prometheus sends).
 #
 #   bench/scrape_bench.sh path/to/accesslog_exporter [LOG] [N]
 #
 # LOG defaults to a 200,000-line timed log generated in $TMPDIR/accesslog-bench. Prints the
-# series count, the median / p90 / min of curl's time_total, and the server's CPU per scrape
-# (from /proc/PID/stat, in clock ticks, averaged over the N scrapes). Exit 0 whatever the
-# timings; 1 when the server does not start or does not count the log.
+# series count and, for each of the two modes, the median / p90 / min of curl's time_total and
+# the server's CPU per scrape (from /proc/PID/stat, in clock ticks, averaged over the N
+# scrapes). Exit 0 whatever the timings; 1 when the server does not start or does not count
+# the log.
 set -euo pipefail
 
 exporter=$(readlink -f "$1")
@@ -58,12 +60,20 @@ fi
 series=$(curl -s "$url" | grep -vc '^#')
 bytes=$(curl -s "$url" | wc -c)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-c0=$(cpu)
-for _ in $(seq "$n"); do curl -s -o /dev/null -w '%{time_total}\n' "$url"; done | sort -n > "$dir/t"
-c1=$(cpu)
 tck=$(getconf CLK_TCK)
 pick() { awk -v k="$1" 'NR == k {printf "%.1f", $1 * 1000}' "$dir/t"; }
 echo "scrape of $series series ($bytes bytes), $n scrapes, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "curl time_total ms: median $(pick $((n / 2 + 1))) p90 $(pick $((n * 9 / 10))) min $(pick 1)"
-awk -v c="$((c1 - c0))" -v t="$tck" -v n="$n" \
-  'BEGIN {printf "server CPU ms per scrape: %.1f (clock ticks of 1/%d s over %d scrapes)\n", c * 1000 / t / n, t, n}'
+# Plain, as the target is stated; then with "Accept-Encoding: gzip", as Prometheus asks (the
+# server then compresses the text with zlib, inside cpp-httplib).
+for mode in plain gzip; do
+  extra=()
+  [ "$mode" = gzip ] && extra=(-H 'Accept-Encoding: gzip')
+  c0=$(cpu)
+  for _ in $(seq "$n"); do
+    curl -s "${extra[@]}" -o /dev/null -w '%{time_total}\n' "$url"
+  done | sort -n > "$dir/t"
+  c1=$(cpu)
+  echo "$mode: curl time_total ms: median $(pick $((n / 2 + 1))) p90 $(pick $((n * 9 / 10))) min $(pick 1)"
+  awk -v c="$((c1 - c0))" -v t="$tck" -v n="$n" -v m="$mode" \
+    'BEGIN {printf "%s: server CPU ms per scrape: %.1f (clock ticks of 1/%d s over %d scrapes)\n", m, c * 1000 / t / n, t, n}'
+done

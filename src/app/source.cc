@@ -13,13 +13,18 @@ void Source::OnBytesRead(size_t bytes) {
   read_time_ = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-void Source::OnLine(std::string_view line) {
+// The tail stage's padding is what the parser's ParsePadded needs.
+static_assert(kLinePaddingBytes >= kParsePaddingBytes);
+
+void Source::Handle(std::string_view line, bool padded) {
   stats_->last_line_seconds.store(read_time_, std::memory_order_relaxed);
   if (line.empty()) {
     stats_->CountLine(LineResult::kSkipped);
     return;
   }
-  if (parser_->Parse(line, &fields_) != ParseResult::kOk) {
+  const ParseResult parsed =
+      padded ? parser_->ParsePadded(line, &fields_) : parser_->Parse(line, &fields_);
+  if (parsed != ParseResult::kOk) {
     stats_->CountLine(LineResult::kMalformed);
     return;
   }

@@ -20,12 +20,15 @@ class Source final : public LineSink {
   Source(std::unique_ptr<Parser> parser, uint16_t log_id, Recorder* recorder, SourceSlots* stats)
       : parser_(std::move(parser)), log_id_(log_id), recorder_(recorder), stats_(stats) {}
 
-  void OnLine(std::string_view line) override;
+  void OnLine(std::string_view line) override { Handle(line, /*padded=*/false); }
+  void OnPaddedLine(std::string_view line) override { Handle(line, /*padded=*/true); }
   void OnOverlongLine() override { stats_->CountLine(LineResult::kSkipped); }
   void OnBytesRead(size_t bytes) override;
   void OnRotation() override { stats_->rotations.Add(1); }
 
  private:
+  void Handle(std::string_view line, bool padded);
+
   std::unique_ptr<Parser> parser_;
   uint16_t log_id_;
   Recorder* recorder_;

@@ -205,7 +205,10 @@ bool HttpServer::Start(std::string* error) {
   s.set_payload_max_length(64 * 1024);  // we serve GETs only: refuse large bodies early
 
   s.Get(options_.telemetry_path, [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(endpoints_.render_metrics(), kExpositionContentType);
+    // What set_content does, without its copy of the (half-megabyte) exposition.
+    res.body = endpoints_.render_metrics();
+    res.headers.erase("Content-Type");
+    res.set_header("Content-Type", kExpositionContentType);
   });
   s.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy.\n", "text/plain; charset=utf-8");

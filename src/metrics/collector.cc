@@ -1,9 +1,8 @@
 #include "metrics/collector.h"
 
-#include <prometheus/text_serializer.h>
-
 #include <map>
-#include <sstream>
+
+#include "metrics/exposition.h"
 
 namespace accesslog {
 namespace {
@@ -310,9 +309,9 @@ std::string RenderExposition(const std::vector<const prometheus::Collectable*>& 
     families.insert(families.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
   }
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
+  std::string out;
+  AppendExposition(families, &out);
+  return out;
 }
 
 }  // namespace accesslog

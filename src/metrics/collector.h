@@ -84,7 +84,8 @@ class AccessLogCollector final : public prometheus::Collectable {
   std::function<std::vector<FollowedFile>()> snapshot_;
 };
 
-// Collects every collectable and serializes them in the text exposition format 0.0.4.
+// Collects every collectable and serializes them in the text exposition format 0.0.4
+// (exposition.h).
 std::string RenderExposition(const std::vector<const prometheus::Collectable*>& collectables);
 
 }  // namespace accesslog

@@ -154,6 +154,85 @@ char* Unescape(std::string_view src, char* dst) {
   return dst;
 }
 
+// The type of the value whose raw token this is, from its first byte, as simdjson's
+// value::type() decides it (the rest of the token is checked where it is used). False for a
+// byte no JSON value starts with.
+bool TypeOf(std::string_view token, od::json_type* type) {
+  switch (token.empty() ? '\0' : token.front()) {
+    case '{':
+      *type = od::json_type::object;
+      return true;
+    case '[':
+      *type = od::json_type::array;
+      return true;
+    case '"':
+      *type = od::json_type::string;
+      return true;
+    case 'n':
+      *type = od::json_type::null;
+      return true;
+    case 't':
+    case 'f':
+      *type = od::json_type::boolean;
+      return true;
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
+      *type = od::json_type::number;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A cheap hash of an object key for the per-node tables: its length, first and last two bytes
+// (the keys of one object rarely agree on all four). A collision costs one more comparison.
+inline uint32_t KeyHash(std::string_view key) {
+  const size_t n = key.size();
+  const auto byte = [&key](size_t i) {
+    return static_cast<uint32_t>(static_cast<uint8_t>(key[i]));
+  };
+  const uint32_t h =
+      n < 2 ? static_cast<uint32_t>(n) | (n == 1 ? byte(0) << 8 : 0)
+            : static_cast<uint32_t>(n) | byte(0) << 8 | byte(n - 1) << 16 | byte(n - 2) << 24;
+  return h * 0x9E3779B1u;
+}
+
+// Equality of two byte ranges of the same (short) length, inline and with few branches: keys are
+// about ten bytes, for which a call to memcmp costs more than the comparison. Overlapping loads
+// never read outside either range.
+bool SameBytes(const char* a, const char* b, size_t n) {
+  const auto load64 = [](const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+  };
+  const auto load32 = [](const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (load64(a + i) != load64(b + i)) return false;
+    }
+    return load64(a + n - 8) == load64(b + n - 8);
+  }
+  if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+  return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
+
+static_assert(kParsePaddingBytes >= simdjson::SIMDJSON_PADDING,
+              "ParsePadded's callers must leave the padding simdjson reads");
+
 }  // namespace
 
 bool JsonLinesParser::IsJsonFormat(std::string_view name) {
@@ -278,6 +357,7 @@ std::unique_ptr<JsonLinesParser> JsonLinesParser::Build(const Mapping& m, std::s
           node->children.emplace_back();
           next = &node->children.back();
           next->key = token;
+          next->key_has_backslash = token.find('\\') != std::string::npos;
           next->is_index = IsIndex(token, &next->index);
         }
         node = next;
@@ -285,6 +365,7 @@ std::unique_ptr<JsonLinesParser> JsonLinesParser::Build(const Mapping& m, std::s
       node->leaves.emplace_back(static_cast<Field>(f), static_cast<uint8_t>(rank));
     }
   }
+  IndexChildren(&p->root_);
   auto has = [&m](Field f) { return !m.pointers[f].empty(); };
   p->capabilities_ = {.request_time = has(kRequestTime),
                       .upstream_time = has(kUpstreamTime),
@@ -299,6 +380,43 @@ std::unique_ptr<JsonLinesParser> JsonLinesParser::Build(const Mapping& m, std::s
     return nullptr;
   }
   return p;
+}
+
+void JsonLinesParser::IndexChildren(Node* node) {
+  if (node->children.empty()) return;
+  size_t size = 8;
+  uint32_t bits = 3;
+  while (size < 4 * node->children.size()) {
+    size *= 2;
+    ++bits;
+  }
+  node->table.assign(size, 0);
+  node->shift = 32 - bits;
+  for (size_t c = 0; c < node->children.size(); ++c) {
+    const uint32_t hash = KeyHash(node->children[c].key);
+    size_t slot = hash >> node->shift;
+    while (node->table[slot] != 0) slot = (slot + 1) & (size - 1);
+    node->table[slot] = (hash << 16) | static_cast<uint32_t>(c + 1);
+    IndexChildren(&node->children[c]);
+  }
+}
+
+const JsonLinesParser::Node* JsonLinesParser::FindChild(const Node& node, std::string_view key) {
+  if (node.table.empty()) return nullptr;
+  const size_t mask = node.table.size() - 1;
+  const uint32_t hash = KeyHash(key);
+  // An entry holds the low 16 bits of its key's hash above the child's index + 1: a different
+  // key with the same slot is told apart without touching the child.
+  const uint32_t tag = hash << 16;
+  for (size_t slot = hash >> node.shift;; slot = (slot + 1) & mask) {
+    const uint32_t entry = node.table[slot];
+    if (entry == 0) return nullptr;
+    if ((entry & 0xFFFF0000u) != tag) continue;
+    const Node& child = node.children[(entry & 0xFFFFu) - 1];
+    if (child.key.size() == key.size() && SameBytes(child.key.data(), key.data(), key.size())) {
+      return &child;
+    }
+  }
 }
 
 void JsonLinesParser::Reserve(size_t line_size) {
@@ -318,23 +436,45 @@ bool JsonLinesParser::OwnsView(std::string_view view) const {
   return inside(line_.get()) || inside(unescaped_.get());
 }
 
-simdjson::error_code JsonLinesParser::WalkObject(od::object object, const Node& node) {
+simdjson::error_code JsonLinesParser::WalkObject(od::object& object, const Node& node) {
   for (auto result : object) {
-    od::field field;
-    if (auto e = std::move(result).get(field); e) return e;
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key); e) return e;
-    for (const Node& child : node.children) {
-      if (child.key == key) {
-        if (auto e = Visit(field.value(), child); e) return e;
-        break;
-      }
+    if (auto e = result.error(); e) return e;
+    od::field& field = result.value_unsafe();
+    // The value's first token (peeked, not consumed): it gives a leaf's type and text, and
+    // where the key ends.
+    const std::string_view token = field.value().raw_json_token();
+    // The key as it is in the line, from after its opening quote to its closing quote, found
+    // by stepping back from the value over ':' and whitespace: no scan through the key, no
+    // copy. Keys almost never hold escapes, and a raw key without '\\' is the key itself,
+    // which a match against a key without '\\' proves; a key with one is unescaped first, so
+    // that "stat\u0075s" still is "status".
+    const char* const raw = field.key().raw();
+    const char* quote = token.data() - 1;
+    while (quote > raw && IsSpace(*quote)) --quote;
+    if (quote > raw && *quote == ':') --quote;
+    while (quote > raw && IsSpace(*quote)) --quote;
+    if (quote < raw || *quote != '"') return simdjson::TAPE_ERROR;  // stage 1 rules it out
+    std::string_view key(raw, static_cast<size_t>(quote - raw));
+    const Node* child = FindChild(node, key);
+    if (child && child->key_has_backslash) child = nullptr;
+    if (!child && key.find('\\') != std::string_view::npos) {
+      if (auto e = field.unescaped_key().get(key); e) return e;
+      child = FindChild(node, key);
     }
+    if (!child) continue;  // simdjson skips the value unparsed
+    if (!child->children.empty()) {
+      if (auto e = Visit(field.value(), *child); e) return e;
+      continue;
+    }
+    // A leaf (the common case): no need to go through simdjson's value.
+    od::json_type type;
+    if (!TypeOf(token, &type)) return simdjson::TAPE_ERROR;
+    Record(*child, type, token);
   }
   return simdjson::SUCCESS;
 }
 
-simdjson::error_code JsonLinesParser::Visit(od::value value, const Node& node) {
+simdjson::error_code JsonLinesParser::Visit(od::value& value, const Node& node) {
   od::json_type type;
   if (auto e = value.type().get(type); e) return e;
   if (!node.children.empty() && type == od::json_type::object) {
@@ -359,17 +499,20 @@ simdjson::error_code JsonLinesParser::Visit(od::value value, const Node& node) {
     }
     return simdjson::SUCCESS;
   }
-  if (node.leaves.empty()) return simdjson::SUCCESS;
-  std::string_view token;
-  if (type != od::json_type::object && type != od::json_type::array) {
-    token = value.raw_json_token();
+  Record(node, type, value.raw_json_token());
+  return simdjson::SUCCESS;
+}
+
+void JsonLinesParser::Record(const Node& node, od::json_type type, std::string_view token) {
+  if (type == od::json_type::object || type == od::json_type::array) {
+    token = {};
+  } else {
     while (!token.empty() && IsSpace(token.back())) token.remove_suffix(1);
   }
   for (const auto& [field, rank] : node.leaves) {
     Found& found = found_[field];
     if (rank < found.rank) found = {rank, type, token};
   }
-  return simdjson::SUCCESS;
 }
 
 bool JsonLinesParser::Text(const Found& found, std::string_view* out) {
@@ -383,7 +526,7 @@ bool JsonLinesParser::Text(const Found& found, std::string_view* out) {
     return false;
   }
   const std::string_view raw = found.token.substr(1, found.token.size() - 2);
-  if (raw.find('\\') == std::string_view::npos) {
+  if (!line_has_backslash_ || raw.find('\\') == std::string_view::npos) {
     *out = raw;
     return true;
   }
@@ -455,18 +598,30 @@ bool JsonLinesParser::Fill(Fields* out) {
 }
 
 ParseResult JsonLinesParser::Parse(std::string_view line, Fields* out) {
-  out->Clear();
-  for (Found& f : found_) f = Found();
-  unescaped_used_ = 0;
   Reserve(line.size());
   std::memcpy(line_.get(), line.data(), line.size());
-  // simdjson never reads the padding as part of the document, but the bytes must be readable.
+  // simdjson never reads the padding as part of the document, but the bytes must be readable
+  // (and initialised, for memory checkers).
   std::memset(line_.get() + line.size(), ' ', simdjson::SIMDJSON_PADDING);
+  return ParseDocument(line_.get(), line.size(), capacity_, out);
+}
+
+ParseResult JsonLinesParser::ParsePadded(std::string_view line, Fields* out) {
+  // Only the unescape buffer has to be as long as the line.
+  Reserve(line.size());
+  return ParseDocument(line.data(), line.size(), line.size() + kParsePaddingBytes, out);
+}
+
+ParseResult JsonLinesParser::ParseDocument(const char* data, size_t size, size_t capacity,
+                                           Fields* out) {
+  out->Clear();
+  for (Found& f : found_) f.rank = UINT8_MAX;  // the rest of a Found counts only with a rank
+  unescaped_used_ = 0;
+  // Most lines have no escape at all: one search here saves one per string field in Text.
+  line_has_backslash_ = std::memchr(data, '\\', size) != nullptr;
 
   od::document doc;
-  if (parser_.iterate(line_.get(), line.size(), capacity_).get(doc)) {
-    return ParseResult::kMalformed;
-  }
+  if (parser_.iterate(data, size, capacity).get(doc)) return ParseResult::kMalformed;
   od::object object;
   if (doc.get_object().get(object)) return ParseResult::kMalformed;
   if (WalkObject(object, root_)) return ParseResult::kMalformed;

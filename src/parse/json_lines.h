@@ -34,10 +34,12 @@
 // number field (bytes, durations) that is not a non-negative number. A text field of the wrong
 // type (an object where a method should be) is left empty.
 //
-// Memory: the parser owns a padded copy of the line (simdjson reads up to SIMDJSON_PADDING bytes
-// past the end) and a buffer for unescaped strings; both grow to the longest line seen and are
-// reused, so after warm-up Parse does not allocate. Views in Fields point into the line's copy
-// or the unescape buffer (OwnsView tells which), valid until the next Parse.
+// Memory: Parse copies the line into a padded buffer of the parser's own (simdjson reads up to
+// SIMDJSON_PADDING bytes past the end); ParsePadded reads the line where it lies, in the
+// caller's buffer, which must have kParsePaddingBytes readable bytes after the line. A second
+// buffer holds unescaped strings. Both grow to the longest line seen and are reused, so after
+// warm-up neither call allocates. Views in Fields point into the line (Parse: the parser's copy
+// of it, which OwnsView recognises) or the unescape buffer, valid until the next call.
 //
 // Thread-safety: none; one parser per thread (per source).
 #pragma once
@@ -71,6 +73,7 @@ class JsonLinesParser final : public Parser {
   JsonLinesParser& operator=(const JsonLinesParser&) = delete;
 
   [[nodiscard]] ParseResult Parse(std::string_view line, Fields* out) override;
+  [[nodiscard]] ParseResult ParsePadded(std::string_view line, Fields* out) override;
   [[nodiscard]] FormatCapabilities capabilities() const override { return capabilities_; }
 
   // True when `view` lies inside this parser's own buffers (for tests and fuzzing).
@@ -103,13 +106,18 @@ class JsonLinesParser final : public Parser {
     double upstream_time_to_seconds = 1;
   };
   // One node of the compiled pointer tree: the key (or array index) it matches, the fields whose
-  // pointer ends here (with their preference rank), and the deeper nodes.
+  // pointer ends here (with their preference rank), and the deeper nodes, found by key through
+  // a small open-addressing hash table (entry: 16 bits of the key's hash, then child index + 1;
+  // 0 when empty).
   struct Node {
     std::string key;
+    bool key_has_backslash = false;  // matched only against unescaped keys, never raw ones
     bool is_index = false;
     size_t index = 0;
     std::vector<std::pair<Field, uint8_t>> leaves;
     std::vector<Node> children;
+    std::vector<uint32_t> table;  // size a power of two, at least 4x children; empty: no child
+    uint32_t shift = 32;          // 32 - log2(table.size())
   };
   // What a line holds for one field: the best-ranked raw token seen so far.
   struct Found {
@@ -121,9 +129,19 @@ class JsonLinesParser final : public Parser {
   JsonLinesParser() = default;
   [[nodiscard]] static std::unique_ptr<JsonLinesParser> Build(const Mapping& mapping,
                                                               std::string* error);
+  // Builds the key tables of `node` and its descendants (once the tree is complete).
+  static void IndexChildren(Node* node);
+  // The child of `node` whose key is `key` (unescaped), or nullptr.
+  [[nodiscard]] static const Node* FindChild(const Node& node, std::string_view key);
   void Reserve(size_t line_size);
-  simdjson::error_code WalkObject(simdjson::ondemand::object object, const Node& node);
-  simdjson::error_code Visit(simdjson::ondemand::value value, const Node& node);
+  // Parses the document [data, data + size); `capacity` bytes from data are readable.
+  [[nodiscard]] ParseResult ParseDocument(const char* data, size_t size, size_t capacity,
+                                          Fields* out);
+  simdjson::error_code WalkObject(simdjson::ondemand::object& object, const Node& node);
+  simdjson::error_code Visit(simdjson::ondemand::value& value, const Node& node);
+  // Keeps a scalar's raw token (a container's type only) for the fields whose pointer ends at
+  // `node`, where it outranks what the line gave them so far.
+  void Record(const Node& node, simdjson::ondemand::json_type type, std::string_view token);
   // The text of a string or number token; nullopt-like false on bad escapes or no room.
   [[nodiscard]] bool Text(const Found& found, std::string_view* out);
   [[nodiscard]] bool Fill(Fields* out);
@@ -138,6 +156,7 @@ class JsonLinesParser final : public Parser {
   std::unique_ptr<char[]> unescaped_;
   size_t capacity_ = 0;  // bytes in each of line_ and unescaped_
   size_t unescaped_used_ = 0;
+  bool line_has_backslash_ = false;  // when false, no string of the line needs unescaping
   Found found_[kFieldCount];
 };
 

@@ -14,6 +14,7 @@
 // each worker thread uses its own parser. Make one per source.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,11 +40,21 @@ struct FormatCapabilities {
   bool host = false;
 };
 
+// Bytes that a caller of Parser::ParsePadded guarantees readable after the end of the line.
+inline constexpr size_t kParsePaddingBytes = 64;
+
 class Parser {
  public:
   virtual ~Parser() = default;
   // Fills *out (cleared first) from `line`. Views in *out stay valid until the next Parse call.
   [[nodiscard]] virtual ParseResult Parse(std::string_view line, Fields* out) = 0;
+  // The same, for a line followed in memory by at least kParsePaddingBytes readable bytes (any
+  // content, possibly never written; not part of the line, not modified). A parser that needs
+  // padding to read a line (JSON: simdjson) then reads it in place instead of copying it; the
+  // result is always the same as Parse's.
+  [[nodiscard]] virtual ParseResult ParsePadded(std::string_view line, Fields* out) {
+    return Parse(line, out);
+  }
   [[nodiscard]] virtual FormatCapabilities capabilities() const = 0;
 };
 

@@ -25,6 +25,33 @@ namespace {
 // A plain decimal number: digits with an optional fraction and exponent. from_chars would also
 // take "inf", "nan" and a leading '-', none of which is a duration.
 bool ParseNonNegative(std::string_view s, double* out) {
+  // Fast path for what servers write ("0.012", "15001"): up to 15 digits with at most one '.'
+  // between digits. The digits make an integer n < 10^15, exact in a double, and 10^k is exact
+  // too, so the one division n / 10^k is correctly rounded: the same double from_chars returns.
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  if (!s.empty() && s.size() <= 16) {
+    uint64_t n = 0;
+    size_t digits = 0;
+    size_t dot = std::string_view::npos;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c >= '0' && c <= '9') {
+        n = n * 10 + static_cast<uint64_t>(c - '0');
+        ++digits;
+      } else if (c == '.' && dot == std::string_view::npos && i > 0 && i + 1 < s.size()) {
+        dot = i;
+      } else {
+        digits = 0;  // anything else: leave it to from_chars
+        break;
+      }
+    }
+    if (digits > 0 && digits <= 15) {
+      const size_t fraction = dot == std::string_view::npos ? 0 : s.size() - dot - 1;
+      *out = static_cast<double>(n) / kPow10[fraction];
+      return true;
+    }
+  }
   if (s.empty() || s[0] < '0' || s[0] > '9') {
     // ".5" is not something any server writes, but it is unambiguous; allow it.
     if (s.size() < 2 || s[0] != '.' || s[1] < '0' || s[1] > '9') return false;

@@ -107,14 +107,19 @@ void Accumulator::Malformed(std::string_view line, std::string_view reason) {
                             .text = EscapeSample(line, Tally::kSampleBytes)});
 }
 
-void Accumulator::OnLine(std::string_view line) {
+// The tail stage's padding is what the parser's ParsePadded needs.
+static_assert(kLinePaddingBytes >= kParsePaddingBytes);
+
+void Accumulator::Handle(std::string_view line, bool padded) {
   ++tally_.inputs.back().lines;
   ++tally_.lines;
   if (line.empty()) {
     ++tally_.empty;
     return;
   }
-  if (parser_->Parse(line, &fields_) != ParseResult::kOk) {
+  const ParseResult parsed =
+      padded ? parser_->ParsePadded(line, &fields_) : parser_->Parse(line, &fields_);
+  if (parsed != ParseResult::kOk) {
     Malformed(line, "does not match the format");
     return;
   }

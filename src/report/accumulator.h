@@ -155,7 +155,8 @@ class Accumulator final : public LineSink {
   void BeginInput(std::string name);
   void SetCompressed(bool compressed) { tally_.inputs.back().compressed = compressed; }
 
-  void OnLine(std::string_view line) override;
+  void OnLine(std::string_view line) override { Handle(line, /*padded=*/false); }
+  void OnPaddedLine(std::string_view line) override { Handle(line, /*padded=*/true); }
   void OnOverlongLine() override;
   void OnBytesRead(size_t bytes) override;
   void OnRotation() override {}
@@ -163,6 +164,7 @@ class Accumulator final : public LineSink {
   [[nodiscard]] const Tally& tally() const { return tally_; }
 
  private:
+  void Handle(std::string_view line, bool padded);
   void Malformed(std::string_view line, std::string_view reason);
   void CountTime(bool is_5xx, bool is_429);
   void CountRoute(bool is_5xx, bool is_429);

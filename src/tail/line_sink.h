@@ -11,12 +11,21 @@
 
 namespace accesslog {
 
+// Bytes that follow every line a LineSplitter hands to OnPaddedLine inside its own buffer.
+inline constexpr size_t kLinePaddingBytes = 64;
+
 class LineSink {
  public:
   virtual ~LineSink() = default;
   // One complete line without its "\n" (and without a "\r" before it). The view is valid only
   // during the call: the buffer behind it is reused.
   virtual void OnLine(std::string_view line) = 0;
+  // The same line, where at least kLinePaddingBytes readable bytes follow the view in memory
+  // (any content, possibly never written; not part of the line; the sink must not change them
+  // nor let them decide anything). A parser that
+  // reads past the end of its input (simdjson) can then read the line in place instead of
+  // copying it. LineSplitter calls this one; the default forwards to OnLine.
+  virtual void OnPaddedLine(std::string_view line) { OnLine(line); }
   // A line longer than the configured maximum was dropped whole (it is never split into
   // pieces that would parse as something else).
   virtual void OnOverlongLine() = 0;

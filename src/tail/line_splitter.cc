@@ -8,11 +8,15 @@ namespace accesslog {
 LineSplitter::LineSplitter(size_t max_line_bytes, size_t read_chunk_bytes)
     : max_line_(max_line_bytes),
       cap_(max_line_bytes + read_chunk_bytes),
-      buf_(new char[max_line_bytes + read_chunk_bytes]) {}
+      buf_(new char[max_line_bytes + read_chunk_bytes + kLinePaddingBytes]) {
+  // Not the whole buffer: zeroing it would touch every page of a large --log.max-line-bytes.
+  std::memset(buf_.get() + cap_, 0, kLinePaddingBytes);
+}
 
 void LineSplitter::Emit(const char* begin, const char* end, LineSink* sink) {
   if (end > begin && end[-1] == '\r') --end;  // CRLF logs
-  sink->OnLine({begin, static_cast<size_t>(end - begin)});
+  // The buffer extends kLinePaddingBytes past cap_, and a line never ends past cap_.
+  sink->OnPaddedLine({begin, static_cast<size_t>(end - begin)});
 }
 
 void LineSplitter::Commit(size_t n, LineSink* sink) {

@@ -1,9 +1,11 @@
 // Stage: lines. Cuts a byte stream into lines with a bounded buffer.
 //
-// The splitter owns one buffer of max_line_bytes + read_chunk_bytes, allocated once; reads go
-// straight into it and complete lines are handed out as views. A partial last line waits in the
-// buffer for the rest of its bytes; a line longer than max_line_bytes is dropped whole and
-// reported through LineSink::OnOverlongLine, so memory never grows with the input.
+// The splitter owns one buffer of max_line_bytes + read_chunk_bytes, and kLinePaddingBytes more
+// that reads never fill, so that every line it hands out is followed by that much readable
+// memory (LineSink::OnPaddedLine); it is allocated once. Reads go straight into it and complete
+// lines are handed out as views. A partial last line waits in the buffer for the rest of its
+// bytes; a line longer than max_line_bytes is dropped whole and reported through
+// LineSink::OnOverlongLine, so memory never grows with the input.
 //
 // One splitter can serve many files in turn (a Tailer has one for all the files it follows):
 // between reads, a file parks its partial line in a LineCarry (Store), and hands it back before

@@ -60,6 +60,25 @@ TEST_P(JsonPresetTest, ParsesTheLine) {
   if (c.ok) ExpectFields(f, c.want);
 }
 
+// ParsePadded reads the line in the caller's buffer; whatever follows the line there (here: a
+// copy of the start of a valid line, a digit, a quote) must change nothing.
+TEST_P(JsonPresetTest, ParsesTheLineInPlace) {
+  const LineCase& c = GetParam();
+  std::string error;
+  auto parser = JsonLinesParser::ForPreset(c.preset, &error);
+  ASSERT_NE(parser, nullptr) << error;
+  for (const char* after : {R"(0"}, {"status":"200"})", "\n", "}"}) {
+    std::string buffer = c.line + after;
+    buffer.resize(c.line.size() + kParsePaddingBytes, '7');
+    Fields f;
+    ASSERT_EQ(
+        parser->ParsePadded(std::string_view(buffer.data(), c.line.size()), &f) == ParseResult::kOk,
+        c.ok)
+        << c.line << " followed by " << after;
+    if (c.ok) ExpectFields(f, c.want);
+  }
+}
+
 // nginx `log_format ... escape=json` lines whose keys are the variable names. escape=json writes
 // "" for an empty variable and \" \\ \uXXXX inside strings.
 INSTANTIATE_TEST_SUITE_P(
@@ -359,6 +378,48 @@ TEST(JsonLinesTest, UserMapReplacesThePreset) {
   const FormatCapabilities c = parser->capabilities();
   EXPECT_TRUE(c.request_time);
   EXPECT_FALSE(c.upstream_time || c.body_bytes || c.host);
+}
+
+TEST(JsonLinesTest, KeysAreComparedUnescaped) {
+  JsonFieldMap map;
+  map.status = "/status";
+  map.method = "/a\\b";    // the key a\b (one backslash)
+  map.path = "/p\"q";      // the key p"q
+  map.host = "/h\\u0041";  // the key h\u0041, literally
+  std::string error;
+  auto parser = JsonLinesParser::ForMap(map, &error);
+  ASSERT_NE(parser, nullptr) << error;
+  Fields f;
+  // "stat\u0075s" is "status"; "a\\b" is a\b; "p\"q" is p"q; "h\\u0041" is h\u0041, while
+  // "h\u0041" (hA) is another key.
+  ASSERT_EQ(parser->Parse(R"({"stat\u0075s":"201","a\\b":"GET","p\"q":"/x","hA":"no",)"
+                          R"("h\\u0041":"yes"})",
+                          &f),
+            ParseResult::kOk);
+  EXPECT_EQ(f.status, "201");
+  EXPECT_EQ(f.method, "GET");
+  EXPECT_EQ(f.path, "/x");
+  EXPECT_EQ(f.host, "yes");
+  // A raw key that looks like a wanted key only before unescaping is not that key.
+  ASSERT_EQ(parser->Parse(R"({"status":"200","a\\\\b":"POST","h\u0041":"no"})", &f),
+            ParseResult::kOk);
+  EXPECT_EQ(f.method, "");
+  EXPECT_EQ(f.host, "");
+}
+
+TEST(JsonLinesTest, ManyKeysInOneObject) {
+  // More wanted keys in one object than the hash table's first size, and the first of
+  // duplicate keys wins.
+  std::string error;
+  auto parser = JsonLinesParser::ForPreset("json", &error);
+  ASSERT_NE(parser, nullptr) << error;
+  std::string line = "{";
+  for (int i = 0; i < 100; ++i) line += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  line += R"("status":404,"status":500,"host":"h","http_host":"g","server_name":"s"})";
+  Fields f;
+  ASSERT_EQ(parser->Parse(line, &f), ParseResult::kOk);
+  EXPECT_EQ(f.status, "404");
+  EXPECT_EQ(f.host, "h");
 }
 
 TEST(JsonLinesTest, MapErrorsNameTheField) {

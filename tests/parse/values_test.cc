@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
 namespace accesslog {
 namespace {
 
@@ -35,6 +41,44 @@ INSTANTIATE_TEST_SUITE_P(
                       DurationCase{"0.5s", 1, false, 0}, DurationCase{"inf", 1, false, 0},
                       DurationCase{"nan", 1, false, 0}, DurationCase{"1e999", 1, false, 0},
                       DurationCase{" 1", 1, false, 0}));
+
+// ParseDuration reads the usual shapes ("0.012", "15001") without from_chars; the result must be
+// the very double from_chars gives (bit for bit: histogram sums are compared with the log's).
+TEST(ParseDurationTest, FastPathGivesExactlyWhatFromCharsGives) {
+  std::mt19937_64 rng(7);
+  std::vector<std::string> texts = {"0",
+                                    "0.0",
+                                    "0.000",
+                                    "000.5",
+                                    "1.",
+                                    ".5",
+                                    "123456789012345",
+                                    "1234567890123456",
+                                    "0.123456789012345",
+                                    "9999999.99999999",
+                                    "1.2.3",
+                                    "12a",
+                                    "4503599627370497.5"};
+  for (int i = 0; i < 200000; ++i) {
+    const int digits = 1 + static_cast<int>(rng() % 17);
+    std::string t;
+    for (int d = 0; d < digits; ++d) t.push_back(static_cast<char>('0' + rng() % 10));
+    if (rng() % 4 != 0 && digits > 1) t.insert(1 + rng() % (digits - 1), ".");
+    texts.push_back(t);
+  }
+  for (const std::string& t : texts) {
+    for (double divisor : {1.0, 1e3, 1e6}) {
+      double want = 0;
+      const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), want);
+      const bool want_ok = ec == std::errc() && end == t.data() + t.size() && t[0] != '-';
+      double got = -7;
+      ASSERT_EQ(ParseDuration(t, divisor, &got), want_ok) << t;
+      if (!want_ok) continue;
+      want /= divisor;
+      ASSERT_EQ(std::memcmp(&got, &want, sizeof(got)), 0) << t << " / " << divisor;
+    }
+  }
+}
 
 struct ListCase {
   const char* text;

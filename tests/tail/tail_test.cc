@@ -101,6 +101,37 @@ TEST(LineSplitterTest, FlushHandsOverTheUnterminatedLastLine) {
   EXPECT_EQ(sink.lines(), (std::vector<std::string>{"a", "last"}));
 }
 
+// Checks the OnPaddedLine promise: kLinePaddingBytes readable bytes follow every line (under
+// AddressSanitizer a read past the buffer fails the test), and the line itself is unchanged.
+class PaddingSink : public LineSink {
+ public:
+  void OnLine(std::string_view line) override { plain_.emplace_back(line); }
+  void OnPaddedLine(std::string_view line) override {
+    for (size_t i = 0; i < kLinePaddingBytes; ++i) {
+      volatile unsigned char byte = static_cast<unsigned char>(line.data()[line.size() + i]);
+      (void)byte;
+    }
+    padded_.emplace_back(line);
+  }
+  void OnOverlongLine() override {}
+  void OnBytesRead(size_t) override {}
+  void OnRotation() override {}
+
+  std::vector<std::string> plain_;
+  std::vector<std::string> padded_;
+};
+
+TEST(LineSplitterTest, HandsOutPaddedLinesUpToTheEndOfItsBuffer) {
+  // Lines that end at the very end of the buffer (max_line + read_chunk bytes) and a flushed
+  // last line: each is followed by the padding.
+  LineSplitter s(/*max_line_bytes=*/8, /*read_chunk_bytes=*/4);
+  PaddingSink sink;
+  Feed(&s, "12345678\nabc\n" + std::string(11, 'x') + "\n1234567\nlast", &sink);
+  s.Flush(&sink);
+  EXPECT_TRUE(sink.plain_.empty());
+  EXPECT_EQ(sink.padded_, (std::vector<std::string>{"12345678", "abc", "1234567", "last"}));
+}
+
 // Runs a tailer on its own thread for the duration of a test.
 class RunningTailer {
  public:
