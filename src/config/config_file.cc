@@ -132,17 +132,6 @@ class Walker {
   std::string source_;
 };
 
-// Prometheus' label name syntax, without the names it reserves ("__" prefix).
-bool ValidLabelName(const std::string& name) {
-  if (name.empty() || name.starts_with("__")) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
-  }
-  return true;
-}
-
 std::string Resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
   return base_dir + "/" + path;
@@ -220,7 +209,7 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
     for (const auto& kv : st) {
       const std::string name = kv.first.Scalar();
       const std::string path = "labels.static." + name;
-      if (!ValidLabelName(name)) {
+      if (!IsValidLabelName(name)) {
         w.Fail(kv.first, path,
                "a label name is a letter or '_' followed by letters, digits and '_', and does "
                "not start with '__'");

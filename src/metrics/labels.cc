@@ -99,6 +99,16 @@ Method ParseMethod(std::string_view name) {
 
 std::string_view MethodName(Method m) { return kMethodNames[static_cast<int>(m)]; }
 
+bool IsValidLabelName(std::string_view name) {
+  if (name.empty() || name.starts_with("__")) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
+
 bool IsValidUtf8(std::string_view s) {
   size_t bad = 0;
   for (size_t i = 0; i < s.size();) {

@@ -57,6 +57,10 @@ inline constexpr int kNumMethods = 10;
 [[nodiscard]] Method ParseMethod(std::string_view name);
 [[nodiscard]] std::string_view MethodName(Method m);
 
+// Whether `name` may name a label: Prometheus' syntax [a-zA-Z_][a-zA-Z0-9_]*, without the
+// "__" prefix Prometheus reserves for itself.
+[[nodiscard]] bool IsValidLabelName(std::string_view name);
+
 // Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
 // U+10FFFF). Prometheus requires label values to be UTF-8.
 [[nodiscard]] bool IsValidUtf8(std::string_view s);

@@ -41,16 +41,6 @@ bool SameFileSettings(const Options& a, const Options& b) {
          a.tail.max_line_bytes == b.tail.max_line_bytes;
 }
 
-bool ValidLabelName(const std::string& name) {
-  if (name.empty() || name.starts_with("__")) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
-  }
-  return true;
-}
-
 void CheckBuckets(const std::vector<double>& bounds) {
   Check(!bounds.empty());
   for (size_t i = 0; i < bounds.size(); ++i) {
@@ -78,7 +68,7 @@ void CheckAccepted(const Options& o) {
   std::set<std::string> label_names = {"log",  "method", "host",       "route",
                                        "code", "class",  "documented", "le"};
   for (const auto& [name, value] : l.static_labels) {
-    Check(ValidLabelName(name));
+    Check(IsValidLabelName(name));
     Check(label_names.insert(name).second);
   }
   CheckBuckets(o.histograms.request_duration);
