@@ -68,7 +68,7 @@ void CheckAccepted(const Options& o) {
   std::set<std::string> label_names = {"log",  "method", "host",       "route",
                                        "code", "class",  "documented", "le"};
   for (const auto& [name, value] : l.static_labels) {
-    Check(IsValidLabelName(name));
+    Check(accesslog::IsValidLabelName(name));
     Check(label_names.insert(name).second);
   }
   CheckBuckets(o.histograms.request_duration);
