@@ -46,7 +46,7 @@ constexpr const char* kRegexLeanFormat =
     R"re((?P<body_bytes>\d+|-) "[^"]*" "[^"]*" )re"
     R"re(rt=(?P<request_time>[0-9.]+) urt="(?P<upstream_time>[^"]*)"$)re";
 
-// Four groups: RE2 extracts them with its one-pass engine (more groups: BitState).
+// Four groups: one one-pass RE2 match; the patterns above are matched in pieces of four.
 constexpr const char* kRegex4GroupsFormat =
     R"re(regex:^\S+ \S+ \S+ \[[^\]]+\] "(?P<request>[^"]*)" (?P<status>\d{3}) )re"
     R"re((?P<body_bytes>\d+|-) "[^"]*" "[^"]*" rt=(?P<request_time>[0-9.]+) )re";

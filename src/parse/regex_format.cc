@@ -5,14 +5,6 @@
 #include "parse/values.h"
 
 namespace accesslog {
-namespace {
-
-struct GroupName {
-  const char* name;
-  int group;
-};
-
-}  // namespace
 
 std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std::string* error) {
   if (pattern.starts_with("regex:")) pattern.remove_prefix(6);
@@ -21,14 +13,7 @@ std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std:
   // Byte-wise matching: access logs are not always valid UTF-8, and a line must not fail to
   // match only because a user agent holds a stray byte.
   options.set_encoding(RE2::Options::EncodingLatin1);
-  std::unique_ptr<RegexParser> p(new RegexParser());
-  p->re_ = std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
-  if (!p->re_->ok()) {
-    *error = "invalid regex: " + p->re_->error();
-    if (!p->re_->error_arg().empty()) *error += " (at '" + p->re_->error_arg() + "')";
-    return nullptr;
-  }
-  static const GroupName kNames[] = {
+  static constexpr GroupMatcher::Name kNames[] = {
       {"status", kStatus},
       {"method", kMethod},
       {"path", kPath},
@@ -49,25 +34,17 @@ std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std:
       {"upstream_time_ms", kUpstreamTimeMs},
       {"upstream_time", kUpstreamTime},
   };
-  int max_index = 0;
-  for (const auto& [name, index] : p->re_->NamedCapturingGroups()) {
-    for (const GroupName& g : kNames) {
-      if (name == g.name && p->index_[g.group] == 0) {
-        p->index_[g.group] = index;
-        max_index = std::max(max_index, index);
-      }
-    }
-  }
-  if (p->index_[kStatus] == 0) {
+  std::unique_ptr<RegexParser> p(new RegexParser());
+  p->matcher_ = GroupMatcher::Compile(pattern, kNames, kGroupCount, options, error);
+  if (!p->matcher_) return nullptr;
+  if (!p->matcher_->Has(kStatus)) {
     *error =
         "the regex has no (?P<status>...) group; every line needs a status (groups: status, "
         "method, path, request, protocol, host, remote_addr, remote_user, referer, user_agent, "
         "bytes, request_time, request_time_ms, request_time_us, upstream_time)";
     return nullptr;
   }
-  // Only as many submatches as the highest group we read: RE2 does less work for fewer.
-  p->submatch_.resize(static_cast<size_t>(max_index) + 1);
-  auto has = [&p](Group g) { return p->index_[g] != 0; };
+  auto has = [&p](Group g) { return p->matcher_->Has(g); };
   p->capabilities_ = {
       .request_time = has(kRequestTime) || has(kRequestTimeMs) || has(kRequestTimeUs),
       .upstream_time = has(kUpstreamTime) || has(kUpstreamTimeMs) || has(kUpstreamTimeUs),
@@ -78,19 +55,9 @@ std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std:
   return p;
 }
 
-std::string_view RegexParser::Get(Group g) const {
-  const int index = index_[g];
-  if (index == 0) return {};
-  const re2::StringPiece& s = submatch_[static_cast<size_t>(index)];
-  return {s.data(), s.size()};
-}
-
 ParseResult RegexParser::Parse(std::string_view line, Fields* out) {
   out->Clear();
-  if (!re_->Match(re2::StringPiece(line.data(), line.size()), 0, line.size(), RE2::UNANCHORED,
-                  submatch_.data(), static_cast<int>(submatch_.size()))) {
-    return ParseResult::kMalformed;
-  }
+  if (!matcher_->Match(line, groups_)) return ParseResult::kMalformed;
   out->status = Get(kStatus);
   out->request = Get(kRequest);
   out->method = Dash(Get(kMethod));

@@ -19,20 +19,21 @@
 // lines that are not valid UTF-8; non-ASCII literals in the pattern still match their UTF-8
 // bytes.
 //
-// Memory: the submatch array is sized once. RE2 itself may allocate inside a match (its DFA
-// cache fills on new inputs; submatch extraction by the NFA/BitState engines uses per-call
-// scratch) — see docs/formats.md for what was measured. Thread-safety: one parser per thread
-// (the submatch array is per parser; the RE2 object itself is thread-safe).
+// Speed: only the groups above are extracted (the others are matched as (?:...)), and a pattern
+// with more than four of them is matched in pieces of at most four (GroupMatcher, regex_groups.h),
+// so that RE2's one-pass engine does the work wherever it can.
+//
+// Memory: the submatch arrays are sized once; see GroupMatcher for what RE2 may allocate.
+// Thread-safety: one parser per thread (the arrays are per parser; RE2 objects are
+// thread-safe).
 #pragma once
-
-#include <re2/re2.h>
 
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "parse/parser.h"
+#include "parse/regex_groups.h"
 
 namespace accesslog {
 
@@ -74,11 +75,10 @@ class RegexParser final : public Parser {
 
   RegexParser() = default;
   // The text of group `g` in the last match; data() == nullptr when the group did not take part.
-  [[nodiscard]] std::string_view Get(Group g) const;
+  [[nodiscard]] std::string_view Get(Group g) const { return groups_[g]; }
 
-  std::unique_ptr<RE2> re_;
-  int index_[kGroupCount] = {};  // capture group number per name, 0 when absent
-  std::vector<re2::StringPiece> submatch_;
+  std::unique_ptr<GroupMatcher> matcher_;
+  std::string_view groups_[kGroupCount];  // the last match, per group
   FormatCapabilities capabilities_;
 };
 

@@ -166,5 +166,23 @@ TEST(ParserAllocationTest, RegexAllocationsAreMeasured) {
   }
 }
 
+// A pattern with more groups than RE2's one-pass engine extracts is matched in one-pass pieces
+// (regex_groups.h): no allocation for lines that match, or that match nothing.
+TEST(ParserAllocationTest, RegexInOnePassPiecesDoesNotAllocate) {
+  std::string error;
+  auto parser = MakeParser(
+      {.format =
+           R"re(regex:^(?P<remote_addr>\S+) \S+ (?P<remote_user>\S+) \[(?P<time_local>[^]]+)\] )re"
+           R"re("(?P<request>[^"]*)" (?P<status>\d{3}) (?P<bytes>\d+|-) "(?P<referer>[^"]*)" )re"
+           R"re("(?P<user_agent>[^"]*)"$)re"},
+      &error);
+  ASSERT_NE(parser, nullptr) << error;
+  const std::vector<std::string> lines = {
+      "192.0.2.1 - -" + kT + R"("GET /a HTTP/1.1" 200 5 "-" "ua")",
+      "192.0.2.1 - bob" + kT + R"("POST /b HTTP/1.1" 404 - "http://r/" "a b c")", "garbage",
+      "192.0.2.1 - -" + kT + R"("GET /a HTTP/1.1" 200 5 "-")"};
+  EXPECT_EQ(AllocationsPerLine(parser.get(), lines, 200), 0);
+}
+
 }  // namespace
 }  // namespace accesslog
