@@ -8,54 +8,16 @@
 #include <set>
 #include <sstream>
 
+#include "config/yaml_walker.h"
 #include "metrics/labels.h"
 
 namespace accesslog {
 namespace {
 
-// Thrown inside this file only, and turned into the error string at the boundary.
-struct ConfigError {
-  std::string message;
-};
-
-class Walker {
+// The shared walker plus the typed values only the configuration file has.
+class Walker : public YamlWalker {
  public:
-  Walker(std::string_view source) : source_(source) {}
-
-  [[noreturn]] void Fail(const YAML::Node& node, const std::string& path,
-                         const std::string& reason) const {
-    std::ostringstream out;
-    out << source_;
-    const YAML::Mark mark = node.Mark();
-    if (mark.line >= 0) out << ":" << mark.line + 1 << ":" << mark.column + 1;
-    out << ": " << path << ": " << reason;
-    throw ConfigError{out.str()};
-  }
-
-  // Refuses keys of `map` that are not in `known`.
-  void OnlyKeys(const YAML::Node& map, const std::string& path,
-                std::initializer_list<const char*> known) const {
-    if (!map.IsMap()) Fail(map, path, "expected a map");
-    for (const auto& kv : map) {
-      const std::string key = kv.first.Scalar();
-      bool ok = false;
-      std::string list;
-      for (const char* k : known) {
-        ok |= key == k;
-        list += list.empty() ? k : std::string(", ") + k;
-      }
-      if (!ok) Fail(kv.first, Join(path, key), "unknown key (known: " + list + ")");
-    }
-  }
-
-  static std::string Join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-
-  std::string String(const YAML::Node& n, const std::string& path) const {
-    if (!n.IsScalar()) Fail(n, path, "expected a string");
-    return n.Scalar();
-  }
+  explicit Walker(std::string_view source) : YamlWalker(source, KnownKeys::kListed) {}
 
   bool Bool(const YAML::Node& n, const std::string& path) const {
     const std::string s = n.IsScalar() ? n.Scalar() : "";
@@ -127,9 +89,6 @@ class Walker {
     }
     return out;
   }
-
- private:
-  std::string source_;
 };
 
 std::string Resolve(const std::string& base_dir, const std::string& path) {
@@ -326,22 +285,14 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
 bool ParseConfigText(std::string_view yaml, std::string_view source, const std::string& base_dir,
                      Options* options, std::string* error) {
   const Walker w(source);
-  try {
-    const YAML::Node root = YAML::Load(std::string(yaml));
-    Options parsed = *options;
-    ParseFile(w, root, base_dir, &parsed);
-    *options = std::move(parsed);
-    return true;
-  } catch (const ConfigError& e) {
-    *error = e.message;
-  } catch (const YAML::Exception& e) {
-    std::ostringstream out;
-    out << source;
-    if (e.mark.line >= 0) out << ":" << e.mark.line + 1 << ":" << e.mark.column + 1;
-    out << ": invalid YAML: " << e.msg;
-    *error = out.str();
-  }
-  return false;
+  return w.Load(
+      yaml,
+      [&](const YAML::Node& root) {
+        Options parsed = *options;
+        ParseFile(w, root, base_dir, &parsed);
+        *options = std::move(parsed);
+      },
+      error);
 }
 
 bool LoadConfigFile(Options* options, std::string* error) {

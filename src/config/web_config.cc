@@ -6,51 +6,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/yaml_walker.h"
+
 namespace accesslog {
 namespace {
-
-struct WebConfigError {
-  std::string message;
-};
-
-class Checker {
- public:
-  explicit Checker(std::string_view source) : source_(source) {}
-
-  [[noreturn]] void Fail(const YAML::Node& node, const std::string& path,
-                         const std::string& reason) const {
-    std::ostringstream out;
-    out << source_;
-    const YAML::Mark mark = node.Mark();
-    if (mark.line >= 0) out << ":" << mark.line + 1 << ":" << mark.column + 1;
-    out << ": " << path << ": " << reason;
-    throw WebConfigError{out.str()};
-  }
-
-  void OnlyKeys(const YAML::Node& map, const std::string& path,
-                std::initializer_list<const char*> known,
-                std::initializer_list<const char*> unsupported = {}) const {
-    if (!map.IsMap()) Fail(map, path, "expected a map");
-    for (const auto& kv : map) {
-      const std::string key = kv.first.Scalar();
-      const std::string at = path.empty() ? key : path + "." + key;
-      bool ok = false;
-      for (const char* k : known) ok |= key == k;
-      for (const char* k : unsupported) {
-        if (key == k) Fail(kv.first, at, "is not supported by accesslog_exporter");
-      }
-      if (!ok) Fail(kv.first, at, "unknown key");
-    }
-  }
-
-  std::string String(const YAML::Node& n, const std::string& path) const {
-    if (!n.IsScalar() || n.Scalar().empty()) Fail(n, path, "expected a non-empty string");
-    return n.Scalar();
-  }
-
- private:
-  std::string source_;
-};
 
 std::string Resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
@@ -78,12 +37,12 @@ bool IsTlsVersion(const std::string& v) {
   return v == "TLS10" || v == "TLS11" || v == "TLS12" || v == "TLS13";
 }
 
-void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir, bool check_files,
-           WebOptions* web) {
+void Parse(const YamlWalker& c, const YAML::Node& root, const std::string& base_dir,
+           bool check_files, WebOptions* web) {
   if (root.IsNull()) return;  // an empty file: plain HTTP, no auth (as exporter-toolkit)
   c.OnlyKeys(root, "", {"tls_server_config", "http_server_config", "basic_auth_users"});
   auto file = [&](const YAML::Node& n, const std::string& path) {
-    const std::string f = Resolve(base_dir, c.String(n, path));
+    const std::string f = Resolve(base_dir, c.NonEmptyString(n, path));
     if (check_files && ::access(f.c_str(), R_OK) != 0) {
       c.Fail(n, path, "cannot read '" + f + "'");
     }
@@ -102,7 +61,8 @@ void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir
     tls.cert_file = file(t["cert_file"], "tls_server_config.cert_file");
     tls.key_file = file(t["key_file"], "tls_server_config.key_file");
     if (t["client_auth_type"]) {
-      tls.client_auth_type = c.String(t["client_auth_type"], "tls_server_config.client_auth_type");
+      tls.client_auth_type =
+          c.NonEmptyString(t["client_auth_type"], "tls_server_config.client_auth_type");
       const std::string& a = tls.client_auth_type;
       if (a != "NoClientCert" && a != "RequestClientCert" && a != "RequireAnyClientCert" &&
           a != "VerifyClientCertIfGiven" && a != "RequireAndVerifyClientCert") {
@@ -123,7 +83,7 @@ void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir
     }
     for (const char* key : {"min_version", "max_version"}) {
       if (!t[key]) continue;
-      const std::string v = c.String(t[key], std::string("tls_server_config.") + key);
+      const std::string v = c.NonEmptyString(t[key], std::string("tls_server_config.") + key);
       if (!IsTlsVersion(v)) {
         c.Fail(t[key], std::string("tls_server_config.") + key,
                "expected TLS10, TLS11, TLS12 or TLS13, got '" + v + "'");
@@ -140,7 +100,7 @@ void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir
         const std::string name = kv.first.Scalar();
         const std::string path = "http_server_config.headers." + name;
         if (!IsHeaderName(name)) c.Fail(kv.first, path, "not a valid HTTP header name");
-        const std::string value = c.String(kv.second, path);
+        const std::string value = c.NonEmptyString(kv.second, path);
         if (!IsHeaderValue(value)) c.Fail(kv.second, path, "a header value must be one line");
         web->headers[name] = value;
       }
@@ -151,7 +111,7 @@ void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir
     for (const auto& kv : users) {
       const std::string user = kv.first.Scalar();
       const std::string path = "basic_auth_users." + user;
-      const std::string hash = c.String(kv.second, path);
+      const std::string hash = c.NonEmptyString(kv.second, path);
       if (user.empty() || user.find(':') != std::string::npos) {
         c.Fail(kv.first, path, "a user name must be non-empty and contain no ':'");
       }
@@ -170,25 +130,18 @@ void Parse(const Checker& c, const YAML::Node& root, const std::string& base_dir
 
 bool ParseWebConfigText(std::string_view yaml, std::string_view source, const std::string& base_dir,
                         bool check_files, WebOptions* web, std::string* error) {
-  const Checker c(source);
-  try {
-    WebOptions parsed = *web;
-    parsed.tls.reset();
-    parsed.basic_auth_users.clear();
-    parsed.headers.clear();
-    Parse(c, YAML::Load(std::string(yaml)), base_dir, check_files, &parsed);
-    *web = std::move(parsed);
-    return true;
-  } catch (const WebConfigError& e) {
-    *error = e.message;
-  } catch (const YAML::Exception& e) {
-    std::ostringstream out;
-    out << source;
-    if (e.mark.line >= 0) out << ":" << e.mark.line + 1 << ":" << e.mark.column + 1;
-    out << ": invalid YAML: " << e.msg;
-    *error = out.str();
-  }
-  return false;
+  const YamlWalker c(source, YamlWalker::KnownKeys::kNotListed);
+  return c.Load(
+      yaml,
+      [&](const YAML::Node& root) {
+        WebOptions parsed = *web;
+        parsed.tls.reset();
+        parsed.basic_auth_users.clear();
+        parsed.headers.clear();
+        Parse(c, root, base_dir, check_files, &parsed);
+        *web = std::move(parsed);
+      },
+      error);
 }
 
 bool LoadWebConfigFile(WebOptions* web, std::string* error) {

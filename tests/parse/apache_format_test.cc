@@ -2,41 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <cctype>
+#include "expect_fields.h"
 
 namespace accesslog {
 namespace {
 
-struct Want {
-  std::string status, method, path, protocol, host, remote_addr, remote_user, time_local, referer,
-      user_agent;
-  int64_t bytes = -1;
-  double request_time = -1;
-};
-
-void ExpectFields(const Fields& f, const Want& w) {
-  EXPECT_EQ(f.status, w.status);
-  EXPECT_EQ(f.method, w.method);
-  EXPECT_EQ(f.path, w.path);
-  EXPECT_EQ(f.protocol, w.protocol);
-  EXPECT_EQ(f.host, w.host);
-  EXPECT_EQ(f.remote_addr, w.remote_addr);
-  EXPECT_EQ(f.remote_user, w.remote_user);
-  EXPECT_EQ(f.time_local, w.time_local);
-  EXPECT_EQ(f.referer, w.referer);
-  EXPECT_EQ(f.user_agent, w.user_agent);
-  EXPECT_EQ(f.body_bytes, w.bytes);
-  EXPECT_DOUBLE_EQ(f.request_time, w.request_time);
-  EXPECT_EQ(f.upstream_time, -1);
-}
-
-std::string TestName(const char* name) {
-  std::string out;
-  for (const char* p = name; *p; ++p) {
-    out += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
-  }
-  return out;
-}
+using parse_test::ExpectFields;
+using parse_test::TestName;
+using parse_test::Want;
 
 std::unique_ptr<ApacheFormatParser> MustCompile(std::string_view format) {
   std::string error;
@@ -67,7 +40,7 @@ TEST_P(ApacheFormatLineTest, ParsesTheLine) {
   ASSERT_NE(parser, nullptr);
   Fields f;
   ASSERT_EQ(parser->Parse(c.line, &f) == ParseResult::kOk, c.ok) << c.line;
-  if (c.ok) ExpectFields(f, c.want);
+  if (c.ok) ExpectFields(f, c.want, parse_test::RequestLine::kIgnored);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -2,43 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <cctype>
+#include "expect_fields.h"
 
 namespace accesslog {
 namespace {
 
-struct Want {
-  std::string status, method, path, protocol, host, remote_addr, remote_user, time_local, referer,
-      user_agent, request;
-  int64_t bytes = -1;
-  double request_time = -1;
-  double upstream_time = -1;
-};
-
-void ExpectFields(const Fields& f, const Want& w) {
-  EXPECT_EQ(f.status, w.status);
-  EXPECT_EQ(f.method, w.method);
-  EXPECT_EQ(f.path, w.path);
-  EXPECT_EQ(f.protocol, w.protocol);
-  EXPECT_EQ(f.host, w.host);
-  EXPECT_EQ(f.remote_addr, w.remote_addr);
-  EXPECT_EQ(f.remote_user, w.remote_user);
-  EXPECT_EQ(f.time_local, w.time_local);
-  EXPECT_EQ(f.referer, w.referer);
-  EXPECT_EQ(f.user_agent, w.user_agent);
-  EXPECT_EQ(f.request, w.request);
-  EXPECT_EQ(f.body_bytes, w.bytes);
-  EXPECT_DOUBLE_EQ(f.request_time, w.request_time);
-  EXPECT_DOUBLE_EQ(f.upstream_time, w.upstream_time);
-}
-
-std::string TestName(const char* name) {
-  std::string out;
-  for (const char* p = name; *p; ++p) {
-    out += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
-  }
-  return out;
-}
+using parse_test::ExpectFields;
+using parse_test::TestName;
+using parse_test::Want;
 
 struct LineCase {
   const char* name;
