@@ -120,6 +120,10 @@ class ServingTest : public ::testing::Test {
     ASSERT_TRUE(exporter_->started());
     ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
         << testing::ReadFile(dir_.File("stderr"));
+    // The port is logged before the logs are opened; with --tail.from=end a line appended before
+    // that would be skipped. Ready means every log is positioned.
+    int status = 0;
+    ASSERT_TRUE(WaitFor([&] { return HttpGet(port_, "/-/ready", &status) && status == 200; }, 10s));
   }
   std::string Metrics() { return HttpGet(port_, "/metrics").value_or(""); }
 
