@@ -318,11 +318,13 @@ void FileFollower::CheckRotation() {
     // (3) Shorter than what was read: truncated in place (copytruncate, `: > file`, or a
     // shrink).
     truncated = true;
-  } else if (size != current_.size) {
-    // (4) Longer, but "size >= offset" proves nothing: copytruncate followed by more than
+  } else if (size != current_.size && (size == current_.offset || host_ == nullptr)) {
+    // (4) Not shorter, but "size >= offset" proves nothing: copytruncate followed by more than
     // `offset` bytes of writes before this check looks like growth. The first bytes tell:
     // after a truncation they are new lines (new timestamps), so their fingerprint changes.
-    // Checked only when the size moved, so an idle file costs one fstat per poll.
+    // Checked only when the size moved, so an idle file costs one fstat per poll; and when
+    // there is something to read, Read confirms the fingerprint anyway (a followed file's
+    // current stream): here only a file that regrew to exactly our offset is left to check.
     truncated = CheckPrefix(current_.fd, &current_.id) == PrefixCheck::kChanged;
   }
   current_.size = size;
@@ -605,6 +607,10 @@ bool Tailer::DrainInotify() {
     const ssize_t n = ::read(inotify_fd_, events, sizeof(events));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    // A read that left room for another event took every queued one: no second read to be
+    // told EAGAIN.
+    const bool all =
+        static_cast<size_t>(n) + sizeof(inotify_event) + NAME_MAX + 1 <= sizeof(events);
     for (ssize_t pos = 0; pos < n;) {
       const auto* ev = reinterpret_cast<const inotify_event*>(events + pos);
       pos += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
@@ -621,6 +627,7 @@ bool Tailer::DrainInotify() {
         dir_changed = true;
       }
     }
+    if (all) break;
   }
   return dir_changed;
 }
@@ -704,9 +711,19 @@ void Tailer::Run() {
   // A file that stopped at its per-poll bound has more to read now: poll again without
   // waiting (the inotify event for those bytes has been consumed already).
   bool more = Sweep(now);
+  Clock::time_point batch_until{};  // after an inotify event, the next poll waits until then
   pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
   const nfds_t nfds = inotify_fd_ >= 0 ? 2 : 1;
   while (!stop_.load(std::memory_order_acquire)) {
+    if (!more && now < batch_until) {
+      // A write was just read: let the writer append a few more lines and read them together.
+      // Sleeping before the next poll (rather than on its event) makes a steady writer cost one
+      // wake-up per batch. Only Stop() cuts this short.
+      pollfd stop_fd = {wake_fd_, POLLIN, 0};
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(batch_until - now);
+      if (::poll(&stop_fd, 1, static_cast<int>(left.count())) > 0) break;
+      now = Clock::now();
+    }
     auto deadline = keep_positions ? std::min(next_tick, next_save) : next_tick;
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     const int timeout =
@@ -717,7 +734,8 @@ void Tailer::Run() {
       break;
     }
     bool rescan = false;
-    if (nfds == 2 && (fds[1].revents & POLLIN)) rescan = DrainInotify();
+    const bool written = nfds == 2 && (fds[1].revents & POLLIN);
+    if (written) rescan = DrainInotify();
     now = Clock::now();
     if (now >= next_tick) {
       // The periodic check: re-evaluate globs, retry directories not watched yet, and (the
@@ -730,6 +748,7 @@ void Tailer::Run() {
       UpdateWatches();
     }
     more = Sweep(now);
+    if (written) batch_until = now + options_.read_batch_window;
     if (keep_positions && now >= next_save) {
       std::string error;
       if (!SavePositions(&error)) {

@@ -31,7 +31,10 @@ class RecordingSink : public LineSink {
     lines_.emplace_back(line);
   }
   void OnOverlongLine() override { ++overlong_; }
-  void OnBytesRead(size_t bytes) override { bytes_ += bytes; }
+  void OnBytesRead(size_t bytes) override {
+    bytes_ += bytes;
+    ++reads_;
+  }
   void OnRotation() override { ++rotations_; }
 
   std::vector<std::string> lines() {
@@ -42,6 +45,7 @@ class RecordingSink : public LineSink {
 
   std::atomic<int> overlong_{0};
   std::atomic<size_t> bytes_{0};
+  std::atomic<int> reads_{0};  // reads that returned bytes
   std::atomic<int> rotations_{0};
 
  private:
@@ -230,6 +234,55 @@ TEST(TailerTest, ABurstLargerThanOnePollIsReadWithoutWaitingForTheNextCheck) {
   ASSERT_TRUE(WaitFor([&] { return sink.count() == kLines; }, milliseconds(5000)))
       << sink.count() << " of " << kLines << " lines before the 60 s periodic check";
   EXPECT_EQ(sink.bytes_, burst.size());
+}
+
+// A server without a log buffer writes a line at a time; each write is an inotify event. After
+// a read, the next events wait for read_batch_window, so the lines come in a few reads.
+TEST(TailerTest, LinesWrittenOneAtATimeAreReadInBatches) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  RecordingSink sink;
+  TailOptions o = Fast(false);
+  o.poll_interval = milliseconds(60000);
+  o.read_batch_window = milliseconds(50);
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  constexpr size_t kLines = 200;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < kLines; ++i) {
+    AppendFile(log, "line-" + std::to_string(i) + "\n");
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == kLines; }, milliseconds(5000)));
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  // At most one read per window, plus the one that opened the first window.
+  EXPECT_LE(sink.reads_.load(), elapsed / milliseconds(50) + 2)
+      << "reads for " << kLines << " writes in "
+      << std::chrono::duration_cast<milliseconds>(elapsed).count() << " ms";
+}
+
+// The window only holds back writes that follow a read closely: the first write after a quiet
+// spell is read at once, and the writes after it together when the window ends.
+TEST(TailerTest, AWriteAfterAQuietSpellIsReadAtOnce) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  RecordingSink sink;
+  TailOptions o = Fast(false);
+  o.poll_interval = milliseconds(60000);
+  o.read_batch_window = milliseconds(4000);
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  AppendFile(log, "first\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 1; }, milliseconds(3000)))
+      << "the first write waited for the window";
+  AppendFile(log, "second\n");
+  AppendFile(log, "third\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.count() == 3; }, milliseconds(10000)));
+  EXPECT_EQ(sink.reads_.load(), 2) << "the two writes in the window came in one read";
 }
 
 TEST(TailerTest, PollingFallbackWorksWithoutInotify) {
