@@ -711,7 +711,8 @@ void Tailer::Run() {
   // A file that stopped at its per-poll bound has more to read now: poll again without
   // waiting (the inotify event for those bytes has been consumed already).
   bool more = Sweep(now);
-  Clock::time_point batch_until{};  // after an inotify event, the next poll waits until then
+  Clock::time_point batch_until{};   // after an inotify event, the next poll waits until then
+  Clock::time_point last_written{};  // the last sweep an inotify event woke
   pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
   const nfds_t nfds = inotify_fd_ >= 0 ? 2 : 1;
   while (!stop_.load(std::memory_order_acquire)) {
@@ -748,7 +749,14 @@ void Tailer::Run() {
       UpdateWatches();
     }
     more = Sweep(now);
-    if (written) batch_until = now + options_.read_batch_window;
+    if (written) {
+      // Batch only a writer that keeps writing (this read came soon after the last one): a
+      // write now and then is read at once and costs one wake-up, not two.
+      if (now - last_written <= 2 * options_.read_batch_window) {
+        batch_until = now + options_.read_batch_window;
+      }
+      last_written = now;
+    }
     if (keep_positions && now >= next_save) {
       std::string error;
       if (!SavePositions(&error)) {

@@ -59,10 +59,11 @@ struct TailOptions {
   // A renamed or deleted file is read on until it has had no new bytes for this long (and at
   // least two poll intervals), so lines a server writes before it reopens its log are counted.
   std::chrono::milliseconds drain_idle{5000};
-  // After a read that an inotify event woke, the tailer sleeps this long before it looks at the
-  // events again, so a server that writes its log a line at a time costs one wake-up per batch,
-  // not per line. It adds at most this much to the time from a write to its count; the first
-  // write after a quiet spell is read at once. 0: read on every event.
+  // When inotify events come close together (within twice this of each other), the tailer sleeps
+  // this long after each read before it looks at the events again, so a server that writes its
+  // log a line at a time costs one wake-up per batch, not per line. It adds at most this much to
+  // the time from a write to its count; a write after a quiet spell is read at once, and so is
+  // the next one. 0: read on every event.
   std::chrono::milliseconds read_batch_window{20};
 };
 
