@@ -233,7 +233,7 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   o->sources = std::move(parsed);
 
   if (root["status_codes"] && !Given(*o, "--status.codes")) {
-    o->status_codes_file = Resolve(base_dir, w.String(root["status_codes"], "status_codes"));
+    o->status_codes_file = Resolve(base_dir, w.NonEmptyString(root["status_codes"], "status_codes"));
   }
   if (root["labels"]) {
     o->labels = LabelOptions();
@@ -272,7 +272,7 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     }
     if (t["positions_file"] && !Given(*o, "--positions.file")) {
       o->tail.positions_file =
-          Resolve(base_dir, w.String(t["positions_file"], "tail.positions_file"));
+          Resolve(base_dir, w.NonEmptyString(t["positions_file"], "tail.positions_file"));
     }
     if (t["max_line_bytes"] && !Given(*o, "--log.max-line-bytes")) {
       o->tail.max_line_bytes = w.Count(t["max_line_bytes"], "tail.max_line_bytes", 256, 16 << 20);

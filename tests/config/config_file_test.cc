@@ -133,7 +133,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"sources: [{name: a, files: x}]\ntail: {poll_interval: 1e300s}\n",
                   "tail.poll_interval: expected a duration"},
         BadConfig{"sources: [{name: a, files: x}]\ntail: {poll_interval: 61m}\n",
-                  "tail.poll_interval: expected a duration"}));
+                  "tail.poll_interval: expected a duration"},
+        // Leaving the key out means the embedded table / no positions; "" is a mistake.
+        BadConfig{"sources: [{name: a, files: x}]\nstatus_codes: ''\n",
+                  "c.yaml:2:15: status_codes: expected a non-empty string"},
+        BadConfig{"sources: [{name: a, files: x}]\ntail: {positions_file: ''}\n",
+                  "tail.positions_file: expected a non-empty string"}));
 
 TEST(ConfigFileTest, StaticLabelsWithValidNamesAreKept) {
   Options o;
