@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/utf8.h"
+
 namespace accesslog {
 
 inline constexpr std::string_view kOverflowValue = "__overflow__";
@@ -61,12 +63,7 @@ inline constexpr int kNumMethods = 10;
 // "__" prefix Prometheus reserves for itself.
 [[nodiscard]] bool IsValidLabelName(std::string_view name);
 
-// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
-// U+10FFFF). Prometheus requires label values to be UTF-8.
-[[nodiscard]] bool IsValidUtf8(std::string_view s);
-// `s` with every ill-formed sequence replaced by U+FFFD, one per maximal subpart (the Unicode
-// standard's recommended practice, as most decoders do). Well-formed text comes back unchanged.
-[[nodiscard]] std::string ToValidUtf8(std::string_view s);
+// IsValidUtf8 and ToValidUtf8 (Prometheus requires label values to be UTF-8): util/utf8.h.
 
 // Maps values to small ids, up to a cap. Single writer; values readable concurrently.
 //

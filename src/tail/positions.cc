@@ -8,6 +8,10 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <utility>
+
+#include "util/utf8.h"
 
 namespace accesslog {
 namespace {
@@ -20,21 +24,45 @@ std::string Hex64(uint64_t v) {
   return buf;
 }
 
+// A lower-case hex digit's value, or -1.
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
 bool ParseHex64(const std::string& s, uint64_t* v) {
   if (s.size() != 16) return false;
   uint64_t out = 0;
   for (char c : s) {
-    int d = 0;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else {
-      return false;
-    }
+    const int d = HexDigit(c);
+    if (d < 0) return false;
     out = out << 4 | static_cast<uint64_t>(d);
   }
   *v = out;
+  return true;
+}
+
+std::string HexBytes(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    out += kDigits[static_cast<unsigned char>(c) >> 4];
+    out += kDigits[static_cast<unsigned char>(c) & 0xF];
+  }
+  return out;
+}
+
+// Lower-case hex, two digits per byte, at least one byte.
+bool ParseHexBytes(const std::string& hex, std::string* out) {
+  if (hex.empty() || hex.size() % 2 != 0) return false;
+  out->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = HexDigit(hex[i]), lo = HexDigit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    *out += static_cast<char>(hi << 4 | lo);
+  }
   return true;
 }
 
@@ -47,9 +75,14 @@ std::string ParseEntry(const nlohmann::json& j, PositionEntry* e) {
     *out = it->get<uint64_t>();
     return true;
   };
-  const auto path = j.find("path");
-  if (path == j.end() || !path->is_string() || path->get<std::string>().empty()) return "path";
-  e->path = path->get<std::string>();
+  // A name that is not UTF-8 (a JSON string must be) is kept byte for byte as hex.
+  if (const auto hex = j.find("path_hex"); hex != j.end()) {
+    if (!hex->is_string() || !ParseHexBytes(hex->get<std::string>(), &e->path)) return "path_hex";
+  } else {
+    const auto path = j.find("path");
+    if (path == j.end() || !path->is_string() || path->get<std::string>().empty()) return "path";
+    e->path = path->get<std::string>();
+  }
   if (!get_uint("device", &e->id.dev)) return "device";
   if (!get_uint("inode", &e->id.ino)) return "inode";
   uint64_t fp_bytes = 0;
@@ -138,14 +171,19 @@ bool LoadPositions(const std::string& file, std::vector<PositionEntry>* entries,
 std::string SerializePositions(const std::vector<PositionEntry>& entries) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& e : entries) {
-    files.push_back({{"path", e.path},
-                     {"device", e.id.dev},
-                     {"inode", e.id.ino},
-                     {"fingerprint", Hex64(e.id.fp_hash)},
-                     {"fingerprint_bytes", e.id.fp_bytes},
-                     {"offset", static_cast<uint64_t>(e.offset)},
-                     {"skip_to_newline", e.skip_to_newline},
-                     {"rotated", e.rotated}});
+    nlohmann::json entry = {{"device", e.id.dev},
+                            {"inode", e.id.ino},
+                            {"fingerprint", Hex64(e.id.fp_hash)},
+                            {"fingerprint_bytes", e.id.fp_bytes},
+                            {"offset", static_cast<uint64_t>(e.offset)},
+                            {"skip_to_newline", e.skip_to_newline},
+                            {"rotated", e.rotated}};
+    if (IsValidUtf8(e.path)) {
+      entry["path"] = e.path;
+    } else {
+      entry["path_hex"] = HexBytes(e.path);
+    }
+    files.push_back(std::move(entry));
   }
   nlohmann::json j = {{"version", kVersion}, {"files", std::move(files)}};
   return j.dump(1) + "\n";

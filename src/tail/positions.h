@@ -12,7 +12,8 @@
 //     "inode": 1234, "fingerprint": "9f86d081884c7d65", "fingerprint_bytes": 1024,
 //     "offset": 5210, "skip_to_newline": false, "rotated": false}]}
 // `offset` is the byte just after the last complete line handed on (a partial last line is
-// read again after a restart); `rotated` marks a renamed file that was still being drained.
+// read again after a restart); `rotated` marks a renamed file that was still being drained. A
+// path that is not UTF-8 (JSON strings must be) is written as "path_hex", its bytes in hex.
 //
 // Thread-safety: free functions; no shared state.
 #pragma once

@@ -673,6 +673,7 @@ TEST(PositionsTest, ACorruptPositionsFileIsRefusedNamingTheFile) {
   CountingSink sink;
   for (const std::string& content :
        {std::string("{not json"), std::string("{\"version\": 7, \"files\": []}"),
+        std::string("{\"version\": 1, \"files\": [{\"path_hex\": \"2F7\", \"device\": 1}]}"),
         std::string("{\"version\": 1, \"files\": [{\"path\": \"/x\", \"device\": 1}]}")}) {
     WriteFile(positions, content);
     Tailer t(WithPositions(positions));
@@ -735,6 +736,53 @@ TEST(PositionsTest, RoundTrip) {
   EXPECT_TRUE(back[1].rotated);
   EXPECT_EQ(back[1].offset, 7);
   EXPECT_FALSE(std::filesystem::exists(dir.File("p.json.tmp")));
+}
+
+// JSON strings must be UTF-8, file names need not be: such a name is kept as hex, and the
+// round trip gives back the very bytes.
+TEST(PositionsTest, ANameThatIsNotUtf8IsKeptByteForByte) {
+  TempDir dir;
+  PositionEntry e;
+  e.path = dir.File("a\xff\xc3(b.log");
+  e.id = {.dev = 1, .ino = 2, .fp_bytes = 3, .fp_hash = 4};
+  e.offset = 5;
+  PositionEntry plain = e;
+  plain.path = dir.File("caf\xc3\xa9.log");  // UTF-8: written as it is
+  const std::string text = SerializePositions({e, plain});
+  EXPECT_NE(text.find("\"path_hex\""), std::string::npos) << text;
+  EXPECT_NE(text.find("caf\xc3\xa9.log"), std::string::npos) << text;
+  std::string error;
+  ASSERT_TRUE(WriteFileAtomically(dir.File("p.json"), text, &error)) << error;
+  std::vector<PositionEntry> back;
+  ASSERT_TRUE(LoadPositions(dir.File("p.json"), &back, &error)) << error;
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].path, e.path);
+  EXPECT_EQ(back[1].path, plain.path);
+}
+
+// The same through a running tailer: a glob matches a file whose name is not UTF-8; saving the
+// positions used to throw (nlohmann::json refuses such strings) and abort the process.
+TEST(PositionsTest, AFollowedFileWhoseNameIsNotUtf8IsResumedAfterARestart) {
+  TempDir dir;
+  const std::string log = dir.File("access-\xfe.log");
+  const std::string positions = dir.File("positions.json");
+  WriteFile(log, "one\ntwo\n");
+  TailOptions o = WithPositions(positions);
+  o.from_start = true;
+  CountingSink first, second;
+  {
+    RunningTailer t(o);
+    t.tailer().Add(dir.File("*.log"), &first);
+    t.Start();
+    ASSERT_TRUE(WaitFor([&] { return first.total() == 2; }, kDeadline));
+  }
+  testing::AppendFile(log, "three\n");
+  RunningTailer t(o);
+  t.tailer().Add(dir.File("*.log"), &second);
+  t.Start();
+  ASSERT_TRUE(WaitFor([&] { return second.total() == 1; }, kDeadline));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(second.total(), 1u) << "resumed after the two lines already counted";
 }
 
 }  // namespace
