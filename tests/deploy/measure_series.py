@@ -18,12 +18,14 @@ import argparse
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+# The traffic mix and the process helpers are measure_cost.py's (this script's directory).
+from measure_cost import CODES, METHODS, cpu_seconds, free_port, weighted
 
 NGINX_FORMAT = ('$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
                 '"$http_referer" "$http_user_agent" rt=$request_time '
@@ -48,20 +50,6 @@ tail:
 
 SCRAPES = 20  # the CPU clock ticks every 10 ms: a mean over many scrapes
 
-CODES = [(200, 70), (201, 5), (204, 3), (304, 2), (400, 2), (401, 1), (403, 1), (404, 5),
-         (429, 6), (500, 2), (502, 1), (503, 1), (504, 1)]
-METHODS = [("GET", 80), ("POST", 10), ("PUT", 4), ("DELETE", 4), ("HEAD", 2)]
-
-
-def weighted(rng, table):
-    total = sum(w for _, w in table)
-    x = rng.uniform(0, total)
-    for value, w in table:
-        x -= w
-        if x <= 0:
-            return value
-    return table[-1][0]
-
 
 def word(i):
     """A path segment unique to i, without digits (so that no :id template folds it)."""
@@ -83,17 +71,6 @@ def generate(path, n, paths):
             f.write(f'192.0.2.{i % 250 + 1} - - [25/Nov/2026:10:00:00 +0000] '
                     f'"{method} /api/{word(rng.randrange(paths))}/things HTTP/1.1" {code} {rng.randint(0, 9999)} '
                     f'"-" "bench/1.0" rt={rt:.3f} urt="{rt * 0.9:.3f}" host=api.example\n')
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mib(pid):

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -236,29 +237,39 @@ TEST(TailerTest, ABurstLargerThanOnePollIsReadWithoutWaitingForTheNextCheck) {
   EXPECT_EQ(sink.bytes_, burst.size());
 }
 
+// One empty log followed with inotify, the given read_batch_window and no periodic check.
+class BatchedReadsTest : public ::testing::Test {
+ protected:
+  void Follow(milliseconds window) {
+    WriteFile(log_, "");
+    TailOptions o = Fast(false);
+    o.poll_interval = milliseconds(60000);
+    o.read_batch_window = window;
+    tailer_ = std::make_unique<RunningTailer>(o);
+    tailer_->tailer().Add(log_, &sink_);
+    tailer_->Start();
+  }
+
+  TempDir dir_;
+  const std::string log_ = dir_.File("access.log");
+  RecordingSink sink_;
+  std::unique_ptr<RunningTailer> tailer_;  // declared last: stopped before the sink goes
+};
+
 // A server without a log buffer writes a line at a time; each write is an inotify event. After
 // a read, the next events wait for read_batch_window, so the lines come in a few reads.
-TEST(TailerTest, LinesWrittenOneAtATimeAreReadInBatches) {
-  TempDir dir;
-  const std::string log = dir.File("access.log");
-  WriteFile(log, "");
-  RecordingSink sink;
-  TailOptions o = Fast(false);
-  o.poll_interval = milliseconds(60000);
-  o.read_batch_window = milliseconds(50);
-  RunningTailer t(o);
-  t.tailer().Add(log, &sink);
-  t.Start();
+TEST_F(BatchedReadsTest, LinesWrittenOneAtATimeAreReadInBatches) {
+  Follow(milliseconds(50));
   constexpr size_t kLines = 200;
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < kLines; ++i) {
-    AppendFile(log, "line-" + std::to_string(i) + "\n");
+    AppendFile(log_, "line-" + std::to_string(i) + "\n");
     std::this_thread::sleep_for(milliseconds(1));
   }
-  ASSERT_TRUE(WaitFor([&] { return sink.count() == kLines; }, milliseconds(5000)));
+  ASSERT_TRUE(WaitFor([&] { return sink_.count() == kLines; }, milliseconds(5000)));
   const auto elapsed = std::chrono::steady_clock::now() - t0;
   // At most one read per window, plus the two that come before batching starts.
-  EXPECT_LE(sink.reads_.load(), elapsed / milliseconds(50) + 3)
+  EXPECT_LE(sink_.reads_.load(), elapsed / milliseconds(50) + 3)
       << "reads for " << kLines << " writes in "
       << std::chrono::duration_cast<milliseconds>(elapsed).count() << " ms";
 }
@@ -266,29 +277,20 @@ TEST(TailerTest, LinesWrittenOneAtATimeAreReadInBatches) {
 // The window only holds back a writer that keeps writing: a write after a quiet spell is read
 // at once, so is the next one (one wake-up each), and the writes after that together when the
 // window ends.
-TEST(TailerTest, AWriteAfterAQuietSpellIsReadAtOnce) {
-  TempDir dir;
-  const std::string log = dir.File("access.log");
-  WriteFile(log, "");
-  RecordingSink sink;
-  TailOptions o = Fast(false);
-  o.poll_interval = milliseconds(60000);
-  o.read_batch_window = milliseconds(4000);
-  RunningTailer t(o);
-  t.tailer().Add(log, &sink);
-  t.Start();
-  AppendFile(log, "first\n");
-  ASSERT_TRUE(WaitFor([&] { return sink.count() == 1; }, milliseconds(3000)))
+TEST_F(BatchedReadsTest, AWriteAfterAQuietSpellIsReadAtOnce) {
+  Follow(milliseconds(4000));
+  AppendFile(log_, "first\n");
+  ASSERT_TRUE(WaitFor([&] { return sink_.count() == 1; }, milliseconds(3000)))
       << "the first write waited for the window";
-  AppendFile(log, "second\n");
-  ASSERT_TRUE(WaitFor([&] { return sink.count() == 2; }, milliseconds(3000)))
+  AppendFile(log_, "second\n");
+  ASSERT_TRUE(WaitFor([&] { return sink_.count() == 2; }, milliseconds(3000)))
       << "the second write waited for the window";
-  EXPECT_EQ(sink.reads_.load(), 2);
+  EXPECT_EQ(sink_.reads_.load(), 2);
   // Two writes close together: batching has begun.
-  AppendFile(log, "third\n");
-  AppendFile(log, "fourth\n");
-  ASSERT_TRUE(WaitFor([&] { return sink.count() == 4; }, milliseconds(10000)));
-  EXPECT_EQ(sink.reads_.load(), 3) << "the two writes in the window came in one read";
+  AppendFile(log_, "third\n");
+  AppendFile(log_, "fourth\n");
+  ASSERT_TRUE(WaitFor([&] { return sink_.count() == 4; }, milliseconds(10000)));
+  EXPECT_EQ(sink_.reads_.load(), 3) << "the two writes in the window came in one read";
 }
 
 TEST(TailerTest, PollingFallbackWorksWithoutInotify) {
