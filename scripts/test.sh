@@ -2,7 +2,7 @@
 # Builds and runs every test, on a fresh Debian 12 machine too (installs what it needs):
 #   1. the release build with gcc, warnings as errors, and its whole test suite (unit, binary,
 #      end-to-end with real nginx and promtool, Prometheus rules);
-#   2. the same suite built with clang under AddressSanitizer + UndefinedBehaviorSanitizer, plus
+#   2. the C++ suite built with clang under AddressSanitizer + UndefinedBehaviorSanitizer, plus
 #      the libFuzzer targets, each run for a bounded time on its seed corpus
 #      (ACCESSLOG_FUZZ_SECONDS, 3 s each by default).
 set -euo pipefail
