@@ -233,7 +233,8 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   o->sources = std::move(parsed);
 
   if (root["status_codes"] && !Given(*o, "--status.codes")) {
-    o->status_codes_file = Resolve(base_dir, w.NonEmptyString(root["status_codes"], "status_codes"));
+    o->status_codes_file =
+        Resolve(base_dir, w.NonEmptyString(root["status_codes"], "status_codes"));
   }
   if (root["labels"]) {
     o->labels = LabelOptions();
