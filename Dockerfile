@@ -52,7 +52,6 @@ LABEL org.opencontainers.image.title="accesslog_exporter" \
 # fails when this list misses a library or holds a package the binary does not need.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libcpp-httplib0.11 \
       libcrypt1 \
       libgcc-s1 \
       libprometheus-cpp-core1.0 \

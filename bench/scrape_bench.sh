@@ -64,7 +64,7 @@ tck=$(getconf CLK_TCK)
 pick() { awk -v k="$1" 'NR == k {printf "%.1f", $1 * 1000}' "$dir/t"; }
 echo "scrape of $series series ($bytes bytes), $n scrapes, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # Plain, as the target is stated; then with "Accept-Encoding: gzip", as Prometheus asks (the
-# server then compresses the text with zlib, inside cpp-httplib).
+# server then compresses the text with zlib at level 1).
 for mode in plain gzip; do
   extra=()
   [ "$mode" = gzip ] && extra=(-H 'Accept-Encoding: gzip')

@@ -8,7 +8,9 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   # libraries (see README "Dependencies" for why each one)
   prometheus-cpp-dev libre2-dev libsimdjson-dev libcli11-dev libyaml-cpp-dev
-  libcpp-httplib-dev libssl-dev libcrypt-dev zlib1g-dev nlohmann-json3-dev
+  libboost-dev libssl-dev libcrypt-dev zlib1g-dev nlohmann-json3-dev
+  # the tests' own HTTP client
+  libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # real components the tests run
   nginx apache2 prometheus logrotate curl python3 procps openssl

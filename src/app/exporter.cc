@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/source.h"
+#include "app/web_collector.h"
 #include "classify/status_table.h"
 #include "config/config_file.h"
 #include "config/web_config.h"
@@ -24,6 +25,7 @@
 #include "metrics/process_collector.h"
 #include "parse/parser.h"
 #include "tail/tailer.h"
+#include "util/fd_limit.h"
 #include "util/log.h"
 #include "version.h"
 
@@ -176,12 +178,15 @@ class Server {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     Endpoints endpoints;
-    endpoints.render_metrics = [this] { return RenderExposition({collector_.get(), &process_}); };
+    endpoints.render_metrics = [this] {
+      return RenderExposition({collector_.get(), &process_, &web_});
+    };
     endpoints.ready = [this] { return ready_.load(); };
     endpoints.reload = [this](std::string* error) { return Reload(error); };
     endpoints.version = kVersion;
     collector_->SetFileSnapshot([this] { return Snapshot(); });
     HttpServer http(pipeline_->options.web, std::move(endpoints));
+    web_.SetSource([&http] { return http.stats(); });
     std::string error;
     if (!http.Start(&error)) {
       LogError("cannot start the HTTP server", {{"err", error}});
@@ -313,6 +318,7 @@ class Server {
   std::unique_ptr<Pipeline> pipeline_;
   std::shared_ptr<AccessLogCollector> collector_;
   ProcessCollector process_;
+  WebCollector web_;
   std::mutex tailer_mu_;  // guards tailer_ and pattern_to_log_ against scrapes during a reload
   std::unique_ptr<Tailer> tailer_;
   std::map<std::string, std::string> pattern_to_log_;
@@ -397,6 +403,19 @@ int RunExporter(const Options& flags) {
   if (flags.command == Command::kOneshot) {
     ProcessCollector process;
     return RunOneshot(pipeline.get(), collector.get(), &process);
+  }
+  // Every followed file and every HTTP connection is a descriptor: take what the hard limit
+  // allows, and say when the connection cap cannot be reached within it.
+  const FdLimit fds = RaiseOpenFilesLimit();
+  LogInfo("open files limit", {{"soft", std::to_string(fds.soft)},
+                               {"hard", std::to_string(fds.hard)},
+                               {"raised", fds.raised ? "true" : "false"}});
+  if (fds.soft < pipeline->options.web.max_connections + 256) {
+    LogWarn(
+        "the open files limit is below --web.max-connections plus the followed files; at "
+        "the limit the endpoint closes idle connections to accept new ones",
+        {{"limit", std::to_string(fds.soft)},
+         {"max_connections", std::to_string(pipeline->options.web.max_connections)}});
   }
   return Server(flags, std::move(pipeline), collector).Run();
 }

@@ -18,6 +18,53 @@ std::string OneLine(std::string s) {
   return s;
 }
 
+// A duration as Prometheus and Go write them: one or more <number><unit>, units ms, s, m, h
+// ("5s", "1m30s", "250ms"). False for anything else, and for 0.
+bool ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
+  std::chrono::milliseconds total{0};
+  size_t i = 0;
+  if (text.empty()) return false;
+  while (i < text.size()) {
+    size_t digits = i;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == i || digits - i > 9) return false;
+    const long long n = std::stoll(text.substr(i, digits - i));
+    size_t unit_end = digits;
+    while (unit_end < text.size() && text[unit_end] >= 'a' && text[unit_end] <= 'z') ++unit_end;
+    const std::string unit = text.substr(digits, unit_end - digits);
+    if (unit == "ms") {
+      total += std::chrono::milliseconds(n);
+    } else if (unit == "s") {
+      total += std::chrono::seconds(n);
+    } else if (unit == "m") {
+      total += std::chrono::minutes(n);
+    } else if (unit == "h") {
+      total += std::chrono::hours(n);
+    } else {
+      return false;
+    }
+    i = unit_end;
+  }
+  if (total.count() <= 0) return false;
+  *out = total;
+  return true;
+}
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  if (d.count() % 1000 != 0) return std::to_string(d.count()) + "ms";
+  if (d.count() % 60000 != 0) return std::to_string(d.count() / 1000) + "s";
+  return std::to_string(d.count() / 60000) + "m";
+}
+
+const CLI::Validator kDuration(
+    [](std::string& value) {
+      std::chrono::milliseconds d;
+      return ParseDuration(value, &d)
+                 ? std::string()
+                 : "'" + value + "' is not a duration such as 5s, 250ms, 2m or 1h30m";
+    },
+    "DURATION");
+
 }  // namespace
 
 CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
@@ -33,6 +80,8 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   std::string tail_from = options->tail.from_start ? "start" : "end";
   int poll_ms = static_cast<int>(options->tail.poll_interval.count());
   size_t max_line = options->tail.max_line_bytes;
+  std::string header_timeout = FormatDuration(options->web.header_timeout);
+  std::string idle_timeout = FormatDuration(options->web.idle_timeout);
   bool oneshot = false;
   bool config_check = false;
   std::vector<std::string> log_files;
@@ -88,6 +137,20 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->type_name("FILE");
   app.add_option("--web.telemetry-path", options->web.telemetry_path,
                  "Path under which to expose the metrics.")
+      ->capture_default_str();
+  app.add_option("--web.max-connections", options->web.max_connections,
+                 "Connections the endpoint holds open at most; at the cap the least recently "
+                 "active connection with no request in progress is closed to make room.")
+      ->check(CLI::Range(size_t{16}, size_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--web.header-timeout", header_timeout,
+                 "Time a client has to send a whole request head (TLS handshake included), "
+                 "from connecting or from the first byte of a request (e.g. 5s, 500ms).")
+      ->check(kDuration)
+      ->capture_default_str();
+  app.add_option("--web.idle-timeout", idle_timeout,
+                 "Time a kept-alive connection may wait for its next request (e.g. 2m).")
+      ->check(kDuration)
       ->capture_default_str();
   app.add_option("--log.level", options->log_level, "Log level: debug, info, warn, error.")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
@@ -234,6 +297,8 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   options->command = config_check ? Command::kConfigCheck
                      : oneshot    ? Command::kOneshot
                                   : Command::kServe;
+  ParseDuration(header_timeout, &options->web.header_timeout);
+  ParseDuration(idle_timeout, &options->web.idle_timeout);
   options->tail.from_start = tail_from == "start";
   options->tail.poll_interval = std::chrono::milliseconds(poll_ms);
   options->tail.max_line_bytes = max_line;

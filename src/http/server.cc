@@ -1,129 +1,69 @@
 #include "http/server.h"
 
-#include <crypt.h>
-#include <httplib.h>
-#include <openssl/evp.h>
+#include <malloc.h>
 #include <openssl/ssl.h>
+#include <signal.h>
 
-#include <cerrno>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <charconv>
-#include <cstring>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <thread>
 
+#include "http/connection.h"
+#include "http/router.h"
+#include "http/tls.h"
 #include "util/log.h"
 
 namespace accesslog {
+
+using boost::asio::ip::tcp;
+using http_internal::Connection;
+using http_internal::ConnectionState;
+using http_internal::Request;
+using http_internal::Response;
+using http_internal::Router;
+
 namespace {
 
-constexpr const char* kExpositionContentType = "text/plain; version=0.0.4; charset=utf-8";
-
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-int TlsVersion(const std::string& name) {
-  if (name == "TLS10") return TLS1_VERSION;
-  if (name == "TLS11") return TLS1_1_VERSION;
-  if (name == "TLS12") return TLS1_2_VERSION;
-  if (name == "TLS13") return TLS1_3_VERSION;
-  return 0;
-}
-
-int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
-
-// Configures the server's TLS context the way exporter-toolkit's tls_server_config does.
-bool SetupTls(const TlsOptions& tls, SSL_CTX& ctx) {
-  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  if (SSL_CTX_set_min_proto_version(&ctx, TlsVersion(tls.min_version)) != 1) return false;
-  if (!tls.max_version.empty() &&
-      SSL_CTX_set_max_proto_version(&ctx, TlsVersion(tls.max_version)) != 1) {
-    return false;
-  }
-  if (SSL_CTX_use_certificate_chain_file(&ctx, tls.cert_file.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(&ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
-      SSL_CTX_check_private_key(&ctx) != 1) {
-    return false;
-  }
-  const std::string& type = tls.client_auth_type;
-  int mode = SSL_VERIFY_NONE;
-  if (type == "RequestClientCert" || type == "VerifyClientCertIfGiven") mode = SSL_VERIFY_PEER;
-  if (type == "RequireAnyClientCert" || type == "RequireAndVerifyClientCert") {
-    mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-  }
-  if (!tls.client_ca_file.empty()) {
-    if (SSL_CTX_load_verify_locations(&ctx, tls.client_ca_file.c_str(), nullptr) != 1) {
-      return false;
-    }
-    SSL_CTX_set_client_CA_list(&ctx, SSL_load_client_CA_file(tls.client_ca_file.c_str()));
-  }
-  // RequestClientCert and RequireAnyClientCert ask for a certificate without verifying it.
-  const bool verify = type == "RequireAndVerifyClientCert" || type == "VerifyClientCertIfGiven";
-  SSL_CTX_set_verify(&ctx, mode, verify ? nullptr : AcceptAnyCertificate);
-  return true;
-}
-
-// Standard base64 with padding (RFC 7617 credentials). Returns "" for malformed input.
-std::string Base64Decode(const std::string& in) {
-  if (in.empty() || in.size() % 4 != 0 || in.size() > 4096) return {};
-  std::string out(in.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  if (n < 0) return {};
-  size_t len = static_cast<size_t>(n);
-  for (size_t i = in.size(); i > 0 && in[i - 1] == '='; --i) --len;  // padding decodes to 0s
-  out.resize(len);
-  return out;
-}
-
-std::string Sha256(const std::string& s) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(s.data(), s.size(), digest, &n, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), n);
-}
+constexpr std::chrono::seconds kStopGrace{10};
+constexpr std::chrono::seconds kTrimInterval{5};
+// After this many connections closed, the housekeeping gives freed memory back to the system.
+constexpr uint64_t kTrimAfterCloses = 64;
 
 }  // namespace
 
-bool HttpServer::Authorized(const std::string& header) {
-  if (options_.basic_auth_users.empty()) return true;
-  if (!header.starts_with("Basic ")) return false;
-  const std::string decoded = Base64Decode(header.substr(6));
-  const size_t colon = decoded.find(':');
-  if (colon == std::string::npos) return false;
-  const std::string user = decoded.substr(0, colon);
-  const std::string password = decoded.substr(colon + 1);
-  auto it = options_.basic_auth_users.find(user);
-  if (it == options_.basic_auth_users.end()) return false;
-  const std::string key = Sha256(user + '\0' + password);
-  {
-    std::lock_guard<std::mutex> lock(auth_mu_);
-    if (auto c = auth_cache_.find(user); c != auth_cache_.end() && c->second == key) return true;
+const char* CloseReasonName(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::kClient:
+      return "client";
+    case CloseReason::kIdleTimeout:
+      return "idle_timeout";
+    case CloseReason::kHeaderTimeout:
+      return "header_timeout";
+    case CloseReason::kWriteTimeout:
+      return "write_timeout";
+    case CloseReason::kEvicted:
+      return "evicted";
+    case CloseReason::kRefused:
+      return "refused";
+    case CloseReason::kBadRequest:
+      return "bad_request";
+    case CloseReason::kTlsError:
+      return "tls_error";
+    case CloseReason::kIoError:
+      return "io_error";
+    case CloseReason::kShutdown:
+      return "shutdown";
   }
-  auto data = std::make_unique<crypt_data>();  // large (32 KiB): not on a worker's stack
-  const char* hashed = crypt_r(password.c_str(), it->second.c_str(), data.get());
-  if (hashed == nullptr || hashed[0] == '*' || it->second != hashed) return false;
-  std::lock_guard<std::mutex> lock(auth_mu_);
-  auth_cache_[user] = key;
-  return true;
+  return "unknown";
 }
 
 bool ParseListenAddress(const std::string& address, std::string* host, int* port,
@@ -156,115 +96,299 @@ bool ParseListenAddress(const std::string& address, std::string* host, int* port
   return true;
 }
 
+// The server proper: the acceptor, the connections in their eviction order, the worker pool.
+// Everything but Start, Stop and Stats runs on the I/O thread.
+class HttpServer::Impl final : public http_internal::ConnectionHost {
+ public:
+  Impl(const WebOptions& options, const Endpoints& endpoints)
+      : options_(options),
+        router_(options, endpoints),
+        pool_(static_cast<size_t>(std::max(1, options.worker_threads))) {}
+  ~Impl() override {
+    Stop();
+    if (tls_ != nullptr) SSL_CTX_free(tls_);
+  }
+
+  bool Start(std::string* error, int* bound_port);
+  void Stop();
+  ConnectionStats Stats() const;
+
+  // ConnectionHost.
+  void Dispatch(std::shared_ptr<Connection> c, Request request) override;
+  void OnIdle(Connection* c) override {
+    connections_.splice(connections_.end(), connections_, c->position);
+  }
+  void OnClosed(Connection* c, CloseReason reason) override;
+  const WebOptions& options() const override { return options_; }
+  Router& router() override { return router_; }
+  std::span<char> scratch() override { return scratch_; }
+  bool stopping() const override { return stopping_.load(std::memory_order_relaxed); }
+
+ private:
+  void Accept();
+  void OnAccepted(const boost::system::error_code& ec, tcp::socket socket);
+  // Closes the connection with no request in progress that was active least recently (else
+  // the oldest one still sending its head). False when every connection is being served.
+  bool MakeRoom();
+  void Housekeeping();
+
+  // Declared first so that it is destroyed last: sockets and timers live on it.
+  boost::asio::io_context io_{1};
+  const WebOptions& options_;
+  Router router_;
+  SSL_CTX* tls_ = nullptr;
+  std::optional<tcp::acceptor> acceptor_;
+  std::optional<boost::asio::steady_timer> retry_timer_;
+  std::optional<boost::asio::steady_timer> trim_timer_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  boost::asio::thread_pool pool_;
+  std::thread io_thread_;
+  bool started_ = false;
+
+  // I/O thread only.
+  std::list<std::shared_ptr<Connection>> connections_;  // least recently active first
+  std::array<char, 16 * 1024> scratch_{};
+  uint64_t closed_since_trim_ = 0;
+  std::chrono::steady_clock::time_point last_emfile_log_{};
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> open_{0};
+  std::atomic<uint64_t> accepted_{0};
+  std::array<std::atomic<uint64_t>, kCloseReasons> closed_{};
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool drained_ = false;
+};
+
+bool HttpServer::Impl::Start(std::string* error, int* bound_port) {
+  std::string host;
+  int port = 0;
+  if (!ParseListenAddress(options_.listen_address, &host, &port, error)) return false;
+  if (options_.tls) {
+    tls_ = SSL_CTX_new(TLS_server_method());
+    if (tls_ == nullptr || !http_internal::SetupTls(*options_.tls, *tls_)) {
+      *error = "--web.config.file: cannot set up TLS with cert_file '" + options_.tls->cert_file +
+               "' and key_file '" + options_.tls->key_file +
+               "' (unreadable, mismatched, or not PEM)";
+      return false;
+    }
+  }
+  auto cannot_listen = [&](const std::string& why) {
+    *error = "--web.listen-address: cannot listen on '" + options_.listen_address + "': " + why;
+    acceptor_.reset();
+    return false;
+  };
+  // An empty host means every address: "::" accepts IPv4 too (dual stack); hosts without IPv6
+  // fall back to 0.0.0.0.
+  std::vector<tcp::endpoint> candidates;
+  const auto p = static_cast<unsigned short>(port);
+  boost::system::error_code ec;
+  if (host.empty()) {
+    candidates = {tcp::endpoint(boost::asio::ip::address_v6::any(), p),
+                  tcp::endpoint(boost::asio::ip::address_v4::any(), p)};
+  } else if (const auto address = boost::asio::ip::make_address(host, ec); !ec) {
+    candidates = {tcp::endpoint(address, p)};
+  } else {
+    tcp::resolver resolver(io_);
+    const auto results = resolver.resolve(host, std::to_string(port), ec);
+    if (ec) return cannot_listen(ec.message());
+    for (const auto& r : results) candidates.push_back(r.endpoint());
+  }
+  for (const tcp::endpoint& endpoint : candidates) {
+    acceptor_.emplace(io_);
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec && endpoint.address().is_v6()) {
+      acceptor_->set_option(boost::asio::ip::v6_only(false), ec);
+      ec = {};  // a v6-only host still serves v6
+    }
+    if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(tcp::socket::max_listen_connections, ec);
+    if (!ec) break;
+  }
+  if (ec) return cannot_listen(ec.message());
+  *bound_port = acceptor_->local_endpoint().port();
+
+  // OpenSSL writes to the socket with write(2): a client gone mid-response must not kill the
+  // process with SIGPIPE (plain HTTP writes pass MSG_NOSIGNAL).
+  ::signal(SIGPIPE, SIG_IGN);
+  retry_timer_.emplace(io_);
+  trim_timer_.emplace(io_);
+  work_.emplace(io_.get_executor());
+  Accept();
+  Housekeeping();
+  io_thread_ = std::thread([this] { io_.run(); });
+  started_ = true;
+  return true;
+}
+
+void HttpServer::Impl::Accept() {
+  acceptor_->async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+    OnAccepted(ec, std::move(socket));
+  });
+}
+
+void HttpServer::Impl::OnAccepted(const boost::system::error_code& ec, tcp::socket socket) {
+  if (stopping() || !acceptor_->is_open()) return;
+  if (ec) {
+    if (ec == boost::asio::error::operation_aborted) return;
+    const bool out_of_descriptors = ec == boost::asio::error::no_descriptors ||
+                                    ec == boost::system::errc::too_many_files_open_in_system ||
+                                    ec == boost::asio::error::no_buffer_space ||
+                                    ec == boost::asio::error::no_memory;
+    if (out_of_descriptors) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_emfile_log_ > std::chrono::seconds(10)) {
+        last_emfile_log_ = now;
+        LogWarn("cannot accept a connection: closing an idle one to make room",
+                {{"err", ec.message()}, {"open", std::to_string(connections_.size())}});
+      }
+      // Never stop accepting: a descriptor freed by closing an idle connection lets the one in
+      // the kernel's queue in; with nothing to close, try again shortly.
+      if (!MakeRoom()) {
+        retry_timer_->expires_after(std::chrono::milliseconds(50));
+        retry_timer_->async_wait([this](const boost::system::error_code& e) {
+          if (!e && !stopping()) Accept();
+        });
+        return;
+      }
+    }
+    return Accept();
+  }
+  accepted_.fetch_add(1, std::memory_order_relaxed);
+  if (connections_.size() >= options_.max_connections && !MakeRoom()) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    closed_[static_cast<int>(CloseReason::kRefused)].fetch_add(1, std::memory_order_relaxed);
+    return Accept();
+  }
+  auto c = std::make_shared<Connection>(*this, std::move(socket), tls_);
+  connections_.push_back(c);
+  c->position = std::prev(connections_.end());
+  open_.store(connections_.size(), std::memory_order_relaxed);
+  c->Start();
+  Accept();
+}
+
+bool HttpServer::Impl::MakeRoom() {
+  for (const ConnectionState wanted : {ConnectionState::kIdle, ConnectionState::kHead}) {
+    for (const auto& c : connections_) {
+      if (c->state() != wanted) continue;
+      std::shared_ptr<Connection> keep = c;  // Close removes it from the list
+      keep->Close(CloseReason::kEvicted);
+      return true;
+    }
+  }
+  return false;
+}
+
+void HttpServer::Impl::OnClosed(Connection* c, CloseReason reason) {
+  closed_[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+  connections_.erase(c->position);
+  open_.store(connections_.size(), std::memory_order_relaxed);
+  ++closed_since_trim_;
+  if (stopping() && connections_.empty()) {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    drained_ = true;
+    stop_cv_.notify_all();
+  }
+}
+
+void HttpServer::Impl::Dispatch(std::shared_ptr<Connection> c, Request request) {
+  boost::asio::post(pool_, [this, c = std::move(c), request = std::move(request)]() mutable {
+    Response response;
+    try {
+      response = router_.Route(request);
+    } catch (const std::exception& e) {
+      request.keep_alive = false;
+      response = router_.Error(500, std::string("Internal Server Error: ") + e.what());
+    }
+    boost::asio::post(io_, [c = std::move(c), response = std::move(response)]() mutable {
+      c->Respond(std::move(response));
+    });
+  });
+}
+
+void HttpServer::Impl::Housekeeping() {
+  trim_timer_->expires_after(kTrimInterval);
+  trim_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping()) return;
+#ifdef __GLIBC__
+    // Many connections came and went: give the memory they held back to the system, so that the
+    // RSS returns to where it was (glibc keeps freed small blocks in its arena otherwise).
+    if (closed_since_trim_ >= kTrimAfterCloses) {
+      malloc_trim(0);
+      LogDebug("gave freed memory back", {{"closed", std::to_string(closed_since_trim_)}});
+    }
+#endif
+    closed_since_trim_ = 0;
+    Housekeeping();
+  });
+}
+
+void HttpServer::Impl::Stop() {
+  if (!started_) return;
+  started_ = false;
+  boost::asio::post(io_, [this] {
+    stopping_.store(true);
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+    retry_timer_->cancel();
+    trim_timer_->cancel();
+    // Connections with no request in progress go now; the others finish their response first
+    // (stopping() makes it close the connection).
+    std::vector<std::shared_ptr<Connection>> idle;
+    for (const auto& c : connections_) {
+      if (c->state() != ConnectionState::kBusy) idle.push_back(c);
+    }
+    for (const auto& c : idle) c->Close(CloseReason::kShutdown);
+    if (connections_.empty()) {
+      std::lock_guard<std::mutex> lock(stop_mu_);
+      drained_ = true;
+      stop_cv_.notify_all();
+    }
+  });
+  {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    stop_cv_.wait_for(lock, kStopGrace, [this] { return drained_; });
+  }
+  work_.reset();
+  io_.stop();
+  if (io_thread_.joinable()) io_thread_.join();
+  pool_.join();
+  connections_.clear();
+  acceptor_.reset();
+}
+
+ConnectionStats HttpServer::Impl::Stats() const {
+  ConnectionStats s;
+  s.open = open_.load(std::memory_order_relaxed);
+  s.accepted = accepted_.load(std::memory_order_relaxed);
+  for (int i = 0; i < kCloseReasons; ++i) s.closed[i] = closed_[i].load(std::memory_order_relaxed);
+  s.max_connections = options_.max_connections;
+  return s;
+}
+
 HttpServer::HttpServer(WebOptions options, Endpoints endpoints)
     : options_(std::move(options)), endpoints_(std::move(endpoints)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
 bool HttpServer::Start(std::string* error) {
-  std::string host;
-  int port = 0;
-  if (!ParseListenAddress(options_.listen_address, &host, &port, error)) return false;
-  // An empty host means every address: "::" accepts IPv4 too (dual stack); hosts without IPv6
-  // fall back to 0.0.0.0 below.
-  const bool every_address = host.empty();
-  if (every_address) host = "::";
-
-  if (options_.tls) {
-    const TlsOptions tls = *options_.tls;
-    auto ssl =
-        std::make_unique<httplib::SSLServer>([tls](SSL_CTX& ctx) { return SetupTls(tls, ctx); });
-    if (!ssl->is_valid()) {
-      *error = "--web.config.file: cannot set up TLS with cert_file '" + tls.cert_file +
-               "' and key_file '" + tls.key_file + "' (unreadable, mismatched, or not PEM)";
-      return false;
-    }
-    server_ = std::move(ssl);
-  } else {
-    server_ = std::make_unique<httplib::Server>();
-  }
-  auto& s = *server_;
-  if (!options_.headers.empty()) {
-    s.set_default_headers(httplib::Headers(options_.headers.begin(), options_.headers.end()));
-  }
-  // Basic auth guards every path except the probes (kubelet and load balancers carry no
-  // credentials); a wrong or missing password is a 401 with a challenge.
-  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/-/healthy" || req.path == "/-/ready" ||
-        Authorized(req.get_header_value("Authorization"))) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    res.status = 401;
-    res.set_header("WWW-Authenticate", "Basic realm=\"accesslog_exporter\"");
-    res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  s.set_keep_alive_max_count(100);
-  s.set_read_timeout(10, 0);
-  s.set_write_timeout(10, 0);
-  s.set_payload_max_length(64 * 1024);  // we serve GETs only: refuse large bodies early
-
-  s.Get(options_.telemetry_path, [this](const httplib::Request&, httplib::Response& res) {
-    // What set_content does, without its copy of the (half-megabyte) exposition.
-    res.body = endpoints_.render_metrics();
-    res.headers.erase("Content-Type");
-    res.set_header("Content-Type", kExpositionContentType);
-  });
-  s.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("Healthy.\n", "text/plain; charset=utf-8");
-  });
-  s.Get("/-/ready", [this](const httplib::Request&, httplib::Response& res) {
-    if (endpoints_.ready()) {
-      res.set_content("Ready.\n", "text/plain; charset=utf-8");
-    } else {
-      res.status = 503;
-      res.set_content("Not ready: still opening the logs.\n", "text/plain; charset=utf-8");
-    }
-  });
-  s.Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
-    std::string why;
-    if (endpoints_.reload && endpoints_.reload(&why)) {
-      res.set_content("Reloaded.\n", "text/plain; charset=utf-8");
-    } else {
-      res.status = 500;
-      res.set_content("Reload failed: " + why + "\n", "text/plain; charset=utf-8");
-    }
-  });
-  if (options_.telemetry_path != "/") {
-    s.Get("/", [this](const httplib::Request&, httplib::Response& res) {
-      const std::string path = HtmlEscape(options_.telemetry_path);
-      res.set_content("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
-                          HtmlEscape(endpoints_.landing_title) + "</title></head>\n<body>\n<h1>" +
-                          HtmlEscape(endpoints_.landing_title) + "</h1>\n<p>Version " +
-                          HtmlEscape(endpoints_.version) + "</p>\n<ul>\n<li><a href=\"" + path +
-                          "\">Metrics</a> (" + path +
-                          ")</li>\n<li><a href=\"/-/healthy\">Health</a></li>\n"
-                          "<li><a href=\"/-/ready\">Readiness</a></li>\n</ul>\n</body></html>\n",
-                      "text/html; charset=utf-8");
-    });
-  }
-
-  auto bind = [&](const std::string& h) {
-    return port == 0 ? s.bind_to_any_port(h) : (s.bind_to_port(h, port) ? port : -1);
-  };
-  int bound = bind(host);
-  if (bound <= 0 && every_address) bound = bind("0.0.0.0");
-  if (bound <= 0) {
-    *error = "--web.listen-address: cannot listen on '" + options_.listen_address +
-             "': " + std::strerror(errno);
-    server_.reset();
+  impl_ = std::make_unique<Impl>(options_, endpoints_);
+  if (!impl_->Start(error, &port_)) {
+    impl_.reset();
     return false;
   }
-  port_ = bound;
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
   return true;
 }
 
 void HttpServer::Stop() {
-  if (!server_) return;
-  server_->stop();
-  if (thread_.joinable()) thread_.join();
-  server_.reset();
+  if (impl_) impl_->Stop();
+  impl_.reset();
 }
+
+ConnectionStats HttpServer::stats() const { return impl_ ? impl_->Stats() : ConnectionStats{}; }
 
 }  // namespace accesslog

@@ -6,32 +6,52 @@
 //   GET /-/ready        200 once every log has been opened and positioned, else 503
 //   POST /-/reload      re-reads the configuration (as SIGHUP): 200, or 500 with the reason
 //
-// The endpoint is cpp-httplib (Debian libcpp-httplib-dev), chosen once for the whole endpoint:
-// Debian 12's prometheus-cpp Exposer (civetweb) cannot do TLS with OpenSSL 3 nor bind IPv6, and
-// throws exceptions that are not std::exception. prometheus-cpp still provides the model and the
-// text serializer; this stage only moves bytes.
+//   accesslog::HttpServer server(web_options, endpoints);
+//   if (!server.Start(&error)) ...       // binds; serves on its own threads
+//   ...
+//   server.Stop();                       // stops accepting, finishes requests in flight
+//
+// The endpoint is event-driven (Boost.Asio's epoll reactor, Debian libboost-dev), with the HTTP
+// parsing of Boost.Beast and TLS from OpenSSL 3. One I/O thread multiplexes every connection;
+// the handlers that can take time (rendering the exposition, gzip, bcrypt, a reload) run on a
+// small fixed pool of worker threads, and the probes are answered on the I/O thread itself. So a
+// connection that sends nothing, sends its head a byte a second, stalls mid-TLS-handshake or keeps
+// a connection alive holds no thread: the number of threads is fixed whatever the clients do.
+//
+// Limits (WebOptions, flags in README; what a client over them sees: docs/security.md):
+//   - max_connections open at once. At the cap a new connection is still accepted: the open
+//     connection with no request in progress that was active least recently is closed to make
+//     room (then, failing that, the oldest one still sending its request head); only when every
+//     connection has a request being served is the new one closed at once ("refused"). The
+//     listener never stops accepting, also when the process runs out of descriptors (EMFILE):
+//     it closes an idle connection and accepts again.
+//   - header_timeout: from accept (or from the first byte of a request on a kept-alive
+//     connection) to the end of the request head, TLS handshake included.
+//   - idle_timeout: a kept-alive connection waiting for its next request.
+//   - a request head of at most 16 KiB (else 431), a body of at most 64 KiB (else 413); writes
+//     time out after 10 s without progress.
+// Memory per open connection: a few hundred bytes while it is idle, plus its partial request
+// while it sends one; with TLS, OpenSSL's state (created at the first byte, not at accept)
+// while the handshake and a request are in progress.
 //
 // With --web.config.file (exporter-toolkit format, see config/web_config.h) the endpoint serves
 // HTTPS only (optionally requiring client certificates) and/or asks for HTTP basic auth checked
 // against bcrypt hashes. /-/healthy and /-/ready stay open to the probes; everything else needs
 // the credentials.
 //
-// Thread-safety: Start and Stop from one thread; the callbacks run on the server's worker
-// threads and must be thread-safe.
+// Thread-safety: Start and Stop from one thread; stats() from any thread. The callbacks run on
+// the worker threads (ready also on the I/O thread) and must be thread-safe.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-
-namespace httplib {
-class Server;
-}
 
 namespace accesslog {
 
@@ -52,7 +72,12 @@ struct WebOptions {
   std::optional<TlsOptions> tls;            // from the web config file; none: plain HTTP
   // user -> bcrypt hash; empty: no authentication. Every path but the probes needs it.
   std::map<std::string, std::string> basic_auth_users;
-  std::map<std::string, std::string> headers;  // added to every response
+  std::map<std::string, std::string> headers;      // added to every response
+  size_t max_connections = 4096;                   // --web.max-connections
+  std::chrono::milliseconds header_timeout{5000};  // --web.header-timeout
+  std::chrono::milliseconds idle_timeout{120000};  // --web.idle-timeout
+  std::chrono::milliseconds write_timeout{10000};  // without progress
+  int worker_threads = 2;                          // handlers off the I/O thread
 };
 
 // Splits "host:port", ":port" or "[v6addr]:port". An empty host means every IPv4 and IPv6
@@ -69,33 +94,57 @@ struct Endpoints {
   std::string version;
 };
 
+// Why the server closed a connection (the reason label of
+// accesslog_web_connections_closed_total).
+enum class CloseReason : int {
+  kClient,         // the client closed it, or asked to (Connection: close)
+  kIdleTimeout,    // kept alive, no new request within idle_timeout
+  kHeaderTimeout,  // no complete request head (or TLS handshake) within header_timeout
+  kWriteTimeout,   // the client stopped reading the response
+  kEvicted,        // closed at the connection cap to make room for a new one
+  kRefused,        // at the cap with every connection serving a request
+  kBadRequest,     // not HTTP/1.x, a head or body over its limit
+  kTlsError,       // the TLS handshake failed (plain HTTP, no or a foreign client certificate)
+  kIoError,        // reset by the peer or another socket error
+  kShutdown,       // the exporter is stopping
+};
+inline constexpr int kCloseReasons = 10;
+// "client", "idle_timeout", ...: the label value for a reason.
+const char* CloseReasonName(CloseReason reason);
+
+// What the endpoint has done with connections, for the exporter's self-metrics.
+struct ConnectionStats {
+  uint64_t open = 0;
+  uint64_t accepted = 0;
+  std::array<uint64_t, kCloseReasons> closed{};  // by CloseReason
+  uint64_t max_connections = 0;
+};
+
 class HttpServer {
  public:
   HttpServer(WebOptions options, Endpoints endpoints);
   ~HttpServer();
-  HttpServer(const HttpServer&) = delete;  // owns a listening socket and a thread
+  HttpServer(const HttpServer&) = delete;  // owns a listening socket and threads
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts serving on a background thread. On failure returns false and sets
-  // *error (naming the address and the reason).
+  // Binds and starts serving on background threads. On failure returns false and sets *error
+  // (naming the address or the TLS files, and the reason).
   bool Start(std::string* error);
-  // Stops accepting, finishes the requests in flight, joins the thread.
+  // Stops accepting, closes the connections with no request in progress, lets the requests in
+  // flight finish (at most 10 s), joins the threads.
   void Stop();
   // The bound port (useful with port 0). Valid after Start succeeded.
   [[nodiscard]] int port() const { return port_; }
+  // A snapshot of the counters; zeros before Start.
+  [[nodiscard]] ConnectionStats stats() const;
+
+  class Impl;
 
  private:
   WebOptions options_;
   Endpoints endpoints_;
-  bool Authorized(const std::string& authorization_header);
-
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<Impl> impl_;
   int port_ = 0;
-  // Passwords that matched their bcrypt hash lately (bcrypt is slow on purpose; a scrape every
-  // few seconds must not pay it every time): SHA-256 of "user\0password", one per user.
-  std::mutex auth_mu_;
-  std::map<std::string, std::string> auth_cache_;
 };
 
 }  // namespace accesslog

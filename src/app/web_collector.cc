@@ -1,0 +1,56 @@
+#include "app/web_collector.h"
+
+#include <prometheus/metric_family.h>
+
+namespace accesslog {
+namespace {
+
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+MetricFamily Single(const char* name, const char* help, MetricType type, double value) {
+  MetricFamily f;
+  f.name = name;
+  f.help = help;
+  f.type = type;
+  f.metric.emplace_back();
+  if (type == MetricType::Counter) {
+    f.metric.back().counter.value = value;
+  } else {
+    f.metric.back().gauge.value = value;
+  }
+  return f;
+}
+
+}  // namespace
+
+std::vector<MetricFamily> WebCollector::Collect() const {
+  if (!source_) return {};
+  const ConnectionStats s = source_();
+  std::vector<MetricFamily> out;
+  out.push_back(Single("accesslog_web_connections_open",
+                       "Connections to the exporter's HTTP endpoint open now.", MetricType::Gauge,
+                       static_cast<double>(s.open)));
+  out.push_back(Single("accesslog_web_max_connections",
+                       "The cap on open connections (--web.max-connections).", MetricType::Gauge,
+                       static_cast<double>(s.max_connections)));
+  out.push_back(Single("accesslog_web_connections_accepted_total",
+                       "Connections the HTTP endpoint accepted.", MetricType::Counter,
+                       static_cast<double>(s.accepted)));
+  MetricFamily closed;
+  closed.name = "accesslog_web_connections_closed_total";
+  closed.help =
+      "Connections to the HTTP endpoint closed, by reason: client, idle_timeout, header_timeout, "
+      "write_timeout, evicted (to make room at the cap), refused (at the cap, all busy), "
+      "bad_request, tls_error, io_error, shutdown.";
+  closed.type = MetricType::Counter;
+  for (int i = 0; i < kCloseReasons; ++i) {
+    closed.metric.emplace_back();
+    closed.metric.back().label.push_back({"reason", CloseReasonName(static_cast<CloseReason>(i))});
+    closed.metric.back().counter.value = static_cast<double>(s.closed[i]);
+  }
+  out.push_back(std::move(closed));
+  return out;
+}
+
+}  // namespace accesslog
