@@ -186,6 +186,16 @@ void Connection::Respond(Response response) {
   out_ = std::move(response);
   written_ = 0;
   close_after_ = out_.close || host_.stopping();
+  if (close_after_ && !out_.close) {
+    // Routed before the server began to stop: tell the client this connection ends here.
+    static constexpr std::string_view kKeepAlive = "Connection: keep-alive\r\n";
+    if (const size_t at = out_.head.find(kKeepAlive); at != std::string::npos) {
+      out_.head.erase(at, kKeepAlive.size());
+    }
+    if (out_.head.ends_with("\r\n\r\n")) {
+      out_.head.insert(out_.head.size() - 2, "Connection: close\r\n");
+    }
+  }
   op_ = Op::kWrite;
   Arm(host_.options().write_timeout, CloseReason::kWriteTimeout);
   Write();
