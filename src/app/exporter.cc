@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/input_collector.h"
 #include "app/source.h"
 #include "app/web_collector.h"
 #include "classify/status_table.h"
@@ -21,6 +22,8 @@
 #include "config/web_config.h"
 #include "http/probe.h"
 #include "http/server.h"
+#include "listen/listener.h"
+#include "listen/stream_reader.h"
 #include "metrics/collector.h"
 #include "metrics/process_collector.h"
 #include "parse/parser.h"
@@ -51,12 +54,30 @@ std::shared_ptr<const StatusTable> LoadTable(const std::string& path, std::strin
 }
 
 // Everything built from one configuration; a reload builds a new one.
+// Where a source's lines come from. Each producer thread counts into a Recorder of its own (a
+// recorder has one writer): the tailer for every file source, the listener for every syslog
+// source, one reader per stream (standard input, a named pipe).
+enum class Input : uint8_t { kFiles, kListen, kStream };
+
 struct Pipeline {
   Options options;
   std::shared_ptr<const StatusTable> table;
-  std::shared_ptr<Recorder> recorder;
-  std::vector<std::shared_ptr<SourceSlots>> stats;  // per source
-  std::vector<std::unique_ptr<Source>> sources;     // per source: the sinks
+  std::shared_ptr<Recorder> recorder;         // the file sources'
+  std::shared_ptr<Recorder> listen_recorder;  // the syslog sources', when there are any
+  std::vector<std::shared_ptr<Recorder>> stream_recorders;  // per source: null unless a stream
+  std::vector<Input> inputs;                                // per source
+  std::vector<ListenAddress> addresses;                     // per source: set for kListen
+  std::vector<std::shared_ptr<ListenStats>> listen_stats;   // per source: null unless kListen
+  std::vector<std::shared_ptr<SourceSlots>> stats;          // per source
+  std::vector<std::unique_ptr<Source>> sources;             // per source: the sinks
+  std::vector<std::shared_ptr<const Recorder>> all_recorders() const {
+    std::vector<std::shared_ptr<const Recorder>> out = {recorder};
+    if (listen_recorder) out.push_back(listen_recorder);
+    for (const auto& r : stream_recorders) {
+      if (r) out.push_back(r);
+    }
+    return out;
+  }
 };
 
 // Builds a pipeline. `previous` (may be null) lends its counters where the configuration
@@ -97,9 +118,58 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
                                 old_names.push_back(s.name);
                               return old_names == names;
                             }();
-  p->recorder = same_metrics ? previous->recorder
-                             : std::make_shared<Recorder>(options.labels, options.histograms, names,
-                                                          histograms);
+  auto make_recorder = [&] {
+    return std::make_shared<Recorder>(options.labels, options.histograms, names, histograms);
+  };
+  p->recorder = same_metrics ? previous->recorder : make_recorder();
+  for (const auto& src : options.sources) {
+    ListenAddress address;
+    Input input = Input::kFiles;
+    if (!src.listen.empty()) {
+      if (!ParseListenUrl(src.listen, &address, error)) return false;
+      input = Input::kListen;
+    } else if (src.files.size() == 1 && IsStreamPath(src.files[0])) {
+      input = Input::kStream;
+    } else {
+      for (const auto& f : src.files) {
+        if (IsStreamPath(f)) {
+          *error = "source '" + src.name + "': '" + f +
+                   "' is standard input or a named pipe: it must be its source's only file";
+          return false;
+        }
+      }
+    }
+    p->inputs.push_back(input);
+    p->addresses.push_back(address);
+  }
+  auto previous_index = [&](const std::string& name) -> int {
+    if (!previous) return -1;
+    for (size_t j = 0; j < previous->options.sources.size(); ++j) {
+      if (previous->options.sources[j].name == name) return static_cast<int>(j);
+    }
+    return -1;
+  };
+  if (std::find(p->inputs.begin(), p->inputs.end(), Input::kListen) != p->inputs.end()) {
+    p->listen_recorder =
+        same_metrics && previous->listen_recorder ? previous->listen_recorder : make_recorder();
+  }
+  for (size_t i = 0; i < options.sources.size(); ++i) {
+    const int j = previous_index(options.sources[i].name);
+    std::shared_ptr<Recorder> stream;
+    std::shared_ptr<ListenStats> listen;
+    if (p->inputs[i] == Input::kStream) {
+      stream = same_metrics && j >= 0 && previous->stream_recorders[static_cast<size_t>(j)]
+                   ? previous->stream_recorders[static_cast<size_t>(j)]
+                   : make_recorder();
+    }
+    if (p->inputs[i] == Input::kListen) {
+      listen = j >= 0 && previous->listen_stats[static_cast<size_t>(j)]
+                   ? previous->listen_stats[static_cast<size_t>(j)]
+                   : std::make_shared<ListenStats>();
+    }
+    p->stream_recorders.push_back(std::move(stream));
+    p->listen_stats.push_back(std::move(listen));
+  }
   for (size_t i = 0; i < options.sources.size(); ++i) {
     std::shared_ptr<SourceSlots> stats;
     if (previous) {
@@ -110,8 +180,11 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
       }
     }
     if (!stats) stats = std::make_shared<SourceSlots>();
+    Recorder* recorder = p->inputs[i] == Input::kListen   ? p->listen_recorder.get()
+                         : p->inputs[i] == Input::kStream ? p->stream_recorders[i].get()
+                                                          : p->recorder.get();
     p->sources.push_back(std::make_unique<Source>(std::move(parsers[i]), static_cast<uint16_t>(i),
-                                                  p->recorder.get(), stats.get()));
+                                                  recorder, stats.get()));
     p->stats.push_back(std::move(stats));
   }
   return true;
@@ -119,7 +192,7 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
 
 void Publish(const Pipeline& p, AccessLogCollector* collector) {
   collector->SetStatusTable(p.table);
-  collector->SetRecorders({p.recorder});
+  collector->SetRecorders(p.all_recorders());
   collector->ClearSources();
   for (size_t i = 0; i < p.options.sources.size(); ++i) {
     collector->AddSource(p.options.sources[i].name, p.stats[i]);
@@ -140,6 +213,22 @@ int RunOneshot(Pipeline* p, AccessLogCollector* collector, ProcessCollector* pro
   TailOptions tail = p->options.tail;
   tail.from_start = true;
   for (size_t i = 0; i < p->options.sources.size(); ++i) {
+    if (p->inputs[i] == Input::kListen) {
+      LogError("--oneshot reads files and standard input; a listen source only serves",
+               {{"log", p->options.sources[i].name}});
+      return 1;
+    }
+    if (p->inputs[i] == Input::kStream) {
+      StreamReader in(p->options.sources[i].files[0], p->options.tail.max_line_bytes,
+                      p->sources[i].get());
+      std::string error;
+      if (!in.Open(&error, /*for_oneshot=*/true)) {
+        LogError("cannot read log file", {{"err", error}, {"log", p->options.sources[i].name}});
+        return 1;
+      }
+      in.ReadToEnd();
+      continue;
+    }
     for (const auto& pattern : p->options.sources[i].files) {
       std::vector<std::string> files = Expand(pattern);
       if (files.empty()) files.push_back(pattern);  // not a glob, or nothing matched: say so
@@ -179,12 +268,13 @@ class Server {
 
     Endpoints endpoints;
     endpoints.render_metrics = [this] {
-      return RenderExposition({collector_.get(), &process_, &web_});
+      return RenderExposition({collector_.get(), &process_, &web_, &inputs_});
     };
     endpoints.ready = [this] { return ready_.load(); };
     endpoints.reload = [this](std::string* error) { return Reload(error); };
     endpoints.version = kVersion;
     collector_->SetFileSnapshot([this] { return Snapshot(); });
+    inputs_.SetSource([this] { return InputSnapshot(); });
     HttpServer http(pipeline_->options.web, std::move(endpoints));
     web_.SetSource([&http] { return http.stats(); });
     std::string error;
@@ -197,8 +287,9 @@ class Server {
                           {"telemetry_path", pipeline_->options.web.telemetry_path}});
     {
       std::lock_guard<std::mutex> lock(reload_mu_);
-      if (!StartTailing(&error)) {
+      if (!StartTailing(&error) || !StartInputs(&error)) {
         LogError("cannot follow the logs", {{"err", error}});
+        StopTailing();
         http.Stop();
         return 1;
       }
@@ -219,6 +310,7 @@ class Server {
     {
       std::lock_guard<std::mutex> lock(reload_mu_);
       StopTailing();
+      StopInputs();
     }
     http.Stop();
     collector_->SetFileSnapshot(nullptr);
@@ -233,6 +325,7 @@ class Server {
     if (!resume.empty()) tailer->ResumeFrom(std::move(resume));
     std::map<std::string, std::string> pattern_to_log;
     for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
+      if (pipeline_->inputs[i] != Input::kFiles) continue;  // StartInputs
       for (const auto& pattern : pipeline_->options.sources[i].files) {
         tailer->Add(pattern, pipeline_->sources[i].get());
         pattern_to_log.emplace(pattern, pipeline_->options.sources[i].name);
@@ -250,6 +343,78 @@ class Server {
                                {"patterns", std::to_string(patterns)},
                                {"from", pipeline_->options.tail.from_start ? "start" : "end"}});
     return true;
+  }
+
+  // Starts the listeners (one thread for every syslog source) and a reader thread per stream.
+  bool StartInputs(std::string* error) {
+    auto listener = std::make_unique<Listener>();
+    bool listening = false;
+    std::vector<std::unique_ptr<StreamReader>> streams;
+    for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
+      const SourceOptions& src = pipeline_->options.sources[i];
+      if (pipeline_->inputs[i] == Input::kListen) {
+        listener->Add(pipeline_->addresses[i], src.syslog, pipeline_->sources[i].get(),
+                      pipeline_->listen_stats[i].get());
+        listening = true;
+      } else if (pipeline_->inputs[i] == Input::kStream) {
+        streams.push_back(std::make_unique<StreamReader>(
+            src.files[0], pipeline_->options.tail.max_line_bytes, pipeline_->sources[i].get()));
+        if (!streams.back()->Open(error)) return false;
+      }
+    }
+    if (listening && !listener->Start(error)) return false;
+    std::lock_guard<std::mutex> lock(inputs_mu_);
+    for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
+      if (pipeline_->inputs[i] != Input::kListen) continue;
+      LogInfo("listening for syslog",
+              {{"log", pipeline_->options.sources[i].name},
+               {"listen", pipeline_->options.sources[i].listen},
+               {"port", std::to_string(pipeline_->listen_stats[i]->port.load())}});
+    }
+    if (listening) listener_ = std::move(listener);
+    for (auto& in : streams) {
+      stream_threads_.emplace_back([r = in.get()] { r->Run(); });
+      streams_.push_back(std::move(in));
+    }
+    return true;
+  }
+
+  void StopInputs() {
+    std::lock_guard<std::mutex> lock(inputs_mu_);
+    if (listener_) listener_->Stop();
+    listener_.reset();
+    for (auto& in : streams_) in->Stop();
+    for (auto& t : stream_threads_) t.join();
+    stream_threads_.clear();
+    streams_.clear();
+  }
+
+  // For accesslog_syslog_* and accesslog_stream_open.
+  std::vector<InputStatus> InputSnapshot() {
+    std::lock_guard<std::mutex> lock(inputs_mu_);
+    std::vector<InputStatus> out;
+    size_t stream = 0;
+    for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
+      InputStatus s;
+      s.log = pipeline_->options.sources[i].name;
+      if (pipeline_->inputs[i] == Input::kListen) {
+        const ListenStats& l = *pipeline_->listen_stats[i];
+        s.listen = true;
+        s.protocol = pipeline_->addresses[i].protocol;
+        for (size_t r = 0; r < kNumMessageResults; ++r) {
+          s.messages[r] = l.messages[r].load(std::memory_order_relaxed);
+        }
+        s.kernel_drops = l.kernel_drops.load(std::memory_order_relaxed);
+        s.connections_open = l.connections_open.load(std::memory_order_relaxed);
+        s.connections_refused = l.connections_refused.load(std::memory_order_relaxed);
+      } else if (pipeline_->inputs[i] == Input::kStream) {
+        s.stream_open = stream < streams_.size() && streams_[stream++]->open() ? 1 : 0;
+      } else {
+        continue;
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
   }
 
   // Stops the tailer (it saves the positions file when there is one) and returns where every
@@ -304,9 +469,13 @@ class Server {
     // Files go on where they were, with or without --positions.file: nothing is read twice or
     // skipped across a reload.
     std::vector<PositionEntry> positions = StopTailing();
-    std::swap(pipeline_, next_pipeline);
+    StopInputs();  // a reload rebinds the listeners and reopens the streams
+    {
+      std::lock_guard<std::mutex> inputs_lock(inputs_mu_);
+      std::swap(pipeline_, next_pipeline);
+    }
     Publish(*pipeline_, collector_.get());
-    if (!StartTailing(error, std::move(positions))) {
+    if (!StartTailing(error, std::move(positions)) || !StartInputs(error)) {
       LogError("reload: cannot follow the logs", {{"err", *error}});
       return false;
     }
@@ -323,6 +492,11 @@ class Server {
   std::unique_ptr<Tailer> tailer_;
   std::map<std::string, std::string> pattern_to_log_;
   std::thread worker_;
+  std::mutex inputs_mu_;  // guards listener_, streams_ and pipeline_ swaps against scrapes
+  std::unique_ptr<Listener> listener_;
+  std::vector<std::unique_ptr<StreamReader>> streams_;
+  std::vector<std::thread> stream_threads_;
+  InputCollector inputs_;
   std::atomic<bool> ready_{false};
   std::mutex reload_mu_;
 };

@@ -95,8 +95,15 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   app.add_flag("--config.check", config_check,
                "Check the configuration (flags, config file, status-code table), print the "
                "result and exit: 0 when valid, 1 when not.");
-  app.add_option("--log.file", log_files, "Access log to follow; repeat the flag for several logs.")
+  app.add_option("--log.file", log_files,
+                 "Access log to follow; repeat the flag for several logs. - reads standard "
+                 "input; a named pipe is read as a stream.")
       ->type_name("PATH");
+  std::vector<std::string> listen_urls;
+  app.add_option("--log.listen", listen_urls,
+                 "Receive the access log as syslog messages (RFC 3164 or 5424) on "
+                 "udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH; repeatable.")
+      ->type_name("URL");
   app.add_option("--log.format", log_format,
                  "Log format: combined, common, json, json:nginx|envoy|traefik|caddy, an nginx "
                  "log_format string, an Apache LogFormat string, or regex:<RE2 with named "
@@ -269,24 +276,33 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   for (const CLI::Option* opt : app.get_options()) {
     if (opt->count() > 0) options->flags_given.insert(opt->get_name());
   }
-  if (!options->config_file.empty() && !log_files.empty()) {
+  if (!options->config_file.empty() && (!log_files.empty() || !listen_urls.empty())) {
     *message =
-        "accesslog_exporter: give the logs either with --log.file or in the config file's "
-        "sources, not both";
+        "accesslog_exporter: give the logs either with --log.file/--log.listen or in the config "
+        "file's sources, not both";
     return CliOutcome::kUsageError;
   }
-  if (options->config_file.empty() && log_files.empty()) {
+  if (options->config_file.empty() && log_files.empty() && listen_urls.empty()) {
     *message =
-        "accesslog_exporter: no log to follow: give --log.file=PATH or --config.file=FILE "
-        "(see --help)";
+        "accesslog_exporter: no log to follow: give --log.file=PATH, --log.listen=URL or "
+        "--config.file=FILE (see --help)";
     return CliOutcome::kUsageError;
   }
-  if (!log_files.empty() && !MakeParser({.format = log_format}, &error)) {
+  for (const auto& url : listen_urls) {
+    ListenAddress address;
+    if (!ParseListenUrl(url, &address, &error)) {
+      *message = "accesslog_exporter: --log.listen: " + error;
+      return CliOutcome::kUsageError;
+    }
+    options->sources.push_back({.name = url, .listen = url, .format = {.format = log_format}});
+  }
+  if ((!log_files.empty() || !listen_urls.empty()) && !MakeParser({.format = log_format}, &error)) {
     *message = "accesslog_exporter: --log.format: " + error;
     return CliOutcome::kUsageError;
   }
   for (const auto& path : log_files) {
-    options->sources.push_back({.name = path, .files = {path}, .format = {.format = log_format}});
+    options->sources.push_back(
+        {.name = path == "-" ? "stdin" : path, .files = {path}, .format = {.format = log_format}});
   }
   for (const auto& l : labels) {
     if (l == "log") options->labels.log = true;

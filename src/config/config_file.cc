@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -203,7 +204,7 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   for (size_t i = 0; i < sources.size(); ++i) {
     const std::string path = "sources[" + std::to_string(i) + "]";
     const YAML::Node s = sources[i];
-    w.OnlyKeys(s, path, {"name", "files", "format", "json_fields"});
+    w.OnlyKeys(s, path, {"name", "files", "listen", "syslog", "format", "json_fields"});
     SourceOptions src;
     if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
     src.name = w.String(s["name"], path + ".name");
@@ -215,12 +216,47 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
       if (other.name == src.name)
         w.Fail(s["name"], path + ".name", "'" + src.name + "' is used twice");
     }
-    if (!s["files"]) w.Fail(s, path + ".files", "is required: a path, a glob, or a list of them");
-    for (const auto& f : w.Strings(s["files"], path + ".files")) {
-      if (f.empty()) w.Fail(s["files"], path + ".files", "a path must not be empty");
-      src.files.push_back(Resolve(base_dir, f));
+    if (s["files"] && s["listen"]) {
+      w.Fail(s["listen"], path + ".listen", "a source has either files or listen, not both");
     }
-    if (src.files.empty()) w.Fail(s["files"], path + ".files", "must not be empty");
+    if (s["listen"]) {
+      src.listen = w.String(s["listen"], path + ".listen");
+      ListenAddress address;
+      std::string why;
+      if (!ParseListenUrl(src.listen, &address, &why)) w.Fail(s["listen"], path + ".listen", why);
+      if (address.protocol == ListenAddress::Protocol::kUnix) {
+        src.listen = "unix://" + Resolve(base_dir, address.path);
+      }
+    } else {
+      if (!s["files"]) {
+        w.Fail(s, path + ".files",
+               "is required: a path, a glob, or a list of them (or listen: for syslog)");
+      }
+      for (const auto& f : w.Strings(s["files"], path + ".files")) {
+        if (f.empty()) w.Fail(s["files"], path + ".files", "a path must not be empty");
+        src.files.push_back(f == "-" ? f : Resolve(base_dir, f));
+      }
+      if (src.files.empty()) w.Fail(s["files"], path + ".files", "must not be empty");
+    }
+    if (const YAML::Node l = s["syslog"]; l) {
+      const std::string lp = path + ".syslog";
+      if (!s["listen"]) w.Fail(l, lp, "only applies to a source with listen:");
+      w.OnlyKeys(l, lp, {"max_message_bytes", "max_connections", "idle_timeout"});
+      if (l["max_message_bytes"]) {
+        src.syslog.max_message_bytes =
+            w.Count(l["max_message_bytes"], lp + ".max_message_bytes", 256, size_t{1} << 20);
+      }
+      if (l["max_connections"]) {
+        src.syslog.max_connections =
+            w.Count(l["max_connections"], lp + ".max_connections", 1, 65536);
+      }
+      if (l["idle_timeout"]) {
+        src.syslog.idle_timeout = w.Duration(l["idle_timeout"], lp + ".idle_timeout");
+        if (src.syslog.idle_timeout.count() == 0) {
+          w.Fail(l["idle_timeout"], lp + ".idle_timeout", "must be more than 0");
+        }
+      }
+    }
     if (s["format"]) src.format.format = w.String(s["format"], path + ".format");
     if (s["json_fields"]) {
       src.format.json_fields = ParseJsonFields(w, s["json_fields"], path + ".json_fields");
@@ -319,10 +355,22 @@ bool ValidateOptions(const Options& o, std::string* error) {
     *error = "too many sources";
     return false;
   }
+  std::set<std::string> listening;
   for (const auto& s : o.sources) {
     std::string why;
     if (!MakeParser(s.format, &why)) {
       *error = "log format of '" + s.name + "': " + why;
+      return false;
+    }
+    if (!s.listen.empty() && !listening.insert(s.listen).second) {
+      *error = "source '" + s.name + "': " + s.listen + " is listened on by another source";
+      return false;
+    }
+    // Standard input is a stream of its own: it cannot share a source (and its counters' one
+    // writer) with files followed by the tailer.
+    const bool stdin_source = std::find(s.files.begin(), s.files.end(), "-") != s.files.end();
+    if (stdin_source && s.files.size() > 1) {
+      *error = "source '" + s.name + "': '-' (standard input) must be the source's only file";
       return false;
     }
   }

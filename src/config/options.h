@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "listen/listener.h"
 #include "metrics/labels.h"
 #include "metrics/recorder.h"
 #include "parse/parser.h"
@@ -27,12 +28,17 @@ struct HealthcheckOptions {
 };
 
 // One log (or set of logs) in one format: the `log` label's value is its name.
+// A source has either files (paths, globs, "-" for standard input, named pipes) or one listen
+// address (syslog over UDP, TCP or a unix socket).
 struct SourceOptions {
   std::string name;
   std::vector<std::string> files;  // paths or globs
+  std::string listen;              // udp://HOST:PORT, tcp://HOST:PORT, unix:///PATH
+  ListenOptions syslog;            // limits of the listener (syslog: in the config file)
   FormatSpec format;
   bool operator==(const SourceOptions& o) const {
-    return name == o.name && files == o.files && format.format == o.format.format &&
+    return name == o.name && files == o.files && listen == o.listen && syslog == o.syslog &&
+           format.format == o.format.format &&
            format.json_fields.has_value() == o.format.json_fields.has_value();
   }
 };

@@ -1,0 +1,106 @@
+// Stage: listeners (sockets -> messages -> lines). Receives syslog messages on UDP, TCP and
+// unix datagram sockets and hands each message, its syslog header removed, to a LineSink: the
+// same sink a followed file feeds, so parsing, classification and counting do not change.
+//
+//   accesslog::Listener listener;
+//   listener.Add(address, options, &sink, &stats);  // udp://127.0.0.1:5514, tcp://[::1]:5514, ...
+//   if (!listener.Start(&error)) ...        // binds every address, serves on its own thread
+//   ...
+//   listener.Stop();
+//
+// One thread (Asio's reactor) serves every address. Per message: the syslog header is parsed
+// (listen/syslog_message.h); a message without a priority is taken whole (RFC 3164 4.3.1); the
+// message goes to LineSink::OnLine, or to OnOverlongLine when it is over max_message_bytes.
+// UDP and unix datagrams are read up to 32 at a time (recvmmsg); TCP streams are framed per
+// connection by octet counting or LF (listen/stream_framer.h).
+//
+// Bounded: a fixed receive buffer per datagram socket ((max_message_bytes + 1) x 32); per TCP
+// connection at most one partial message (max_message_bytes) and a 16 KiB shared read buffer;
+// at most max_connections TCP connections (more are closed at once, logged and counted); a TCP
+// connection idle for idle_timeout is closed. UDP loss is not invisible: the kernel's drop count
+// for each UDP socket (SO_RXQ_OVFL, and /proc/net/udp when no datagram arrives to carry it) is
+// kept in ListenStats::kernel_drops.
+//
+// Thread-safety: Add and Start before serving, Stop from the thread that started it. The sinks
+// are called on the listener's thread only. ListenStats may be read from any thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tail/line_sink.h"
+
+namespace accesslog {
+
+struct ListenAddress {
+  enum class Protocol : uint8_t { kUdp, kTcp, kUnix };
+  Protocol protocol = Protocol::kUdp;
+  std::string host;  // udp, tcp: an IP address or a name; "" is every address
+  int port = 0;      // udp, tcp: 0 picks a free port (tests)
+  std::string path;  // unix: the socket's path
+  std::string url;   // as given
+};
+
+// Parses "udp://HOST:PORT", "tcp://HOST:PORT" ("[v6]:PORT" for IPv6 literals) and
+// "unix:///path". False with *error naming the URL and what is wrong.
+[[nodiscard]] bool ParseListenUrl(const std::string& url, ListenAddress* out, std::string* error);
+
+struct ListenOptions {
+  size_t max_message_bytes = 16 * 1024;                   // longer messages are skipped
+  size_t max_connections = 256;                           // TCP connections per listener
+  std::chrono::milliseconds idle_timeout{5 * 60 * 1000};  // TCP
+  bool operator==(const ListenOptions&) const = default;
+};
+
+// What a listened address received, by outcome (accesslog_syslog_messages_total{result}).
+enum class MessageResult : uint8_t {
+  kParsed = 0,      // a syslog header (RFC 3164 or 5424) was removed
+  kHeaderless = 1,  // no priority: the whole message was handed on
+  kSkipped = 2,     // over max_message_bytes
+  kMalformed = 3,   // a TCP stream that could not be framed, or cut mid-message
+};
+inline constexpr int kNumMessageResults = 4;
+const char* MessageResultName(MessageResult r);
+
+// Counters of one listened address. Written by the listener thread only.
+struct ListenStats {
+  std::array<std::atomic<uint64_t>, kNumMessageResults> messages{};
+  std::atomic<uint64_t> kernel_drops{0};         // UDP: datagrams the kernel dropped
+  std::atomic<uint64_t> connections_open{0};     // TCP
+  std::atomic<uint64_t> connections_refused{0};  // TCP: over max_connections
+  std::atomic<int> port{0};                      // udp, tcp: the bound port (after Start)
+  void Count(MessageResult r) {
+    auto& c = messages[static_cast<size_t>(r)];
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+};
+
+class Listener {
+ public:
+  Listener();
+  ~Listener();
+  Listener(const Listener&) = delete;  // owns sockets and a thread
+  Listener& operator=(const Listener&) = delete;
+
+  // Messages received on `address` go to `sink`; its counters to `stats`. Both must outlive
+  // the listener. Before Start.
+  void Add(const ListenAddress& address, const ListenOptions& options, LineSink* sink,
+           ListenStats* stats);
+  // Binds every address and starts the thread. False with *error naming the address and the
+  // reason (in use, permission, not resolvable).
+  [[nodiscard]] bool Start(std::string* error);
+  // Closes every socket (a unix socket's file is removed) and joins the thread.
+  void Stop();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace accesslog
