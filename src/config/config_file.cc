@@ -224,9 +224,6 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
       ListenAddress address;
       std::string why;
       if (!ParseListenUrl(src.listen, &address, &why)) w.Fail(s["listen"], path + ".listen", why);
-      if (address.protocol == ListenAddress::Protocol::kUnix) {
-        src.listen = "unix://" + Resolve(base_dir, address.path);
-      }
     } else {
       if (!s["files"]) {
         w.Fail(s, path + ".files",

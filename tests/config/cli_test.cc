@@ -100,3 +100,48 @@ TEST(CliTest, HelpAndVersion) {
 
 }  // namespace
 }  // namespace accesslog
+
+namespace accesslog {
+namespace {
+
+TEST(CliTest, ListenAndStandardInput) {
+  Options o;
+  std::string msg;
+  ASSERT_EQ(Parse({"--log.listen=udp://127.0.0.1:5514", "--log.listen=unix:///run/x.sock",
+                   "--log.file=-", "--log.format=common"},
+                  &o, &msg),
+            CliOutcome::kRun)
+      << msg;
+  ASSERT_EQ(o.sources.size(), 3u);
+  EXPECT_EQ(o.sources[0].name, "udp://127.0.0.1:5514");
+  EXPECT_EQ(o.sources[0].listen, "udp://127.0.0.1:5514");
+  EXPECT_EQ(o.sources[1].listen, "unix:///run/x.sock");
+  EXPECT_EQ(o.sources[1].format.format, "common");
+  EXPECT_EQ(o.sources[2].name, "stdin");
+  EXPECT_EQ(o.sources[2].files, std::vector<std::string>{"-"});
+  EXPECT_EQ(Parse({"--log.listen=udp://nohost"}, &o, &msg), CliOutcome::kUsageError);
+  EXPECT_NE(msg.find("--log.listen: listen address 'udp://nohost': expected HOST:PORT"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(CliTest, WebConnectionLimits) {
+  Options o;
+  std::string msg;
+  ASSERT_EQ(Parse({"--log.file=a.log", "--web.max-connections=100", "--web.header-timeout=1m30s",
+                   "--web.idle-timeout=250ms"},
+                  &o, &msg),
+            CliOutcome::kRun)
+      << msg;
+  EXPECT_EQ(o.web.max_connections, 100u);
+  EXPECT_EQ(o.web.header_timeout.count(), 90000);
+  EXPECT_EQ(o.web.idle_timeout.count(), 250);
+  for (const char* bad :
+       {"--web.header-timeout=5", "--web.idle-timeout=0s", "--web.max-connections=3"}) {
+    Options p;
+    EXPECT_EQ(Parse({"--log.file=a.log", bad}, &p, &msg), CliOutcome::kUsageError) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace accesslog

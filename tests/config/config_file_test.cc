@@ -160,3 +160,61 @@ TEST(ConfigFileTest, MissingFileIsNamed) {
 
 }  // namespace
 }  // namespace accesslog
+
+namespace accesslog {
+namespace {
+
+TEST(ConfigFileTest, ListenSourcesAndTheirLimits) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(
+      Parse("sources:\n"
+            "  - {name: edge, listen: 'udp://127.0.0.1:5514'}\n"
+            "  - name: gw\n    listen: 'tcp://[::1]:5515'\n"
+            "    syslog: {max_message_bytes: 4096, max_connections: 8, idle_timeout: 30s}\n"
+            "  - {name: local, listen: 'unix:///run/log.sock'}\n"
+            "  - {name: in, files: '-'}\n",
+            &o, &error))
+      << error;
+  ASSERT_TRUE(ValidateOptions(o, &error)) << error;
+  ASSERT_EQ(o.sources.size(), 4u);
+  EXPECT_EQ(o.sources[0].listen, "udp://127.0.0.1:5514");
+  EXPECT_TRUE(o.sources[0].files.empty());
+  EXPECT_EQ(o.sources[1].syslog.max_message_bytes, 4096u);
+  EXPECT_EQ(o.sources[1].syslog.max_connections, 8u);
+  EXPECT_EQ(o.sources[1].syslog.idle_timeout.count(), 30000);
+  EXPECT_EQ(o.sources[2].listen, "unix:///run/log.sock");
+  EXPECT_EQ(o.sources[3].files, std::vector<std::string>{"-"}) << "'-' is not a path";
+}
+
+TEST(ConfigFileTest, ListenErrorsNameTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"sources:\n  - {name: a, listen: 'udp://x:1', files: a.log}\n",
+       "sources[0].listen: a source has either files or listen, not both"},
+      {"sources:\n  - {name: a, listen: 'http://x:1'}\n", "sources[0].listen: listen address"},
+      {"sources:\n  - {name: a, listen: 'udp://x'}\n", "expected HOST:PORT"},
+      {"sources:\n  - {name: a, listen: 'unix://rel'}\n", "a unix socket needs an absolute path"},
+      {"sources:\n  - {name: a, files: a.log, syslog: {max_connections: 2}}\n",
+       "sources[0].syslog: only applies to a source with listen:"},
+      {"sources:\n  - {name: a, listen: 'udp://:1', syslog: {max_message_bytes: 10}}\n",
+       "sources[0].syslog.max_message_bytes: expected a whole number from 256"},
+      {"sources:\n  - {name: a, listen: 'udp://:1', syslog: {nope: 1}}\n", "sources[0].syslog"},
+  };
+  for (const auto& [yaml, want] : cases) {
+    Options o;
+    std::string error;
+    EXPECT_FALSE(Parse(yaml, &o, &error)) << yaml;
+    EXPECT_NE(error.find(want), std::string::npos) << yaml << "\n" << error;
+  }
+  Options o;
+  std::string error;
+  ASSERT_TRUE(
+      Parse("sources:\n  - {name: a, listen: 'udp://:1'}\n  - {name: b, listen: "
+            "'udp://:1'}\n  - {name: c, files: ['-', x.log]}\n",
+            &o, &error));
+  EXPECT_FALSE(ValidateOptions(o, &error));
+  EXPECT_NE(error.find("udp://:1 is listened on by another source"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace accesslog
