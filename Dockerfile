@@ -55,6 +55,7 @@ RUN apt-get update \
       libcrypt1 \
       libgcc-s1 \
       libprometheus-cpp-core1.0 \
+      libprotobuf32 \
       libre2-9 \
       libsimdjson14 \
       libssl3 \

@@ -9,6 +9,8 @@ PACKAGES=(
   # libraries (see README "Dependencies" for why each one)
   prometheus-cpp-dev libre2-dev libsimdjson-dev libcli11-dev libyaml-cpp-dev
   libboost-dev libssl-dev libcrypt-dev zlib1g-dev nlohmann-json3-dev
+  # the protobuf exposition: protoc, the library, and io.prometheus.client's metrics.proto
+  libprotobuf-dev protobuf-compiler golang-github-prometheus-client-model-dev
   # the tests' own HTTP client
   libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev

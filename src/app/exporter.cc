@@ -25,7 +25,9 @@
 #include "listen/listener.h"
 #include "listen/stream_reader.h"
 #include "metrics/collector.h"
+#include "metrics/openmetrics.h"
 #include "metrics/process_collector.h"
+#include "metrics/protobuf_exposition.h"
 #include "parse/parser.h"
 #include "tail/tailer.h"
 #include "util/fd_limit.h"
@@ -267,8 +269,35 @@ class Server {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     Endpoints endpoints;
-    endpoints.render_metrics = [this] {
-      return RenderExposition({collector_.get(), &process_, &web_, &inputs_});
+    endpoints.render_metrics = [this](MetricsFormat format) {
+      const std::vector<const prometheus::Collectable*> all = {collector_.get(), &process_, &web_,
+                                                               &inputs_};
+      switch (format) {
+        case MetricsFormat::kOpenMetrics: {
+          std::string out;
+          OpenMetricsOptions om{.created_seconds = start_seconds_};
+          // A reload that changed labels or buckets started the response metrics again at 0.
+          if (const double since = responses_since_.load(); since > 0) {
+            for (const char* family :
+                 {"accesslog_http_responses_total", "accesslog_http_responses_by_class_total",
+                  "accesslog_http_request_duration_seconds",
+                  "accesslog_http_upstream_duration_seconds", "accesslog_http_response_size_bytes",
+                  "accesslog_label_overflow_total"}) {
+              om.created_by_family[family] = since;
+            }
+          }
+          AppendOpenMetrics(CollectAll(all), om, &out);
+          return out;
+        }
+        case MetricsFormat::kProtobuf: {
+          std::string out;
+          AppendProtobufDelimited(CollectAll(all), &out);
+          return out;
+        }
+        case MetricsFormat::kText:
+          break;
+      }
+      return RenderExposition(all);
     };
     endpoints.ready = [this] { return ready_.load(); };
     endpoints.reload = [this](std::string* error) { return Reload(error); };
@@ -468,6 +497,13 @@ class Server {
     }
     // Files go on where they were, with or without --positions.file: nothing is read twice or
     // skipped across a reload.
+    if (next_pipeline->recorder != pipeline_->recorder) {
+      responses_since_.store(
+          static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count()) /
+          1000.0);
+    }
     std::vector<PositionEntry> positions = StopTailing();
     StopInputs();  // a reload rebinds the listeners and reopens the streams
     {
@@ -488,6 +524,13 @@ class Server {
   std::shared_ptr<AccessLogCollector> collector_;
   ProcessCollector process_;
   WebCollector web_;
+  // The counters count from the process's start: OpenMetrics' _created.
+  const double start_seconds_ =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count()) /
+      1000.0;
+  std::atomic<double> responses_since_{0};  // set when a reload reset the response metrics
   std::mutex tailer_mu_;  // guards tailer_ and pattern_to_log_ against scrapes during a reload
   std::unique_ptr<Tailer> tailer_;
   std::map<std::string, std::string> pattern_to_log_;

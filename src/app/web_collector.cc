@@ -37,6 +37,19 @@ std::vector<MetricFamily> WebCollector::Collect() const {
   out.push_back(Single("accesslog_web_connections_accepted_total",
                        "Connections the HTTP endpoint accepted.", MetricType::Counter,
                        static_cast<double>(s.accepted)));
+  MetricFamily scrapes;
+  scrapes.name = "accesslog_web_scrapes_total";
+  scrapes.help =
+      "Scrapes of the telemetry path served, by the exposition format the Accept header chose: "
+      "text, openmetrics, protobuf.";
+  scrapes.type = MetricType::Counter;
+  const char* formats[] = {"text", "openmetrics", "protobuf"};
+  for (size_t f = 0; f < s.scrapes.size(); ++f) {
+    scrapes.metric.emplace_back();
+    scrapes.metric.back().label.push_back({"format", formats[f]});
+    scrapes.metric.back().counter.value = static_cast<double>(s.scrapes[f]);
+  }
+  out.push_back(std::move(scrapes));
   MetricFamily closed;
   closed.name = "accesslog_web_connections_closed_total";
   closed.help =

@@ -5,6 +5,8 @@
 //   accesslog_web_connections_open                 gauge    connections open now
 //   accesslog_web_max_connections                  gauge    --web.max-connections
 //   accesslog_web_connections_accepted_total       counter  connections accepted
+//   accesslog_web_scrapes_total{format}            counter  scrapes served: text, openmetrics,
+//                                                           protobuf
 //   accesslog_web_connections_closed_total{reason} counter  closed by the server or the client,
 //                                                           by reason (every reason from 0)
 //

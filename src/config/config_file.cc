@@ -224,6 +224,12 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
       ListenAddress address;
       std::string why;
       if (!ParseListenUrl(src.listen, &address, &why)) w.Fail(s["listen"], path + ".listen", why);
+      for (const auto& other : parsed) {
+        if (other.listen == src.listen) {
+          w.Fail(s["listen"], path + ".listen",
+                 "'" + src.listen + "' is listened on by source '" + other.name + "' already");
+        }
+      }
     } else {
       if (!s["files"]) {
         w.Fail(s, path + ".files",
@@ -234,6 +240,11 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
         src.files.push_back(f == "-" ? f : Resolve(base_dir, f));
       }
       if (src.files.empty()) w.Fail(s["files"], path + ".files", "must not be empty");
+      if (src.files.size() > 1 &&
+          std::find(src.files.begin(), src.files.end(), "-") != src.files.end()) {
+        w.Fail(s["files"], path + ".files",
+               "'-' (standard input) must be the source's only file: give it a source of its own");
+      }
     }
     if (const YAML::Node l = s["syslog"]; l) {
       const std::string lp = path + ".syslog";

@@ -272,8 +272,11 @@ void Connection::Close(CloseReason reason) {
   if (state_ == ConnectionState::kClosed) return;
   const bool graceful = reason == CloseReason::kClient || reason == CloseReason::kIdleTimeout ||
                         reason == CloseReason::kShutdown || reason == CloseReason::kEvicted;
+  const auto self = shared_from_this();  // the host drops its reference in OnClosed
   state_ = ConnectionState::kClosed;
   Disarm();
+  // Counted before the client can see the close (a test, or a scrape right after, reads it).
+  host_.OnClosed(this, reason);
   if (ssl_ != nullptr && graceful && SSL_is_init_finished(ssl_)) {
     ERR_clear_error();
     SSL_shutdown(ssl_);  // one non-blocking close_notify, best effort
@@ -282,7 +285,6 @@ void Connection::Close(CloseReason reason) {
   socket_.close(ec);
   reader_.Clear();
   out_ = Response();
-  host_.OnClosed(this, reason);  // may drop the host's reference: touch nothing after it
 }
 
 }  // namespace accesslog::http_internal

@@ -61,6 +61,7 @@ RequestReader::Result RequestReader::Next(Request* request, int* status, std::st
     request->target = ToString(msg.target());
     request->authorization = ToString(msg[beast_http::field::authorization]);
     request->accept_encoding = ToString(msg[beast_http::field::accept_encoding]);
+    request->accept = ToString(msg[beast_http::field::accept]);
     request->version = msg.version();
     request->keep_alive = msg.keep_alive();
     parser_.reset();

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/rfc7230.hpp>
@@ -11,13 +12,13 @@
 #include <charconv>
 #include <memory>
 #include <sstream>
+#include <vector>
 
 namespace accesslog::http_internal {
 namespace {
 
 namespace beast_http = boost::beast::http;
 
-constexpr const char* kExpositionContentType = "text/plain; version=0.0.4; charset=utf-8";
 constexpr const char* kTextContentType = "text/plain; charset=utf-8";
 // Smaller bodies are sent as they are: gzip would save nothing worth a header.
 constexpr size_t kGzipMinBytes = 1024;
@@ -116,12 +117,114 @@ bool Gzip(const std::string& in, std::string* out) {
   return rc == Z_STREAM_END;
 }
 
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string_view Unquote(std::string_view v) {
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
+  return v;
+}
+
 std::string_view PathOf(const std::string& target) {
   const std::string_view t(target);
   return t.substr(0, t.find('?'));
 }
 
 }  // namespace
+
+}  // namespace accesslog::http_internal
+
+namespace accesslog {
+
+NegotiatedFormat NegotiateMetricsFormat(std::string_view accept) {
+  using http_internal::Lower;
+  using http_internal::Trim;
+  using http_internal::Unquote;
+  struct Range {
+    std::string type;  // "type/subtype", lower case
+    std::map<std::string, std::string> params;
+    double q = 1;
+    size_t order = 0;
+  };
+  std::vector<Range> ranges;
+  size_t start = 0;
+  while (start <= accept.size() && ranges.size() < 64) {
+    size_t end = accept.find(',', start);
+    if (end == std::string_view::npos) end = accept.size();
+    const std::string_view item = accept.substr(start, end - start);
+    start = end + 1;
+    Range r;
+    r.order = ranges.size();
+    size_t at = 0;
+    bool first = true;
+    while (at <= item.size()) {
+      size_t semi = item.find(';', at);
+      if (semi == std::string_view::npos) semi = item.size();
+      const std::string_view part = Trim(item.substr(at, semi - at));
+      at = semi + 1;
+      if (first) {
+        r.type = Lower(part);
+        first = false;
+        continue;
+      }
+      const size_t eq = part.find('=');
+      if (eq == std::string_view::npos) continue;
+      const std::string key = Lower(Trim(part.substr(0, eq)));
+      const std::string_view value = Unquote(Trim(part.substr(eq + 1)));
+      if (key == "q") {
+        double q = 0;
+        const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), q);
+        r.q = ec == std::errc() ? q : 0;
+      } else {
+        r.params[key] = std::string(value);
+      }
+    }
+    if (!r.type.empty() && r.q > 0) ranges.push_back(std::move(r));
+  }
+  std::stable_sort(ranges.begin(), ranges.end(),
+                   [](const Range& a, const Range& b) { return a.q > b.q; });
+  auto param = [](const Range& r, const char* key) {
+    auto it = r.params.find(key);
+    return it == r.params.end() ? std::string() : it->second;
+  };
+  for (const Range& r : ranges) {
+    if (r.type == "application/vnd.google.protobuf" &&
+        param(r, "proto") == "io.prometheus.client.MetricFamily" &&
+        param(r, "encoding") == "delimited") {
+      return {MetricsFormat::kProtobuf,
+              "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+              "encoding=delimited"};
+    }
+    if (r.type == "application/openmetrics-text") {
+      const std::string version = param(r, "version");
+      if (version.empty() || version == "1.0.0" || version == "0.0.1") {
+        return {MetricsFormat::kOpenMetrics,
+                "application/openmetrics-text; version=" + (version.empty() ? "1.0.0" : version) +
+                    "; charset=utf-8"};
+      }
+    }
+    if (r.type == "text/plain") {
+      const std::string version = param(r, "version");
+      if (version.empty() || version == "0.0.4") break;
+    }
+  }
+  return {MetricsFormat::kText, "text/plain; version=0.0.4; charset=utf-8"};
+}
+
+}  // namespace accesslog
+
+namespace accesslog::http_internal {
 
 bool Router::IsProbe(const Request& request) {
   const std::string_view path = PathOf(request.target);
@@ -199,14 +302,17 @@ Response Router::Route(const Request& request) {
   };
   if (path == options_.telemetry_path) {
     if (!get) return not_allowed("GET, HEAD");
-    std::string body = endpoints_.render_metrics ? endpoints_.render_metrics() : std::string();
-    std::map<std::string, std::string> extra = {{"Vary", "Accept-Encoding"}};
+    const NegotiatedFormat format = NegotiateMetricsFormat(request.accept);
+    scrapes_[static_cast<size_t>(format.format)].fetch_add(1, std::memory_order_relaxed);
+    std::string body =
+        endpoints_.render_metrics ? endpoints_.render_metrics(format.format) : std::string();
+    std::map<std::string, std::string> extra = {{"Vary", "Accept, Accept-Encoding"}};
     std::string gz;
     if (body.size() >= kGzipMinBytes && AcceptsGzip(request.accept_encoding) && Gzip(body, &gz)) {
       body = std::move(gz);
       extra.emplace("Content-Encoding", "gzip");
     }
-    return Make(request, 200, kExpositionContentType, std::move(body), std::move(extra));
+    return Make(request, 200, format.content_type.c_str(), std::move(body), std::move(extra));
   }
   if (path == "/-/reload") {
     if (request.method != "POST" && request.method != "PUT") return not_allowed("POST, PUT");

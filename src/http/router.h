@@ -6,6 +6,9 @@
 // bcrypt cache takes a mutex.
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -20,6 +23,7 @@ struct Request {
   std::string target;  // as sent: path and query
   std::string authorization;
   std::string accept_encoding;
+  std::string accept;
   unsigned version = 11;  // 10 or 11
   bool keep_alive = true;
 };
@@ -35,6 +39,10 @@ class Router {
  public:
   Router(const WebOptions& options, const Endpoints& endpoints)
       : options_(options), endpoints_(endpoints) {}
+  // Scrapes served, by MetricsFormat.
+  [[nodiscard]] uint64_t scrapes(MetricsFormat f) const {
+    return scrapes_[static_cast<size_t>(f)].load(std::memory_order_relaxed);
+  }
 
   // True for the probes: cheap, no credentials, answered on the I/O thread.
   [[nodiscard]] static bool IsProbe(const Request& request);
@@ -54,6 +62,7 @@ class Router {
   // few seconds must not pay it every time): SHA-256 of "user\0password", one per user.
   std::mutex auth_mu_;
   std::map<std::string, std::string> auth_cache_;
+  std::array<std::atomic<uint64_t>, 3> scrapes_{};
 };
 
 }  // namespace accesslog::http_internal

@@ -258,9 +258,9 @@ void HttpServer::Impl::OnAccepted(const boost::system::error_code& ec, tcp::sock
   }
   accepted_.fetch_add(1, std::memory_order_relaxed);
   if (connections_.size() >= options_.max_connections && !MakeRoom()) {
+    closed_[static_cast<int>(CloseReason::kRefused)].fetch_add(1, std::memory_order_relaxed);
     boost::system::error_code ignored;
     socket.close(ignored);
-    closed_[static_cast<int>(CloseReason::kRefused)].fetch_add(1, std::memory_order_relaxed);
     return Accept();
   }
   auto c = std::make_shared<Connection>(*this, std::move(socket), tls_);
@@ -367,6 +367,9 @@ ConnectionStats HttpServer::Impl::Stats() const {
   s.accepted = accepted_.load(std::memory_order_relaxed);
   for (int i = 0; i < kCloseReasons; ++i) s.closed[i] = closed_[i].load(std::memory_order_relaxed);
   s.max_connections = options_.max_connections;
+  for (size_t f = 0; f < s.scrapes.size(); ++f) {
+    s.scrapes[f] = router_.scrapes(static_cast<MetricsFormat>(f));
+  }
   return s;
 }
 

@@ -1,7 +1,8 @@
 // Stage: exposition (HTTP). Serves the exporter's endpoints:
 //
 //   GET /               landing page linking to the metrics
-//   GET <telemetry>     the exposition text (default /metrics), from the render callback
+//   GET <telemetry>     the exposition (default /metrics) in the format the Accept header asks
+//                       for: text 0.0.4, OpenMetrics 1.0.0 / 0.0.1 or protobuf
 //   GET /-/healthy      200 while the process serves
 //   GET /-/ready        200 once every log has been opened and positioned, else 503
 //   POST /-/reload      re-reads the configuration (as SIGHUP): 200, or 500 with the reason
@@ -52,6 +53,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace accesslog {
 
@@ -85,8 +87,28 @@ struct WebOptions {
 bool ParseListenAddress(const std::string& address, std::string* host, int* port,
                         std::string* error);
 
+// The exposition formats /metrics serves, chosen per request from its Accept header.
+enum class MetricsFormat : uint8_t {
+  kText,         // text/plain; version=0.0.4 (the default, and for any unknown type)
+  kOpenMetrics,  // application/openmetrics-text; version=1.0.0 or 0.0.1
+  kProtobuf,     // application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+                 // encoding=delimited
+};
+
+struct NegotiatedFormat {
+  MetricsFormat format = MetricsFormat::kText;
+  std::string content_type;  // what the response says
+};
+
+// Picks the format for `accept` as Prometheus' expfmt.Negotiate does: media ranges in order of
+// their q-value (q=0 never), the first one served wins; protobuf needs
+// proto=io.prometheus.client.MetricFamily and encoding=delimited, OpenMetrics a version of
+// 1.0.0 or 0.0.1 (or none), text a version of 0.0.4 (or none); anything else, or no header,
+// is text 0.0.4.
+NegotiatedFormat NegotiateMetricsFormat(std::string_view accept);
+
 struct Endpoints {
-  std::function<std::string()> render_metrics;
+  std::function<std::string(MetricsFormat)> render_metrics;
   std::function<bool()> ready;
   // POST /-/reload: re-reads the configuration; false with *error when it was refused.
   std::function<bool(std::string* error)> reload;
@@ -114,6 +136,7 @@ const char* CloseReasonName(CloseReason reason);
 
 // What the endpoint has done with connections, for the exporter's self-metrics.
 struct ConnectionStats {
+  std::array<uint64_t, 3> scrapes{};  // by MetricsFormat: text, OpenMetrics, protobuf
   uint64_t open = 0;
   uint64_t accepted = 0;
   std::array<uint64_t, kCloseReasons> closed{};  // by CloseReason

@@ -302,15 +302,20 @@ std::vector<MetricFamily> AccessLogCollector::Collect() const {
   return out;
 }
 
-std::string RenderExposition(const std::vector<const prometheus::Collectable*>& collectables) {
+std::vector<MetricFamily> CollectAll(
+    const std::vector<const prometheus::Collectable*>& collectables) {
   std::vector<MetricFamily> families;
   for (const auto* c : collectables) {
     auto more = c->Collect();
     families.insert(families.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
   }
+  return families;
+}
+
+std::string RenderExposition(const std::vector<const prometheus::Collectable*>& collectables) {
   std::string out;
-  AppendExposition(families, &out);
+  AppendExposition(CollectAll(collectables), &out);
   return out;
 }
 

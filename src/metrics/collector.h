@@ -86,6 +86,10 @@ class AccessLogCollector final : public prometheus::Collectable {
 
 // Collects every collectable and serializes them in the text exposition format 0.0.4
 // (exposition.h).
+// Every family of every collectable, in order (the input of the exposition writers).
+std::vector<prometheus::MetricFamily> CollectAll(
+    const std::vector<const prometheus::Collectable*>& collectables);
+
 std::string RenderExposition(const std::vector<const prometheus::Collectable*>& collectables);
 
 }  // namespace accesslog

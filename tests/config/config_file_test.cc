@@ -208,12 +208,16 @@ TEST(ConfigFileTest, ListenErrorsNameTheKey) {
   }
   Options o;
   std::string error;
-  ASSERT_TRUE(
-      Parse("sources:\n  - {name: a, listen: 'udp://:1'}\n  - {name: b, listen: "
-            "'udp://:1'}\n  - {name: c, files: ['-', x.log]}\n",
-            &o, &error));
-  EXPECT_FALSE(ValidateOptions(o, &error));
-  EXPECT_NE(error.find("udp://:1 is listened on by another source"), std::string::npos) << error;
+  EXPECT_FALSE(Parse("sources:\n  - {name: a, listen: 'udp://:1'}\n  - {name: b, listen: "
+                     "'udp://:1'}\n",
+                     &o, &error));
+  EXPECT_NE(error.find("sources[1].listen: 'udp://:1' is listened on by source 'a' already"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(Parse("sources:\n  - {name: c, files: ['-', x.log]}\n", &o, &error));
+  EXPECT_NE(error.find("sources[0].files: '-' (standard input) must be the source's only file"),
+            std::string::npos)
+      << error;
 }
 
 }  // namespace

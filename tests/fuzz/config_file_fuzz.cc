@@ -57,8 +57,17 @@ void CheckAccepted(const Options& o) {
   for (const auto& s : o.sources) {
     Check(!s.name.empty());
     Check(names.insert(s.name).second);
-    Check(!s.files.empty());
-    for (const auto& f : s.files) Check(f.starts_with('/'));  // absolute, or under kBase
+    // Exactly one of files and listen; "-" (standard input) only alone.
+    Check(s.files.empty() != s.listen.empty());
+    for (const auto& f : s.files) {
+      Check(f.starts_with('/') || (f == "-" && s.files.size() == 1));  // absolute, or under kBase
+    }
+    if (!s.listen.empty()) {
+      accesslog::ListenAddress address;
+      Check(accesslog::ParseListenUrl(s.listen, &address, &error));
+    }
+    Check(s.syslog.max_message_bytes >= 256 && s.syslog.max_message_bytes <= (1u << 20));
+    Check(s.syslog.max_connections >= 1 && s.syslog.idle_timeout.count() > 0);
   }
   const auto& l = o.labels;
   for (size_t cap : {l.max_hosts, l.max_routes, l.max_label_sets}) {

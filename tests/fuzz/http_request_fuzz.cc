@@ -48,7 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   static const Endpoints* endpoints = [] {
     auto* e = new Endpoints;
-    e->render_metrics = [] { return std::string(3000, 'm'); };  // over the gzip threshold
+    e->render_metrics = [](accesslog::MetricsFormat) {
+      return std::string(3000, 'm');
+    };  // over the gzip threshold
     e->ready = [] { return true; };
     e->reload = [](std::string* error) {
       *error = "no config";

@@ -106,7 +106,7 @@ class ServerTest : public ::testing::Test {
     options.listen_address = "127.0.0.1:0";
     options.max_connections = max_connections;
     Endpoints endpoints;
-    endpoints.render_metrics = [this] { return gate_.Wait(); };
+    endpoints.render_metrics = [this](MetricsFormat) { return gate_.Wait(); };
     endpoints.ready = [] { return true; };
     server_ = std::make_unique<HttpServer>(options, endpoints);
     std::string error;
