@@ -330,7 +330,9 @@ Response Router::Route(const Request& request) {
                     "</title></head>\n<body>\n<h1>" + title + "</h1>\n<p>Version " +
                     HtmlEscape(endpoints_.version) + "</p>\n<ul>\n<li><a href=\"" + p +
                     "\">Metrics</a> (" + p +
-                    ")</li>\n<li><a href=\"/-/healthy\">Health</a></li>\n"
+                    "): text 0.0.4, OpenMetrics 1.0.0 and 0.0.1, or protobuf "
+                    "(io.prometheus.client.MetricFamily, delimited), by the Accept header; gzip "
+                    "when asked</li>\n<li><a href=\"/-/healthy\">Health</a></li>\n"
                     "<li><a href=\"/-/ready\">Readiness</a></li>\n</ul>\n</body></html>\n");
   }
   return text(404, "Not Found\n");
