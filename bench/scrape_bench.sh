@@ -6,6 +6,8 @@
 #
 #   bench/scrape_bench.sh path/to/accesslog_exporter [LOG] [N]
 #
+# Modes: plain text, text with gzip, OpenMetrics, protobuf (each uncompressed but gzip).
+#
 # LOG defaults to a 200,000-line timed log generated in $TMPDIR/accesslog-bench. Prints the
 # series count and, for each of the two modes, the median / p90 / min of curl's time_total and
 # the server's CPU per scrape (from /proc/PID/stat, in clock ticks, averaged over the N
@@ -65,9 +67,14 @@ pick() { awk -v k="$1" 'NR == k {printf "%.1f", $1 * 1000}' "$dir/t"; }
 echo "scrape of $series series ($bytes bytes), $n scrapes, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # Plain, as the target is stated; then with "Accept-Encoding: gzip", as Prometheus asks (the
 # server then compresses the text with zlib at level 1).
-for mode in plain gzip; do
+# Then each negotiated format (OpenMetrics, protobuf) plain, as Prometheus asks for them.
+for mode in plain gzip openmetrics protobuf; do
   extra=()
-  [ "$mode" = gzip ] && extra=(-H 'Accept-Encoding: gzip')
+  case "$mode" in
+    gzip) extra=(-H 'Accept-Encoding: gzip') ;;
+    openmetrics) extra=(-H 'Accept: application/openmetrics-text;version=1.0.0') ;;
+    protobuf) extra=(-H 'Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited') ;;
+  esac
   c0=$(cpu)
   for _ in $(seq "$n"); do
     curl -s "${extra[@]}" -o /dev/null -w '%{time_total}\n' "$url"
