@@ -260,9 +260,17 @@ void AppendMetric(const MetricFamily& family, const ClientMetric& metric, BoundT
 }  // namespace
 
 void AppendSampleValue(double value, std::string* out) {
-  Writer w(out);
-  w.Room(kMaxNumber);
-  w.PutValue(value);
+  // Through a small buffer of the thread's own: a Writer on `out` itself would make room by
+  // resizing a large string to its capacity on every call (the OpenMetrics writer calls this
+  // once per sample).
+  thread_local std::string buf;
+  buf.clear();
+  {
+    Writer w(&buf);
+    w.Room(kMaxNumber);
+    w.PutValue(value);
+  }
+  out->append(buf);
 }
 
 void AppendEscapedLabelValue(std::string_view value, std::string* out) {
