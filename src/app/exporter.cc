@@ -434,6 +434,12 @@ class Server {
           s.messages[r] = l.messages[r].load(std::memory_order_relaxed);
         }
         s.kernel_drops = l.kernel_drops.load(std::memory_order_relaxed);
+        if (s.protocol == ListenAddress::Protocol::kUdp) {
+          // Drops after the last datagram are carried by none: ask the kernel now.
+          const int64_t now = UdpKernelDrops(l.socket_inode.load(std::memory_order_relaxed));
+          if (now > static_cast<int64_t>(s.kernel_drops))
+            s.kernel_drops = static_cast<uint64_t>(now);
+        }
         s.connections_open = l.connections_open.load(std::memory_order_relaxed);
         s.connections_refused = l.connections_refused.load(std::memory_order_relaxed);
       } else if (pipeline_->inputs[i] == Input::kStream) {

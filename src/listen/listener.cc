@@ -42,6 +42,24 @@ const char* MessageResultName(MessageResult r) {
   return "unknown";
 }
 
+int64_t UdpKernelDrops(uint64_t inode) {
+  if (inode == 0) return -1;
+  const std::string want = std::to_string(inode);
+  for (const char* path : {"/proc/net/udp", "/proc/net/udp6"}) {
+    std::ifstream f(path);
+    std::string line;
+    std::getline(f, line);  // header
+    while (std::getline(f, line)) {
+      std::istringstream in(line);
+      std::vector<std::string> cols;
+      for (std::string c; in >> c;) cols.push_back(c);
+      // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+      if (cols.size() >= 13 && cols[9] == want) return std::stoll(cols.back());
+    }
+  }
+  return -1;
+}
+
 bool ParseListenUrl(const std::string& url, ListenAddress* out, std::string* error) {
   auto bad = [&](const std::string& why) {
     *error = "listen address '" + url + "': " + why;
@@ -166,24 +184,6 @@ int BoundPort(int fd) {
   return 0;
 }
 
-// The kernel's drop count for the UDP socket with this inode, from /proc/net/udp{,6} (the last
-// column). -1 when it is not there.
-int64_t ProcUdpDrops(ino_t inode) {
-  for (const char* path : {"/proc/net/udp", "/proc/net/udp6"}) {
-    std::ifstream f(path);
-    std::string line;
-    std::getline(f, line);  // header
-    while (std::getline(f, line)) {
-      std::istringstream in(line);
-      std::vector<std::string> cols;
-      for (std::string c; in >> c;) cols.push_back(c);
-      // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
-      if (cols.size() >= 13 && cols[9] == std::to_string(inode)) return std::stoll(cols.back());
-    }
-  }
-  return -1;
-}
-
 // A UDP or unix datagram socket.
 class DatagramEndpoint {
  public:
@@ -198,6 +198,7 @@ class DatagramEndpoint {
         buffer_(new char[(max_message + 1) * kBatch]) {
     struct stat st {};
     if (fstat(fd, &st) == 0) inode_ = st.st_ino;
+    stats_->socket_inode.store(inode_);
     for (int i = 0; i < kBatch; ++i) {
       iov_[i] = {buffer_.get() + i * (max_ + 1), max_ + 1};
       msgs_[i].msg_hdr.msg_iov = &iov_[i];
@@ -274,7 +275,7 @@ class DatagramEndpoint {
     timer_.expires_after(std::chrono::seconds(5));
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      const int64_t drops = ProcUdpDrops(inode_);
+      const int64_t drops = UdpKernelDrops(inode_);
       if (drops > static_cast<int64_t>(stats_->kernel_drops.load(std::memory_order_relaxed))) {
         stats_->kernel_drops.store(static_cast<uint64_t>(drops), std::memory_order_relaxed);
       }

@@ -74,11 +74,17 @@ struct ListenStats {
   std::atomic<uint64_t> connections_open{0};     // TCP
   std::atomic<uint64_t> connections_refused{0};  // TCP: over max_connections
   std::atomic<int> port{0};                      // udp, tcp: the bound port (after Start)
+  std::atomic<uint64_t> socket_inode{0};         // udp: for UdpKernelDrops at scrape time
   void Count(MessageResult r) {
     auto& c = messages[static_cast<size_t>(r)];
     c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 };
+
+// The kernel's drop count for the UDP socket with this inode, read from /proc/net/udp and
+// /proc/net/udp6 (the drops column); -1 when no such socket is listed. For a scrape: the
+// datagrams' own SO_RXQ_OVFL count only tells drops that happened before a datagram arrived.
+[[nodiscard]] int64_t UdpKernelDrops(uint64_t inode);
 
 class Listener {
  public:

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -55,6 +56,11 @@ std::string NginxConf(const std::string& dir, int port, const std::string& acces
          "/uwsgi;\n  scgi_temp_path " + dir +
          "/scgi;\n  server {\n    listen 127.0.0.1:" + std::to_string(port) + ";\n" + locations +
          "  }\n}\n";
+}
+
+std::string Line(int code) {
+  return "192.0.2.9 - - [01/Dec/2026:10:00:00 +0000] \"GET /v1/x HTTP/1.1\" " +
+         std::to_string(code) + " 12 \"-\" \"curl/8\"";
 }
 
 class SyslogEndToEndTest : public ::testing::Test {
@@ -139,6 +145,50 @@ TEST_F(SyslogEndToEndTest, NginxOverUdp) {
   EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
 }
 
+// Datagrams the kernel dropped are not lost from sight: with the exporter stopped (SIGSTOP) a
+// burst overflows the socket's receive queue; once it runs again, every datagram sent is either
+// counted or in accesslog_syslog_dropped_total, exactly.
+TEST_F(SyslogEndToEndTest, UdpDropsAreCountedExactly) {
+  StartExporter("sources:\n  - {name: edge, listen: 'udp://127.0.0.1:0'}\n");
+  const int udp = SyslogPort(dir_.File("exporter.err"), "edge");
+  ASSERT_GT(udp, 0);
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(udp));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  const std::string m = "<190>Dec  1 10:00:00 web nginx: " + Line(200) + std::string(700, ' ');
+  ASSERT_EQ(::kill(exporter_->pid(), SIGSTOP), 0);
+  constexpr int kSent = 50000;  // ~40 MB of queue at ~800 B each: more than any receive buffer
+  int sent = 0;
+  for (int i = 0; i < kSent; ++i) sent += ::send(fd, m.data(), m.size(), 0) > 0 ? 1 : 0;
+  ::close(fd);
+  ASSERT_EQ(::kill(exporter_->pid(), SIGCONT), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string parsed = "accesslog_lines_total{log=\"edge\",result=\"parsed\"}";
+  const std::string dropped = "accesslog_syslog_dropped_total{log=\"edge\"}";
+  std::string metrics;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = Metrics();
+        return SampleValue(metrics, parsed).value_or(0) +
+                   SampleValue(metrics, dropped).value_or(0) ==
+               sent;
+      },
+      20s))
+      << "sent " << sent << "\n"
+      << metrics;
+  EXPECT_GT(SampleValue(metrics, dropped).value_or(0), 0) << "the burst must have overflowed";
+  std::cout << "after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - t0)
+                   .count()
+            << " ms: sent " << sent << ", counted " << SampleValue(metrics, parsed).value_or(0)
+            << ", dropped " << SampleValue(metrics, dropped).value_or(0) << "\n";
+  EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
+}
+
 TEST_F(SyslogEndToEndTest, NginxOverAUnixSocket) {
   const std::string sock = dir_.File("log.sock");
   StartExporter("sources:\n  - {name: local, listen: 'unix://" + sock + "'}\n");
@@ -159,11 +209,6 @@ int ConnectTcp(int port) {
 
 void SendAll(int fd, const std::string& s) {
   ASSERT_EQ(::send(fd, s.data(), s.size(), MSG_NOSIGNAL), static_cast<ssize_t>(s.size()));
-}
-
-std::string Line(int code) {
-  return "192.0.2.9 - - [01/Dec/2026:10:00:00 +0000] \"GET /v1/x HTTP/1.1\" " +
-         std::to_string(code) + " 12 \"-\" \"curl/8\"";
 }
 
 TEST_F(SyslogEndToEndTest, TcpFramingsLimitsAndLogger) {
