@@ -96,6 +96,12 @@ FileFollower::FileFollower(std::string path, std::string pattern, const TailOpti
 
 FileFollower::~FileFollower() { CloseAll(); }
 
+void FileFollower::AdoptSink(std::unique_ptr<LineSink> sink) {
+  if (!sink) return;
+  sink_ = sink.get();
+  own_sink_ = std::move(sink);
+}
+
 void FileFollower::CloseAll() {
   for (FileStream* s : {&current_, &draining_}) {
     if (s->open()) ::close(s->fd);
@@ -224,6 +230,7 @@ void FileFollower::ReadToEndAndFlush() {
   splitter_->Load(current_.carry);
   splitter_->Flush(sink_);
   splitter_->Store(&current_.carry);
+  sink_->OnEndOfFile();
 }
 
 // An old file is done: read it to its very end, hand over a final unterminated line (nothing
@@ -234,6 +241,7 @@ void FileFollower::Finish(FileStream* s) {
   }
   splitter_->Load(s->carry);
   splitter_->Flush(sink_);
+  sink_->OnEndOfFile();
   if (host_) host_->Closed(s->id, s->offset);
   ::close(s->fd);
   Take(s);
@@ -364,6 +372,9 @@ void FileFollower::Truncated(const FileIdentity& before) {
   } else {
     LogInfo("log file truncated: reading it again from its start", {{"path", path_}});
   }
+  // What the sink holds for the cut content (a container envelope's partial line) can never be
+  // completed either, unless logrotate's copy goes on with it.
+  if (unread <= 0) sink_->OnEndOfFile();
   current_.carry.bytes.clear();  // its end was cut off: it can never be completed here
   current_.carry.discarding = false;
   current_.offset = 0;
@@ -405,14 +416,15 @@ Tailer::~Tailer() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-void Tailer::Add(std::string pattern, LineSink* sink) {
+void Tailer::Add(std::string pattern, LineSink* sink, LineSinkFactory* per_file) {
   const bool glob = IsGlob(pattern);
-  patterns_.push_back({std::move(pattern), sink, glob});
+  patterns_.push_back({std::move(pattern), sink, per_file, glob});
 }
 
 FileFollower* Tailer::AddFollower(const std::string& path, const Pattern& p) {
   auto f = std::make_unique<FileFollower>(path, p.pattern, options_, p.sink, &splitter_,
                                           static_cast<FollowerHost*>(this));
+  if (p.per_file != nullptr) f->AdoptSink(p.per_file->ForFile(path));
   FileFollower* raw = f.get();
   std::lock_guard<std::mutex> lock(mu_);
   followers_.push_back(std::move(f));

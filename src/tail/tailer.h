@@ -141,6 +141,9 @@ class FileFollower {
   void AdoptRotated(int fd, const FileIdentity& id, int64_t offset, bool skip_to_newline);
   // Closes both files without reading further (a glob no longer matches, or shutdown).
   void CloseAll();
+  // Makes `sink` (this name's own sink, from a LineSinkFactory) the one lines go to, and owns
+  // it. Before the first read.
+  void AdoptSink(std::unique_ptr<LineSink> sink);
 
   [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] const std::string& pattern() const { return pattern_; }
@@ -168,6 +171,7 @@ class FileFollower {
   std::string path_;
   std::string pattern_;
   LineSink* sink_;
+  std::unique_ptr<LineSink> own_sink_;          // AdoptSink: this name's own sink, or null
   std::unique_ptr<LineSplitter> own_splitter_;  // oneshot only
   LineSplitter* splitter_;
   FollowerHost* host_;  // null on its own
@@ -190,8 +194,10 @@ class Tailer : private FollowerHost {
   Tailer& operator=(const Tailer&) = delete;
 
   // Follows every file matching `pattern` (a path, or a glob(3) pattern re-evaluated as files
-  // appear); all of them feed `sink`. Call before Start.
-  void Add(std::string pattern, LineSink* sink);
+  // appear); all of them feed `sink`, or, when `per_file` is given and gives one, a sink of
+  // their own (asked once per followed name, kept until the name is no longer followed). Call
+  // before Start.
+  void Add(std::string pattern, LineSink* sink, LineSinkFactory* per_file = nullptr);
   // Loads the positions file, opens and positions every file that exists (missing files are
   // picked up when they appear) and saves positions once, so a positions file that cannot be
   // written is reported now. Returns false with *error set (naming the file and the reason)
@@ -217,6 +223,7 @@ class Tailer : private FollowerHost {
   struct Pattern {
     std::string pattern;
     LineSink* sink;
+    LineSinkFactory* per_file;  // may be null
     bool glob;
   };
   struct KnownFile {  // a file read for the last time in this run
