@@ -108,8 +108,9 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
       }
     }
     if (!stats) stats = std::make_shared<SourceSlots>();
-    p->sources.push_back(std::make_unique<Source>(std::move(parsers[i]), static_cast<uint16_t>(i),
-                                                  p->recorder.get(), stats.get()));
+    p->sources.push_back(std::make_unique<Source>(
+        std::move(parsers[i]), static_cast<uint16_t>(i), p->recorder.get(), stats.get(),
+        options.sources[i].unwrap, options.tail.max_line_bytes));
     p->stats.push_back(std::move(stats));
   }
   return true;
@@ -143,6 +144,7 @@ int RunOneshot(Pipeline* p, AccessLogCollector* collector, ProcessCollector* pro
       if (files.empty()) files.push_back(pattern);  // not a glob, or nothing matched: say so
       for (const auto& path : files) {
         FileFollower file(path, tail, p->sources[i].get());
+        file.AdoptSink(p->sources[i]->ForFile(path));  // a wrapper's per-file unwrapper
         if (!file.EnsureOpen(/*at_startup=*/true)) {
           LogError("cannot read log file", {{"path", path}, {"log", p->options.sources[i].name}});
           return 1;
@@ -229,7 +231,7 @@ class Server {
     std::map<std::string, std::string> pattern_to_log;
     for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
       for (const auto& pattern : pipeline_->options.sources[i].files) {
-        tailer->Add(pattern, pipeline_->sources[i].get());
+        tailer->Add(pattern, pipeline_->sources[i].get(), pipeline_->sources[i].get());
         pattern_to_log.emplace(pattern, pipeline_->options.sources[i].name);
       }
     }

@@ -6,6 +6,24 @@
 
 namespace accesslog {
 
+Source::Source(std::unique_ptr<Parser> parser, uint16_t log_id, Recorder* recorder,
+               SourceSlots* stats, const UnwrapOptions& unwrap, size_t max_line_bytes)
+    : parser_(std::move(parser)),
+      log_id_(log_id),
+      recorder_(recorder),
+      stats_(stats),
+      unwrap_(unwrap),
+      max_line_bytes_(max_line_bytes) {
+  if (unwrap_.wrapper == Wrapper::kDocker || unwrap_.wrapper == Wrapper::kAuto) {
+    docker_ = std::make_unique<DockerDecoder>(max_line_bytes_);
+  }
+}
+
+std::unique_ptr<LineSink> Source::ForFile(const std::string& /*path*/) {
+  if (unwrap_.wrapper == Wrapper::kNone) return nullptr;
+  return std::make_unique<Unwrapper>(unwrap_, max_line_bytes_, this, docker_.get());
+}
+
 void Source::OnBytesRead(size_t bytes) {
   stats_->bytes_read.Add(bytes);
   timespec ts{};

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "parse/parser.h"
+#include "unwrap/unwrap.h"
 #include "util/log.h"
 #include "version.h"
 
@@ -37,6 +38,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   bool config_check = false;
   std::vector<std::string> log_files;
   std::string log_format = "combined";
+  std::string log_wrapper = "none";
   std::vector<std::string> labels;
 
   app.add_option("--config.file", options->config_file,
@@ -52,6 +54,13 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "Log format: combined, common, json, json:nginx|envoy|traefik|caddy, an nginx "
                  "log_format string, an Apache LogFormat string, or regex:<RE2 with named "
                  "groups> (docs/formats.md).")
+      ->capture_default_str();
+  app.add_option("--log.wrapper", log_wrapper,
+                 "Container log envelope of the --log.file logs: none (plain files), cri "
+                 "(containerd, CRI-O), docker (json-file) or auto (per file, from its first "
+                 "record). Split lines are reassembled; only stdout is counted, other streams "
+                 "are result=\"dropped\" (streams: config file).")
+      ->check(CLI::IsMember({"none", "cri", "docker", "auto"}))
       ->capture_default_str();
   app.add_option("--labels", labels,
                  "Opt-in labels on the response metrics, comma-separated: log, method, host, "
@@ -222,8 +231,17 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     *message = "accesslog_exporter: --log.format: " + error;
     return CliOutcome::kUsageError;
   }
+  if (!options->config_file.empty() && log_wrapper != "none") {
+    *message =
+        "accesslog_exporter: --log.wrapper applies to --log.file logs; in the config file, "
+        "set the source's wrapper";
+    return CliOutcome::kUsageError;
+  }
+  UnwrapOptions unwrap;
+  (void)ParseWrapper(log_wrapper, &unwrap.wrapper);  // checked by IsMember above
   for (const auto& path : log_files) {
-    options->sources.push_back({.name = path, .files = {path}, .format = {.format = log_format}});
+    options->sources.push_back(
+        {.name = path, .files = {path}, .format = {.format = log_format}, .unwrap = unwrap});
   }
   for (const auto& l : labels) {
     if (l == "log") options->labels.log = true;

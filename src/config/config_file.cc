@@ -10,6 +10,7 @@
 
 #include "config/yaml_walker.h"
 #include "metrics/labels.h"
+#include "unwrap/unwrap.h"
 
 namespace accesslog {
 namespace {
@@ -203,7 +204,7 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   for (size_t i = 0; i < sources.size(); ++i) {
     const std::string path = "sources[" + std::to_string(i) + "]";
     const YAML::Node s = sources[i];
-    w.OnlyKeys(s, path, {"name", "files", "format", "json_fields"});
+    w.OnlyKeys(s, path, {"name", "files", "format", "json_fields", "wrapper", "streams"});
     SourceOptions src;
     if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
     src.name = w.String(s["name"], path + ".name");
@@ -228,6 +229,31 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     std::string error;
     if (!MakeParser(src.format, &error))
       w.Fail(s["format"] ? s["format"] : s, path + ".format", error);
+    if (s["wrapper"]) {
+      const std::string name = w.String(s["wrapper"], path + ".wrapper");
+      if (!ParseWrapper(name, &src.unwrap.wrapper)) {
+        w.Fail(s["wrapper"], path + ".wrapper",
+               "expected none, cri, docker or auto, got '" + name + "'");
+      }
+    }
+    if (s["streams"]) {
+      if (src.unwrap.wrapper == Wrapper::kNone) {
+        w.Fail(s["streams"], path + ".streams",
+               "applies to container logs only: set wrapper (cri, docker or auto) too");
+      }
+      const std::vector<std::string> streams = w.Strings(s["streams"], path + ".streams");
+      if (streams.empty()) {
+        w.Fail(s["streams"], path + ".streams", "expected stdout, stderr or both");
+      }
+      src.unwrap.streams = {false, false};
+      for (const auto& name : streams) {
+        LogStream stream;
+        if (!ParseLogStream(name, &stream)) {
+          w.Fail(s["streams"], path + ".streams", "expected stdout or stderr, got '" + name + "'");
+        }
+        src.unwrap.streams[static_cast<size_t>(stream)] = true;
+      }
+    }
     parsed.push_back(std::move(src));
   }
   o->sources = std::move(parsed);

@@ -13,6 +13,7 @@
 #include "parse/parser.h"
 #include "report/analyze.h"
 #include "tail/tailer.h"
+#include "unwrap/unwrap.h"
 
 namespace accesslog {
 
@@ -31,9 +32,10 @@ struct SourceOptions {
   std::string name;
   std::vector<std::string> files;  // paths or globs
   FormatSpec format;
+  UnwrapOptions unwrap;  // wrapper: / --log.wrapper, streams:
   bool operator==(const SourceOptions& o) const {
     return name == o.name && files == o.files && format.format == o.format.format &&
-           format.json_fields.has_value() == o.format.json_fields.has_value();
+           format.json_fields.has_value() == o.format.json_fields.has_value() && unwrap == o.unwrap;
   }
 };
 

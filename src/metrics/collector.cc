@@ -36,7 +36,7 @@ Labels With(Labels base, std::initializer_list<ClientMetric::Label> more) {
   return base;
 }
 
-constexpr const char* kResultNames[kNumLineResults] = {"parsed", "malformed", "skipped"};
+constexpr const char* kResultNames[kNumLineResults] = {"parsed", "malformed", "skipped", "dropped"};
 
 struct HistogramMeta {
   const char* name;
@@ -230,7 +230,8 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
 void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
   auto lines = Family("accesslog_lines_total",
                       "Lines read from each log, by result: parsed, malformed (did not match the "
-                      "format or had no valid status) or skipped (empty or over-long).",
+                      "format, had no valid status, or an invalid container log record), "
+                      "skipped (empty or over-long) or dropped (a container stream not listed).",
                       MetricType::Counter);
   auto bytes =
       Family("accesslog_bytes_read_total", "Bytes read from each log.", MetricType::Counter);

@@ -138,7 +138,32 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"sources: [{name: a, files: x}]\nstatus_codes: ''\n",
                   "c.yaml:2:15: status_codes: expected a non-empty string"},
         BadConfig{"sources: [{name: a, files: x}]\ntail: {positions_file: ''}\n",
-                  "tail.positions_file: expected a non-empty string"}));
+                  "tail.positions_file: expected a non-empty string"},
+        BadConfig{"sources: [{name: a, files: x, wrapper: json-file}]\n",
+                  "c.yaml:1:40: sources[0].wrapper: expected none, cri, docker or auto, got "
+                  "'json-file'"},
+        BadConfig{"sources: [{name: a, files: x, wrapper: cri, streams: [stdin]}]\n",
+                  "sources[0].streams: expected stdout or stderr, got 'stdin'"},
+        BadConfig{"sources: [{name: a, files: x, wrapper: cri, streams: []}]\n",
+                  "sources[0].streams: expected stdout, stderr or both"},
+        BadConfig{"sources: [{name: a, files: x, streams: [stdout]}]\n",
+                  "sources[0].streams: applies to container logs only"}));
+
+TEST(ConfigFileTest, WrapperAndStreams) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(
+      Parse("sources:\n  - {name: a, files: x}\n  - {name: b, files: y, wrapper: auto}\n"
+            "  - {name: c, files: z, wrapper: docker, streams: [stderr, stdout]}\n",
+            &o, &error))
+      << error;
+  EXPECT_EQ(o.sources[0].unwrap.wrapper, Wrapper::kNone);
+  EXPECT_EQ(o.sources[1].unwrap.wrapper, Wrapper::kAuto);
+  EXPECT_EQ(o.sources[1].unwrap.streams, (std::array<bool, kNumLogStreams>{true, false}));
+  EXPECT_EQ(o.sources[2].unwrap.wrapper, Wrapper::kDocker);
+  EXPECT_EQ(o.sources[2].unwrap.streams, (std::array<bool, kNumLogStreams>{true, true}));
+  EXPECT_FALSE(o.sources[1] == o.sources[2]);  // a change of wrapper restarts tailing on reload
+}
 
 TEST(ConfigFileTest, StaticLabelsWithValidNamesAreKept) {
   Options o;

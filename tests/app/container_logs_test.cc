@@ -1,0 +1,187 @@
+// Container log files (wrapper: cri | docker | auto) through the real binary: the envelope is
+// taken off, lines the runtime split at 16 KiB count once, other streams are dropped, invalid
+// records are malformed; with --oneshot and while serving, across a kubelet-style rotation.
+#include <gtest/gtest.h>
+#include <stdio.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "support/test_support.h"
+
+namespace accesslog {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::AppendFile;
+using testing::ExporterPort;
+using testing::HttpGet;
+using testing::Process;
+using testing::RunCommand;
+using testing::SampleValue;
+using testing::TempDir;
+using testing::WaitFor;
+using testing::WriteFile;
+
+const std::string kBin = ACCESSLOG_EXPORTER_BIN;
+constexpr size_t kSplit = 16 * 1024;
+
+std::string Access(int code, const std::string& path = "/") {
+  return "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET " + path + " HTTP/1.1\" " +
+         std::to_string(code) + " 12 \"-\" \"curl/8\"";
+}
+
+// `line` as containerd writes it: 16 KiB pieces, P on all but the last.
+std::string Cri(const std::string& stream, const std::string& line) {
+  std::string out;
+  for (size_t at = 0; at < line.size() || out.empty(); at += kSplit) {
+    const bool last = at + kSplit >= line.size();
+    out += "2024-05-06T07:08:09.123456789Z " + stream + (last ? " F " : " P ") +
+           line.substr(at, kSplit) + "\n";
+  }
+  return out;
+}
+
+// `line` as Docker's json-file driver writes it: split first, then escaped.
+std::string Docker(const std::string& stream, const std::string& line) {
+  std::string out;
+  for (size_t at = 0; at < line.size() || out.empty(); at += kSplit) {
+    const bool last = at + kSplit >= line.size();
+    std::string piece;
+    for (const char c : line.substr(at, kSplit)) {
+      if (c == '"' || c == '\\') piece += '\\';
+      piece += c == '\r' ? std::string("\\r") : std::string(1, c);
+    }
+    out += R"({"log":")" + piece + (last ? "\\n" : "") + R"(","stream":")" + stream +
+           R"(","time":"2024-05-06T07:08:09.1Z"})" + "\n";
+  }
+  return out;
+}
+
+std::string LongPath() { return "/" + std::string(20000, 'a'); }
+
+std::string Lines(const std::string& out, const std::string& log, const char* result) {
+  const auto v =
+      SampleValue(out, "accesslog_lines_total{log=\"" + log + "\",result=\"" + result + "\"}");
+  return v ? std::to_string(static_cast<long>(*v)) : "absent";
+}
+
+// Every envelope case in one file per wrapper, read with --oneshot.
+TEST(ContainerLogsTest, OneshotCountsEachEnvelopeExactly) {
+  TempDir dir;
+  auto content = [](auto wrap) {
+    return wrap("stdout", Access(200)) + wrap("stdout", Access(404, LongPath())) +
+           wrap("stderr", "2024/05/06 error: upstream timed out") +
+           wrap("stderr", std::string(20000, 'e')) + wrap("stdout", Access(503)) +
+           "garbage that is no record\n" + wrap("stdout", Access(200) + "\r");  // CRLF
+  };
+  WriteFile(
+      dir.File("cri.log"),
+      content(Cri) +
+          Cri("stdout", Access(201, LongPath())).substr(0, kSplit + 41));  // P, and no F: ever
+  WriteFile(dir.File("docker.log"), content(Docker));
+  WriteFile(dir.File("auto-docker.log"), content(Docker));
+  WriteFile(dir.File("auto-cri.log"), content(Cri));
+  WriteFile(dir.File("both.log"), content(Cri));
+  WriteFile(dir.File("c.yaml"),
+            "sources:\n"
+            "  - {name: cri, files: cri.log, wrapper: cri}\n"
+            "  - {name: docker, files: docker.log, wrapper: docker}\n"
+            "  - {name: auto, files: [auto-docker.log, auto-cri.log], wrapper: auto}\n"
+            "  - {name: both, files: both.log, wrapper: cri, streams: [stdout, stderr]}\n");
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--config.file=" + dir.File("c.yaml")}, &out), 0) << out;
+  // cri: 4 stdout lines parsed, plus the unfinished P handed on at the end of the file (a
+  // prefix of a line: malformed), the garbage line malformed; 2 stderr lines dropped.
+  EXPECT_EQ(Lines(out, "cri", "parsed"), "4");
+  EXPECT_EQ(Lines(out, "cri", "malformed"), "2");
+  EXPECT_EQ(Lines(out, "cri", "dropped"), "2");
+  EXPECT_EQ(Lines(out, "cri", "skipped"), "0");
+  EXPECT_EQ(Lines(out, "docker", "parsed"), "4");
+  EXPECT_EQ(Lines(out, "docker", "malformed"), "1");
+  EXPECT_EQ(Lines(out, "docker", "dropped"), "2");
+  EXPECT_EQ(Lines(out, "auto", "parsed"), "8");
+  EXPECT_EQ(Lines(out, "auto", "malformed"), "2");
+  EXPECT_EQ(Lines(out, "auto", "dropped"), "4");
+  // stderr counted: its lines are not access lines, so they are malformed, not dropped.
+  EXPECT_EQ(Lines(out, "both", "parsed"), "4");
+  EXPECT_EQ(Lines(out, "both", "malformed"), "3");
+  EXPECT_EQ(Lines(out, "both", "dropped"), "0");
+  EXPECT_EQ(SampleValue(out, R"(accesslog_http_responses_total{class="2xx",code="200",)"
+                             R"(documented="true"})"),
+            10.0);  // 2 per file: cri, docker, auto x2, both
+  EXPECT_EQ(SampleValue(out, R"(accesslog_http_responses_total{class="4xx",code="404",)"
+                             R"(documented="true"})"),
+            5.0);  // the 16 KiB-split line, once per file
+  std::string lint;
+  EXPECT_EQ(RunCommand({"promtool", "check", "metrics"}, &lint, 60s, out), 0) << lint;
+  EXPECT_EQ(lint, "");
+}
+
+TEST(ContainerLogsTest, ALineOverTheMaximumAfterReassemblyIsSkipped) {
+  TempDir dir;
+  WriteFile(dir.File("0.log"),
+            Cri("stdout", Access(200, "/" + std::string(3000, 'a'))) + Cri("stdout", Access(200)));
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--log.file=" + dir.File("0.log"), "--log.wrapper=cri",
+                        "--log.max-line-bytes=1024"},
+                       &out),
+            0)
+      << out;
+  const std::string log = dir.File("0.log");
+  EXPECT_EQ(Lines(out, log, "parsed"), "1");
+  EXPECT_EQ(Lines(out, log, "skipped"), "1");
+  EXPECT_EQ(Lines(out, log, "malformed"), "0");
+}
+
+// Serving: a glob over pod-like directories, lines appended as runtimes write them, and the
+// kubelet's rotation (0.log renamed to 0.log.<time>, a new 0.log) in the middle of it.
+TEST(ContainerLogsTest, ServingFollowsSplitLinesAcrossAKubeletRotation) {
+  TempDir dir;
+  const std::string a = dir.File("ns_a_uid1/app"), b = dir.File("ns_b_uid2/app");
+  std::filesystem::create_directories(a);
+  std::filesystem::create_directories(b);
+  WriteFile(a + "/0.log", "");
+  WriteFile(b + "/0.log", "");
+  WriteFile(dir.File("c.yaml"), "sources:\n  - {name: pods, files: '" + dir.path() +
+                                    "/*/*/*.log', wrapper: auto}\n"
+                                    "tail: {from: start, poll_interval: 100ms}\n");
+  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
+            dir.File("out"), dir.File("err"));
+  ASSERT_TRUE(p.started());
+  int port = 0;
+  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  auto parsed = [&]() -> double {
+    const auto body = HttpGet(port, "/metrics");
+    if (!body) return -1;
+    return SampleValue(*body, R"(accesslog_lines_total{log="pods",result="parsed"})").value_or(-1);
+  };
+  // Each write is a whole record set, as the runtime writes one line's records together.
+  for (int i = 0; i < 20; ++i) {
+    AppendFile(a + "/0.log", Cri("stdout", Access(200, i % 5 ? "/" : LongPath())));
+    AppendFile(b + "/0.log", Docker("stdout", Access(500, i % 4 ? "/" : LongPath())));
+    AppendFile(b + "/0.log", Docker("stderr", "warn"));
+  }
+  ASSERT_TRUE(WaitFor([&] { return parsed() == 40; }, 10s)) << parsed();
+  // The kubelet rotates a's log; the runtime writes one more line to the old file (its
+  // descriptor) before it reopens, then goes on in a new 0.log.
+  ASSERT_EQ(::rename((a + "/0.log").c_str(), (a + "/0.log.20240506-070809").c_str()), 0);
+  AppendFile(a + "/0.log.20240506-070809", Cri("stdout", Access(201)));
+  for (int i = 0; i < 10; ++i) AppendFile(a + "/0.log", Cri("stdout", Access(204, LongPath())));
+  ASSERT_TRUE(WaitFor([&] { return parsed() == 51; }, 10s)) << parsed();
+  const auto body = HttpGet(port, "/metrics");
+  ASSERT_TRUE(body);
+  EXPECT_EQ(SampleValue(*body, R"(accesslog_lines_total{log="pods",result="dropped"})"), 20.0);
+  EXPECT_EQ(SampleValue(*body, R"(accesslog_lines_total{log="pods",result="malformed"})"), 0.0);
+  EXPECT_EQ(SampleValue(*body, R"(accesslog_http_responses_total{class="2xx",code="204",)"
+                               R"(documented="true"})"),
+            10.0);
+  std::string lint;
+  EXPECT_EQ(RunCommand({"promtool", "check", "metrics"}, &lint, 60s, *body), 0) << lint;
+  EXPECT_EQ(lint, "");
+  EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);
+}
+
+}  // namespace
+}  // namespace accesslog
