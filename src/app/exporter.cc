@@ -69,6 +69,26 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
   std::vector<std::unique_ptr<Parser>> parsers;
   std::array<bool, kNumHistogramKinds> histograms{};
   std::vector<std::string> names;
+  // Path labels: every source's names, in order of first appearance; each source's own names
+  // map to positions in that list.
+  std::vector<std::string> path_names;
+  std::vector<SourceFiles> files(options.sources.size());
+  for (size_t i = 0; i < options.sources.size(); ++i) {
+    const SourceOptions& src = options.sources[i];
+    files[i].unwrap = src.unwrap;
+    files[i].max_line_bytes = options.tail.max_line_bytes;
+    if (src.path_labels.empty()) continue;
+    files[i].path_labels = PathLabeler::Make(src.path_labels, error);
+    if (!files[i].path_labels) {
+      *error = "path_labels of '" + src.name + "': " + *error;
+      return false;
+    }
+    for (const auto& name : files[i].path_labels->names()) {
+      auto it = std::find(path_names.begin(), path_names.end(), name);
+      files[i].path_label_slots.push_back(static_cast<size_t>(it - path_names.begin()));
+      if (it == path_names.end()) path_names.push_back(name);
+    }
+  }
   for (const auto& src : options.sources) {
     parsers.push_back(MakeParser(src.format, error));
     if (!parsers.back()) {
@@ -82,22 +102,22 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
     names.push_back(src.name);
   }
 
-  const bool same_metrics = previous && previous->options.labels == options.labels &&
-                            previous->options.histograms == options.histograms && [&] {
-                              for (size_t k = 0; k < kNumHistogramKinds; ++k) {
-                                if (previous->recorder->histogram_enabled(
-                                        static_cast<HistogramKind>(k)) != histograms[k]) {
-                                  return false;
-                                }
-                              }
-                              std::vector<std::string> old_names;
-                              for (const auto& s : previous->options.sources)
-                                old_names.push_back(s.name);
-                              return old_names == names;
-                            }();
+  const bool same_metrics =
+      previous && previous->options.labels == options.labels &&
+      previous->options.histograms == options.histograms && [&] {
+        for (size_t k = 0; k < kNumHistogramKinds; ++k) {
+          if (previous->recorder->histogram_enabled(static_cast<HistogramKind>(k)) !=
+              histograms[k]) {
+            return false;
+          }
+        }
+        std::vector<std::string> old_names;
+        for (const auto& s : previous->options.sources) old_names.push_back(s.name);
+        return old_names == names && previous->recorder->path_label_names() == path_names;
+      }();
   p->recorder = same_metrics ? previous->recorder
                              : std::make_shared<Recorder>(options.labels, options.histograms, names,
-                                                          histograms);
+                                                          histograms, path_names);
   for (size_t i = 0; i < options.sources.size(); ++i) {
     std::shared_ptr<SourceSlots> stats;
     if (previous) {
@@ -108,9 +128,9 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
       }
     }
     if (!stats) stats = std::make_shared<SourceSlots>();
-    p->sources.push_back(std::make_unique<Source>(
-        std::move(parsers[i]), static_cast<uint16_t>(i), p->recorder.get(), stats.get(),
-        options.sources[i].unwrap, options.tail.max_line_bytes));
+    p->sources.push_back(std::make_unique<Source>(std::move(parsers[i]), static_cast<uint16_t>(i),
+                                                  p->recorder.get(), stats.get(),
+                                                  std::move(files[i])));
     p->stats.push_back(std::move(stats));
   }
   return true;

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/config_file.h"
 #include "parse/parser.h"
 #include "unwrap/unwrap.h"
 #include "util/log.h"
@@ -39,6 +40,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   std::vector<std::string> log_files;
   std::string log_format = "combined";
   std::string log_wrapper = "none";
+  std::string log_path_labels;
   std::vector<std::string> labels;
 
   app.add_option("--config.file", options->config_file,
@@ -62,6 +64,11 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "are result=\"dropped\" (streams: config file).")
       ->check(CLI::IsMember({"none", "cri", "docker", "auto"}))
       ->capture_default_str();
+  app.add_option("--log.path-labels", log_path_labels,
+                 "Labels from each --log.file file's path, resolved once when the file is opened: "
+                 "kubernetes (namespace, pod, container from /var/log/pods/<ns>_<pod>_<uid>/"
+                 "<container>/<n>.log) or an RE2 pattern with named groups.")
+      ->type_name("PATTERN");
   app.add_option("--labels", labels,
                  "Opt-in labels on the response metrics, comma-separated: log, method, host, "
                  "route (caps and route templates: config file).")
@@ -237,11 +244,24 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
         "set the source's wrapper";
     return CliOutcome::kUsageError;
   }
+  if (!options->config_file.empty() && !log_path_labels.empty()) {
+    *message =
+        "accesslog_exporter: --log.path-labels applies to --log.file logs; in the config file, "
+        "set the source's path_labels";
+    return CliOutcome::kUsageError;
+  }
+  if (!log_path_labels.empty() && !CheckPathLabelNames(log_path_labels, {}, &error)) {
+    *message = "accesslog_exporter: --log.path-labels: " + error;
+    return CliOutcome::kUsageError;
+  }
   UnwrapOptions unwrap;
   (void)ParseWrapper(log_wrapper, &unwrap.wrapper);  // checked by IsMember above
   for (const auto& path : log_files) {
-    options->sources.push_back(
-        {.name = path, .files = {path}, .format = {.format = log_format}, .unwrap = unwrap});
+    options->sources.push_back({.name = path,
+                                .files = {path},
+                                .format = {.format = log_format},
+                                .unwrap = unwrap,
+                                .path_labels = log_path_labels});
   }
   for (const auto& l : labels) {
     if (l == "log") options->labels.log = true;

@@ -10,6 +10,7 @@
 
 #include "config/yaml_walker.h"
 #include "metrics/labels.h"
+#include "metrics/path_labels.h"
 #include "unwrap/unwrap.h"
 
 namespace accesslog {
@@ -181,7 +182,8 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
     }
   }
   if (const YAML::Node lim = n["limits"]; lim) {
-    w.OnlyKeys(lim, "labels.limits", {"hosts", "routes", "label_sets"});
+    w.OnlyKeys(lim, "labels.limits", {"hosts", "routes", "label_sets", "paths"});
+    if (lim["paths"]) labels->max_paths = w.Count(lim["paths"], "labels.limits.paths", 1, 100000);
     if (lim["hosts"]) labels->max_hosts = w.Count(lim["hosts"], "labels.limits.hosts", 1, 100000);
     if (lim["routes"]) {
       labels->max_routes = w.Count(lim["routes"], "labels.limits.routes", 1, 100000);
@@ -204,7 +206,8 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   for (size_t i = 0; i < sources.size(); ++i) {
     const std::string path = "sources[" + std::to_string(i) + "]";
     const YAML::Node s = sources[i];
-    w.OnlyKeys(s, path, {"name", "files", "format", "json_fields", "wrapper", "streams"});
+    w.OnlyKeys(s, path,
+               {"name", "files", "format", "json_fields", "wrapper", "streams", "path_labels"});
     SourceOptions src;
     if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
     src.name = w.String(s["name"], path + ".name");
@@ -254,6 +257,12 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
         src.unwrap.streams[static_cast<size_t>(stream)] = true;
       }
     }
+    if (s["path_labels"]) {
+      src.path_labels = w.NonEmptyString(s["path_labels"], path + ".path_labels");
+      if (!PathLabeler::Make(src.path_labels, &error)) {
+        w.Fail(s["path_labels"], path + ".path_labels", error);
+      }
+    }
     parsed.push_back(std::move(src));
   }
   o->sources = std::move(parsed);
@@ -265,6 +274,15 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   if (root["labels"]) {
     o->labels = LabelOptions();
     ParseLabels(w, root["labels"], &o->labels);
+  }
+  // A path label named like one of the exporter's labels or a static label would make two
+  // labels of one name on a series.
+  for (size_t i = 0; i < o->sources.size(); ++i) {
+    if (o->sources[i].path_labels.empty()) continue;
+    std::string error;
+    if (!CheckPathLabelNames(o->sources[i].path_labels, o->labels, &error)) {
+      w.Fail(sources[i]["path_labels"], "sources[" + std::to_string(i) + "].path_labels", error);
+    }
   }
   if (const YAML::Node h = root["histograms"]; h) {
     w.OnlyKeys(h, "histograms",
@@ -308,6 +326,21 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
 }
 
 }  // namespace
+
+bool CheckPathLabelNames(const std::string& spec, const LabelOptions& labels, std::string* error) {
+  const auto labeler = PathLabeler::Make(spec, error);
+  if (!labeler) return false;
+  std::set<std::string> taken = {"log",  "method", "host",       "route",
+                                 "code", "class",  "documented", "le"};
+  for (const auto& [name, value] : labels.static_labels) taken.insert(name);
+  for (const auto& name : labeler->names()) {
+    if (taken.count(name)) {
+      *error = "the label '" + name + "' is already used by the exporter or a static label";
+      return false;
+    }
+  }
+  return true;
+}
 
 bool ParseConfigText(std::string_view yaml, std::string_view source, const std::string& base_dir,
                      Options* options, std::string* error) {

@@ -32,10 +32,12 @@ struct SourceOptions {
   std::string name;
   std::vector<std::string> files;  // paths or globs
   FormatSpec format;
-  UnwrapOptions unwrap;  // wrapper: / --log.wrapper, streams:
+  UnwrapOptions unwrap;     // wrapper: / --log.wrapper, streams:
+  std::string path_labels;  // path_labels: / --log.path-labels; "kubernetes" or RE2; "": none
   bool operator==(const SourceOptions& o) const {
     return name == o.name && files == o.files && format.format == o.format.format &&
-           format.json_fields.has_value() == o.format.json_fields.has_value() && unwrap == o.unwrap;
+           format.json_fields.has_value() == o.format.json_fields.has_value() &&
+           unwrap == o.unwrap && path_labels == o.path_labels;
   }
 };
 

@@ -100,6 +100,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
   const StatusTable& table = *table_;
   if (recorders_.empty()) return;
   const LabelOptions& opts = recorders_.front()->labels();
+  const bool first_dynamic = recorders_.front()->dynamic();
 
   // Label values from the configuration may hold any bytes; the exposition needs UTF-8. (Host
   // and route values come from the recorders' interners, already valid.)
@@ -122,6 +123,22 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
       }
       if (opts.host) labels.push_back({"host", std::string(rec->host(set.key.host))});
       if (opts.route) labels.push_back({"route", std::string(rec->route(set.key.route))});
+      // Path labels: the file's values, joined by '\0' in the recorder (or "__overflow__").
+      const std::vector<std::string>& path_names = rec->path_label_names();
+      if (!path_names.empty()) {
+        const std::string_view joined = rec->path_values(set.key.path);
+        const bool overflow = rec->is_path_overflow(set.key.path);
+        size_t at = 0;
+        for (const auto& name : path_names) {
+          if (overflow) {
+            labels.push_back({name, std::string(kOverflowValue)});
+            continue;
+          }
+          const size_t end = std::min(joined.find('\0', at), joined.size());
+          labels.push_back({name, std::string(joined.substr(at, end - at))});
+          at = std::min(end + 1, joined.size());
+        }
+      }
       labels.insert(labels.end(), static_labels.begin(), static_labels.end());
       Totals& t = totals[labels];
       for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
@@ -156,7 +173,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
       // Documented codes are exported at 0 from the start when there are no dynamic labels;
       // with them, a label set exports the codes it has seen (16 zero series per route and
       // method would multiply the series for little use: the label set itself is new anyway).
-      if (n == 0 && (!documented || opts.any_dynamic())) continue;
+      if (n == 0 && (!documented || first_dynamic)) continue;
       AddSample(&responses,
                 With(labels, {{"class", std::string(ClassName(ClassIndex(code)))},
                               {"code", std::to_string(code)},
@@ -202,7 +219,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
     out->push_back(std::move(family));
   }
 
-  if (opts.any_dynamic()) {
+  if (first_dynamic) {
     auto overflow = Family("accesslog_label_overflow_total",
                            "Samples recorded under a label set folded to __overflow__ by the "
                            "cardinality caps, by metric.",

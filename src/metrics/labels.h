@@ -35,7 +35,8 @@ struct LabelOptions {
   std::vector<std::string> route_templates;                        // "/users/{id}/orders"
   size_t max_hosts = 100;        // distinct host values before folding
   size_t max_routes = 500;       // distinct route values before folding
-  size_t max_label_sets = 2000;  // distinct (log, method, host, route) combinations
+  size_t max_label_sets = 2000;  // distinct (log, method, host, route, path labels) combinations
+  size_t max_paths = 10000;      // distinct path label values (sources' path_labels) before folding
 
   [[nodiscard]] bool any_dynamic() const { return log || method || host || route; }
   bool operator==(const LabelOptions&) const = default;

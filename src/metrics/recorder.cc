@@ -10,19 +10,32 @@ std::vector<double> DefaultSizeBuckets() { return {100, 1000, 10000, 100000, 100
 
 Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
                    std::vector<std::string> log_names,
-                   std::array<bool, kNumHistogramKinds> histograms)
+                   std::array<bool, kNumHistogramKinds> histograms,
+                   std::vector<std::string> path_label_names)
     : labels_(labels),
       buckets_(buckets),
       log_names_(std::move(log_names)),
       histograms_(histograms),
+      path_names_(std::move(path_label_names)),
       hosts_(labels.host ? labels.max_hosts : 0),
       routes_(labels.route ? labels.max_routes : 0),
+      paths_(path_names_.empty() ? 0 : labels.max_paths),
       route_normalizer_(labels.route_templates),
-      dynamic_(labels.any_dynamic()) {
-  const size_t max_sets = labels.any_dynamic() ? labels.max_label_sets : 1;
+      dynamic_(labels.any_dynamic() || !path_names_.empty()) {
+  const size_t max_sets = dynamic_ ? labels.max_label_sets : 1;
   sets_.resize(max_sets + 1);  // +1: the overflow set
   index_.reserve(max_sets + 1);
-  if (!labels.any_dynamic()) Add(LabelSetKey{});
+  if (!dynamic_) Add(LabelSetKey{});
+}
+
+uint32_t Recorder::InternPathLabels(const std::vector<std::string>& values) {
+  if (path_names_.empty()) return 0;
+  path_scratch_.clear();
+  for (size_t i = 0; i < path_names_.size(); ++i) {
+    if (i > 0) path_scratch_.push_back('\0');
+    if (i < values.size()) path_scratch_.append(values[i]);
+  }
+  return paths_.Intern(path_scratch_);
 }
 
 Recorder::LabelSet* Recorder::Add(const LabelSetKey& key) {
@@ -42,7 +55,8 @@ Recorder::LabelSet* Recorder::Add(const LabelSetKey& key) {
   return sets_[n].get();
 }
 
-Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, bool* folded) {
+Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t path_id,
+                                   bool* folded) {
   LabelSetKey key;
   if (labels_.log) key.log = log_id;
   if (labels_.method) key.method = static_cast<uint8_t>(ParseMethod(f.method));
@@ -54,23 +68,28 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, bool* folde
     key.route = routes_.Intern(route_normalizer_.Normalize(f.path, &route_scratch_));
     *folded |= key.route == routes_.overflow_id();
   }
+  if (!path_names_.empty()) {
+    key.path = path_id;
+    *folded |= path_id == paths_.overflow_id();
+  }
   // Caps are below 2^20 (config validation), so the ids never overlap in the packed key.
-  const uint64_t packed = (uint64_t{key.log} << 48) | (uint64_t{key.method} << 40) |
-                          (uint64_t{key.host} << 20) | uint64_t{key.route};
-  if (auto it = index_.find(packed); it != index_.end()) return it->second;
+  const IndexKey index_key{(uint64_t{key.log} << 48) | (uint64_t{key.method} << 40) |
+                               (uint64_t{key.host} << 20) | uint64_t{key.route},
+                           key.path};
+  if (auto it = index_.find(index_key); it != index_.end()) return it->second;
   if (count_.load(std::memory_order_relaxed) + 1 >= sets_.size()) {
     // Too many label sets: the line goes to the one set whose every dynamic label is
     // "__overflow__" (log keeps its value: sources are few and configured).
     *folded = true;
     if (!overflow_set_) {
       LabelSetKey overflow{key.log, static_cast<uint8_t>(Method::kOther), hosts_.overflow_id(),
-                           routes_.overflow_id()};
+                           routes_.overflow_id(), paths_.overflow_id()};
       overflow_set_ = Add(overflow);
     }
     return overflow_set_;
   }
   LabelSet* set = Add(key);
-  index_.emplace(packed, set);
+  index_.emplace(index_key, set);
   return set;
 }
 
@@ -89,9 +108,9 @@ void Recorder::Observe(LabelSet* set, HistogramKind kind, int cls, double value)
   set->hist[k][static_cast<size_t>(cls)]->Observe(bucket, value);
 }
 
-void Recorder::Record(uint16_t log_id, const Fields& f, int code) {
+void Recorder::Record(uint16_t log_id, const Fields& f, int code, uint32_t path_id) {
   bool folded = false;
-  LabelSet* set = dynamic_ ? Find(log_id, f, &folded) : sets_[0].get();
+  LabelSet* set = dynamic_ ? Find(log_id, f, path_id, &folded) : sets_[0].get();
   set->responses.by_code[static_cast<size_t>(code)].Add(1);
   const int cls = ClassIndex(code);
   if (folded) folded_lines_.Add(1);

@@ -4,10 +4,12 @@
 //   recorder.Record(log_id, fields, code);  // per line: array indexes and adds
 //
 // Responses are counted per label set (the combination of the opt-in labels: log, method, host,
-// route) in plain slots indexed by status code; the request-duration, upstream-duration and
-// response-size histograms are per label set and status class, as plain bucket counters. With
-// no dynamic label configured there is exactly one label set and no lookup at all; with labels,
-// a line costs a method switch, and one hash lookup per host/route value and per label set.
+// route, and the labels taken from the file's path) in plain slots indexed by status code; the
+// request-duration, upstream-duration and response-size histograms are per label set and status
+// class, as plain bucket counters. With no dynamic label configured there is exactly one label set
+// and no lookup at all; with labels, a line costs a method switch, and one hash lookup per
+// host/route value and per label set. Path labels cost nothing per line: a file's values are
+// interned once, when the file is first followed (InternPathLabels), and the line carries the id.
 // Those lookups allocate only when a new value or label set is added, which the caps bound.
 //
 // Thread-safety: Record is called by the owning worker only (single writer). Everything the
@@ -74,19 +76,30 @@ struct LabelSetKey {
   uint8_t method = 0;
   uint32_t host = 0;
   uint32_t route = 0;
+  uint32_t path = 0;  // the file's path label values (InternPathLabels)
 };
 
 class Recorder {
  public:
   // `log_names` are the sources' names (the `log` label), indexed by log id. `histograms`
   // says which histograms any source's format can fill (the others are never created).
+  // `path_label_names`: the labels taken from files' paths (every source's path_labels, in
+  // order of first appearance); none by default.
   Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
-           std::vector<std::string> log_names, std::array<bool, kNumHistogramKinds> histograms);
+           std::vector<std::string> log_names, std::array<bool, kNumHistogramKinds> histograms,
+           std::vector<std::string> path_label_names = {});
   Recorder(const Recorder&) = delete;  // the collector holds references into it
   Recorder& operator=(const Recorder&) = delete;
 
-  // Counts one parsed line whose status `code` is valid (100-599). Writer only.
-  void Record(uint16_t log_id, const Fields& fields, int code);
+  // Counts one parsed line whose status `code` is valid (100-599); `path_id` is the line's
+  // file's InternPathLabels (0 without path labels). Writer only.
+  void Record(uint16_t log_id, const Fields& fields, int code, uint32_t path_id = 0);
+
+  // The id of one file's path label values (one per path_label_names(), "" where the file has
+  // none), adding it when new and the cap (labels.limits.paths) allows; past the cap, the id
+  // whose every value is "__overflow__" (and its lines count as folded). Called when a file is
+  // first followed, never per line. Writer only.
+  [[nodiscard]] uint32_t InternPathLabels(const std::vector<std::string>& values);
 
   // --- read side (scrape) ---
   struct LabelSet {
@@ -105,6 +118,13 @@ class Recorder {
   [[nodiscard]] std::string_view log_name(uint16_t id) const { return log_names_[id]; }
   [[nodiscard]] std::string_view host(uint32_t id) const { return hosts_.value(id); }
   [[nodiscard]] std::string_view route(uint32_t id) const { return routes_.value(id); }
+  [[nodiscard]] const std::vector<std::string>& path_label_names() const { return path_names_; }
+  // The path label values of an id, joined by '\0' (names and values never hold one), or
+  // "__overflow__" for the overflow id.
+  [[nodiscard]] std::string_view path_values(uint32_t id) const { return paths_.value(id); }
+  [[nodiscard]] bool is_path_overflow(uint32_t id) const { return id == paths_.overflow_id(); }
+  // Whether any label varies per line or per file (otherwise there is one label set).
+  [[nodiscard]] bool dynamic() const { return dynamic_; }
   // Lines whose label set was folded (a label over its cap, or too many label sets).
   [[nodiscard]] uint64_t folded_lines() const { return folded_lines_.Load(); }
   [[nodiscard]] uint64_t folded_observations(HistogramKind k) const {
@@ -112,7 +132,7 @@ class Recorder {
   }
 
  private:
-  LabelSet* Find(uint16_t log_id, const Fields& fields, bool* folded);
+  LabelSet* Find(uint16_t log_id, const Fields& fields, uint32_t path_id, bool* folded);
   LabelSet* Add(const LabelSetKey& key);
   void Observe(LabelSet* set, HistogramKind kind, int cls, double value);
 
@@ -120,12 +140,25 @@ class Recorder {
   HistogramOptions buckets_;
   std::vector<std::string> log_names_;
   std::array<bool, kNumHistogramKinds> histograms_;
+  std::vector<std::string> path_names_;
   Interner hosts_;
   Interner routes_;
+  Interner paths_;
+  std::string path_scratch_;
   RouteNormalizer route_normalizer_;
-  bool dynamic_;  // any of log, method, host, route: otherwise there is one label set
+  bool dynamic_;  // any of log, method, host, route, path: otherwise there is one label set
   std::string route_scratch_;
-  std::unordered_map<uint64_t, LabelSet*> index_;
+  struct IndexKey {
+    uint64_t packed;  // log, method, host, route
+    uint32_t path;
+    bool operator==(const IndexKey&) const = default;
+  };
+  struct IndexHash {
+    size_t operator()(const IndexKey& k) const {
+      return std::hash<uint64_t>()(k.packed ^ (uint64_t{k.path} * 0x9E3779B97F4A7C15ull));
+    }
+  };
+  std::unordered_map<IndexKey, LabelSet*, IndexHash> index_;
   std::vector<std::unique_ptr<LabelSet>> sets_;  // preallocated; never reallocates
   std::atomic<size_t> count_{0};
   LabelSet* overflow_set_ = nullptr;

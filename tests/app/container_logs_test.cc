@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -181,6 +182,56 @@ TEST(ContainerLogsTest, ServingFollowsSplitLinesAcrossAKubeletRotation) {
   EXPECT_EQ(RunCommand({"promtool", "check", "metrics"}, &lint, 60s, *body), 0) << lint;
   EXPECT_EQ(lint, "");
   EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);
+}
+
+// A tree laid out as /var/log/pods: namespace, pod and container from each file's path, with
+// both envelopes; a file that does not fit the layout counts with empty values.
+TEST(ContainerLogsTest, KubernetesPathLabelsPerNamespacePodAndContainer) {
+  TempDir dir;
+  const std::string root = dir.File("var/log/pods");
+  auto pod_dir = [&](const std::string& ns, const std::string& pod, const std::string& c) {
+    const std::string d = root + "/" + ns + "_" + pod + "_0b1c2d3e-0000-1111-2222-" + pod + "/" + c;
+    std::filesystem::create_directories(d);
+    return d;
+  };
+  WriteFile(
+      pod_dir("shop", "web-1", "nginx") + "/0.log",
+      Cri("stdout", Access(200)) + Cri("stdout", Access(200, LongPath())) + Cri("stderr", "error"));
+  WriteFile(pod_dir("shop", "web-1", "sidecar") + "/0.log", Cri("stdout", Access(503)));
+  WriteFile(pod_dir("pay", "api-7", "app") + "/3.log", Docker("stdout", Access(429)));
+  std::filesystem::create_directories(root + "/stray");
+  WriteFile(root + "/stray/x.log", Cri("stdout", Access(201)));
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--log.file=" + root + "/*/*/*.log",
+                        "--log.file=" + root + "/stray/*.log", "--log.wrapper=auto",
+                        "--log.path-labels=kubernetes"},
+                       &out),
+            0)
+      << out;
+  auto responses = [&](const char* cls, int code, const std::string& labels) {
+    return SampleValue(out, std::string("accesslog_http_responses_total{class=\"") + cls +
+                                "\",code=\"" + std::to_string(code) + "\",documented=\"true\"," +
+                                labels + "}");
+  };
+  EXPECT_EQ(responses("2xx", 200, R"(namespace="shop",pod="web-1",container="nginx")"), 2.0);
+  EXPECT_EQ(responses("5xx", 503, R"(namespace="shop",pod="web-1",container="sidecar")"), 1.0);
+  EXPECT_EQ(responses("4xx", 429, R"(namespace="pay",pod="api-7",container="app")"), 1.0);
+  EXPECT_EQ(responses("2xx", 201, R"(namespace="",pod="",container="")"), 1.0);
+  // The one warning (stderr is in `out` too): the stray file does not fit the layout.
+  std::string exposition, warnings;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    (line.starts_with("ts=") ? warnings : exposition) += line + "\n";
+  }
+  EXPECT_NE(warnings.find("path_labels does not match"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("stray/x.log"), std::string::npos) << warnings;
+  out = exposition;
+  EXPECT_EQ(SampleValue(out, R"(accesslog_http_responses_by_class_total{class="2xx",)"
+                             R"(namespace="shop",pod="web-1",container="nginx"})"),
+            2.0);
+  std::string lint;
+  EXPECT_EQ(RunCommand({"promtool", "check", "metrics"}, &lint, 60s, out), 0) << lint;
+  EXPECT_EQ(lint, "");
 }
 
 }  // namespace

@@ -79,6 +79,24 @@ TEST(CliTest, LogWrapperAppliesToEveryLogFile) {
   EXPECT_NE(msg.find("set the source's wrapper"), std::string::npos) << msg;
 }
 
+TEST(CliTest, LogPathLabels) {
+  Options o;
+  std::string msg;
+  ASSERT_EQ(Parse({"--log.file=/var/log/pods/*/*/*.log", "--log.path-labels=kubernetes"}, &o, &msg),
+            CliOutcome::kRun)
+      << msg;
+  EXPECT_EQ(o.sources[0].path_labels, "kubernetes");
+  Options bad;
+  EXPECT_EQ(Parse({"--log.file=a.log", "--log.path-labels=/(.*)"}, &bad, &msg),
+            CliOutcome::kUsageError);
+  EXPECT_NE(msg.find("--log.path-labels: the pattern has no named group"), std::string::npos)
+      << msg;
+  Options taken;
+  EXPECT_EQ(Parse({"--log.file=a.log", "--log.path-labels=/(?P<code>.*)"}, &taken, &msg),
+            CliOutcome::kUsageError);
+  EXPECT_NE(msg.find("'code' is already used"), std::string::npos) << msg;
+}
+
 TEST(CliTest, ConfigFileAndCheck) {
   Options o;
   std::string msg;

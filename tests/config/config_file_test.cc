@@ -147,7 +147,30 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"sources: [{name: a, files: x, wrapper: cri, streams: []}]\n",
                   "sources[0].streams: expected stdout, stderr or both"},
         BadConfig{"sources: [{name: a, files: x, streams: [stdout]}]\n",
-                  "sources[0].streams: applies to container logs only"}));
+                  "sources[0].streams: applies to container logs only"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: '/(.*)'}]\n",
+                  "sources[0].path_labels: the pattern has no named group"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: '(?P<x'}]\n",
+                  "sources[0].path_labels: not a valid RE2 pattern"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: '/(?P<route>.*)'}]\n",
+                  "c.yaml:1:44: sources[0].path_labels: the label 'route' is already used"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: kubernetes}]\n"
+                  "labels: {static: {namespace: prod}}\n",
+                  "sources[0].path_labels: the label 'namespace' is already used"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {limits: {paths: 0}}\n",
+                  "labels.limits.paths: expected a whole number from 1 to 100000"}));
+
+TEST(ConfigFileTest, PathLabels) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(
+      Parse("sources:\n  - {name: a, files: x, wrapper: cri, path_labels: kubernetes}\n"
+            "labels: {limits: {paths: 300}}\n",
+            &o, &error))
+      << error;
+  EXPECT_EQ(o.sources[0].path_labels, "kubernetes");
+  EXPECT_EQ(o.labels.max_paths, 300u);
+}
 
 TEST(ConfigFileTest, WrapperAndStreams) {
   Options o;
