@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -249,18 +250,26 @@ class Server {
     auto tailer = std::make_unique<Tailer>(pipeline_->options.tail);
     if (!resume.empty()) tailer->ResumeFrom(std::move(resume));
     std::map<std::string, std::string> pattern_to_log;
+    std::set<std::string> aggregate;  // patterns of container log sources: lag per source
     for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
       for (const auto& pattern : pipeline_->options.sources[i].files) {
         tailer->Add(pattern, pipeline_->sources[i].get(), pipeline_->sources[i].get());
         pattern_to_log.emplace(pattern, pipeline_->options.sources[i].name);
+        const SourceOptions& src = pipeline_->options.sources[i];
+        if (src.unwrap.wrapper != Wrapper::kNone || !src.path_labels.empty()) {
+          aggregate.insert(pattern);
+        }
       }
     }
     if (!tailer->Start(error)) return false;
+    // Expiry of idle label sets runs on the worker, the recorder's only writer.
+    tailer->SetTick([recorder = pipeline_->recorder.get()](auto now) { recorder->Expire(now); });
     const size_t patterns = pattern_to_log.size();
     {
       std::lock_guard<std::mutex> lock(tailer_mu_);
       tailer_ = std::move(tailer);
       pattern_to_log_ = std::move(pattern_to_log);
+      aggregate_lag_ = std::move(aggregate);
     }
     worker_ = std::thread([t = tailer_.get()] { t->Run(); });
     LogInfo("following logs", {{"sources", std::to_string(pipeline_->options.sources.size())},
@@ -289,7 +298,7 @@ class Server {
     for (const FileStatus& f : tailer_->Snapshot()) {
       auto it = pattern_to_log_.find(f.pattern);
       out.push_back({it == pattern_to_log_.end() ? f.pattern : it->second, f.path,
-                     std::max<int64_t>(0, f.size - f.offset)});
+                     std::max<int64_t>(0, f.size - f.offset), aggregate_lag_.count(f.pattern) > 0});
     }
     return out;
   }
@@ -338,6 +347,7 @@ class Server {
   std::mutex tailer_mu_;  // guards tailer_ and pattern_to_log_ against scrapes during a reload
   std::unique_ptr<Tailer> tailer_;
   std::map<std::string, std::string> pattern_to_log_;
+  std::set<std::string> aggregate_lag_;  // patterns whose files' lag is summed per source
   std::thread worker_;
   std::atomic<bool> ready_{false};
   std::mutex reload_mu_;

@@ -12,6 +12,9 @@ namespace {
 class FileSource final : public MessageSink {
  public:
   FileSource(Source* source, uint32_t path_id) : source_(source), path_id_(path_id) {}
+  ~FileSource() override { source_->ReleaseFile(path_id_); }
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
   void OnLine(std::string_view line) override { source_->Handle(line, false, path_id_); }
   void OnPaddedLine(std::string_view line) override { source_->Handle(line, true, path_id_); }
   void OnOverlongLine() override { source_->OnOverlongLine(); }
@@ -86,6 +89,10 @@ std::unique_ptr<LineSink> Source::ForFile(const std::string& path) {
     path_id = recorder_->InternPathLabels(values);
   }
   return std::make_unique<FileChain>(this, path_id, files_, docker_.get());
+}
+
+void Source::ReleaseFile(uint32_t path_id) {
+  if (!recorder_->path_label_names().empty()) recorder_->ReleasePathLabels(path_id);
 }
 
 void Source::OnBytesRead(size_t bytes) {

@@ -55,6 +55,8 @@ class Source final : public MessageSink, public LineSinkFactory {
 
   // One line of the file whose path labels are `path_id` (Recorder::InternPathLabels).
   void Handle(std::string_view line, bool padded, uint32_t path_id = 0);
+  // The file whose sink ForFile made is no longer followed: its path label values may go.
+  void ReleaseFile(uint32_t path_id);
 
   std::unique_ptr<Parser> parser_;
   uint16_t log_id_;

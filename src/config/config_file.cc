@@ -66,6 +66,28 @@ class Walker : public YamlWalker {
     return std::chrono::milliseconds(static_cast<int64_t>(ms));
   }
 
+  // "30s", "5m", "2h", "7d": whole seconds from 1s to 365d (labels.expire_after).
+  std::chrono::seconds LongDuration(const YAML::Node& n, const std::string& path) const {
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    const std::string unit(ptr, s.data() + s.size());
+    int64_t seconds = -1;
+    if (ec == std::errc() && v >= 0 && v <= 365 * 86400) {
+      if (unit == "s") seconds = v;
+      if (unit == "m") seconds = v * 60;
+      if (unit == "h") seconds = v * 3600;
+      if (unit == "d") seconds = v * 86400;
+    }
+    if (seconds < 1 || seconds > 365 * 86400) {
+      Fail(n, path,
+           "expected a duration of whole seconds, minutes, hours or days such as 30s, 10m, 1h "
+           "or 7d (1s to 365d), got '" +
+               s + "'");
+    }
+    return std::chrono::seconds(seconds);
+  }
+
   std::vector<std::string> Strings(const YAML::Node& n, const std::string& path) const {
     std::vector<std::string> out;
     if (n.IsScalar()) {
@@ -146,8 +168,12 @@ JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::st
 }
 
 void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
-  w.OnlyKeys(n, "labels",
-             {"log", "method", "host", "route", "route_templates", "static", "limits"});
+  w.OnlyKeys(
+      n, "labels",
+      {"log", "method", "host", "route", "route_templates", "static", "limits", "expire_after"});
+  if (n["expire_after"]) {
+    labels->expire_after = w.LongDuration(n["expire_after"], "labels.expire_after");
+  }
   if (n["log"]) labels->log = w.Bool(n["log"], "labels.log");
   if (n["method"]) labels->method = w.Bool(n["method"], "labels.method");
   if (n["host"]) labels->host = w.Bool(n["host"], "labels.host");

@@ -113,9 +113,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
   // log, method, host, route, then the static labels.
   std::map<Labels, Totals> totals;
   for (const auto& rec : recorders_) {
-    const size_t n = rec->LabelSetCount();
-    for (size_t i = 0; i < n; ++i) {
-      const Recorder::LabelSet& set = rec->label_set(i);
+    rec->ForEachLabelSet([&](const Recorder::LabelSet& set) {
       Labels labels;
       if (opts.log) labels.push_back({"log", ToValidUtf8(rec->log_name(set.key.log))});
       if (opts.method) {
@@ -155,7 +153,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
           th.sum += h->sum();
         }
       }
-    }
+    });
   }
 
   auto responses =
@@ -241,6 +239,13 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
       AddSample(&overflow, {{"metric", kHistograms[k].name}}, static_cast<double>(obs[k]));
     }
     out->push_back(std::move(overflow));
+    uint64_t expired = 0;
+    for (const auto& rec : recorders_) expired += rec->expired();
+    auto expired_family =
+        Family("accesslog_series_expired_total",
+               "Label sets removed after labels.expire_after without a line.", MetricType::Counter);
+    AddSample(&expired_family, {}, static_cast<double>(expired));
+    out->push_back(std::move(expired_family));
   }
 }
 
@@ -283,11 +288,19 @@ void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
                       "Bytes written to each file but not read yet (size minus offset).",
                       MetricType::Gauge);
     std::map<std::string, int> per_log;
+    std::map<std::string, int64_t> aggregated_lag;
     for (const auto& src : sources_) per_log[src.name] = 0;
     for (const FollowedFile& f : snapshot_()) {
       ++per_log[f.log];
+      if (f.aggregate) {
+        aggregated_lag[f.log] += f.lag_bytes;
+        continue;
+      }
       AddSample(&lag, {{"log", ToValidUtf8(f.log)}, {"path", ToValidUtf8(f.path)}},
                 static_cast<double>(f.lag_bytes));
+    }
+    for (const auto& [log, lag_bytes] : aggregated_lag) {
+      AddSample(&lag, {{"log", ToValidUtf8(log)}}, static_cast<double>(lag_bytes));
     }
     for (const auto& [log, n] : per_log) AddSample(&followed, {{"log", ToValidUtf8(log)}}, n);
     out->push_back(std::move(followed));

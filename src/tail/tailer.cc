@@ -755,6 +755,7 @@ void Tailer::Run() {
       // polling fallback) look at every file even without an event.
       rescan = true;
       next_tick = now + options_.poll_interval;
+      if (tick_) tick_(now);
     }
     if (rescan) {
       Rescan(/*at_startup=*/false);

@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -207,6 +208,12 @@ class Tailer : private FollowerHost {
   void Run();
   // Thread-safe; makes Run return soon.
   void Stop();
+  // Before Run: `tick` is called on Run's thread once per poll interval (the periodic check),
+  // for work that must happen on the thread that hands out lines even when no line comes
+  // (the recorder's expiry of idle label sets).
+  void SetTick(std::function<void(std::chrono::steady_clock::time_point)> tick) {
+    tick_ = std::move(tick);
+  }
 
   // The files followed now. Thread-safe: called at scrape time.
   [[nodiscard]] std::vector<FileStatus> Snapshot() const;
@@ -262,6 +269,7 @@ class Tailer : private FollowerHost {
   int inotify_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: Stop() wakes Run()
   std::atomic<bool> stop_{false};
+  std::function<void(std::chrono::steady_clock::time_point)> tick_;
 };
 
 }  // namespace accesslog

@@ -234,5 +234,107 @@ TEST(ContainerLogsTest, KubernetesPathLabelsPerNamespacePodAndContainer) {
   EXPECT_EQ(lint, "");
 }
 
+// inotify watches of a process: "inotify wd:" lines in the fdinfo of its inotify descriptors.
+int InotifyWatches(pid_t pid) {
+  int n = 0;
+  const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& e : std::filesystem::directory_iterator(fd_dir)) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(e.path(), ec);
+    if (ec || target.string() != "anon_inode:inotify") continue;
+    std::istringstream in(testing::ReadFile("/proc/" + std::to_string(pid) + "/fdinfo/" +
+                                            e.path().filename().string()));
+    for (std::string line; std::getline(in, line);) n += line.starts_with("inotify wd:") ? 1 : 0;
+  }
+  return n;
+}
+
+int OpenFds(pid_t pid) {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    ++n;
+  }
+  return n;
+}
+
+// A pod deleted while the exporter runs: its file is drained, then forgotten (descriptor,
+// watch, positions entry), and with labels.expire_after its series leave the exposition.
+TEST(ContainerLogsTest, ADeletedPodIsDrainedForgottenAndItsSeriesExpire) {
+  TempDir dir;
+  const std::string root = dir.File("pods");
+  auto pod = [&](const std::string& name) {
+    const std::string d = root + "/shop_" + name + "_uid-" + name + "/nginx";
+    std::filesystem::create_directories(d);
+    return d + "/0.log";
+  };
+  const std::string a = pod("a"), b = pod("b");
+  WriteFile(a, "");
+  WriteFile(b, "");
+  WriteFile(dir.File("c.yaml"), "sources:\n  - {name: pods, files: '" + root +
+                                    "/*/*/*.log', wrapper: cri, path_labels: kubernetes}\n"
+                                    "labels: {expire_after: 1s}\n"
+                                    "tail: {from: start, poll_interval: 100ms, positions_file: " +
+                                    dir.File("positions.json") + "}\n");
+  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
+            dir.File("out"), dir.File("err"));
+  ASSERT_TRUE(p.started());
+  int port = 0;
+  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  auto metric = [&](const std::string& series) -> double {
+    const auto body = HttpGet(port, "/metrics");
+    return body ? SampleValue(*body, series).value_or(-1) : -2;
+  };
+  const std::string ok_a = R"(accesslog_http_responses_total{class="2xx",code="200",)"
+                           R"(documented="true",namespace="shop",pod="a",container="nginx"})";
+  AppendFile(a, Cri("stdout", Access(200)) + Cri("stdout", Access(200, LongPath())));
+  AppendFile(b, Cri("stdout", Access(200)));
+  ASSERT_TRUE(WaitFor([&] { return metric(ok_a) == 2; }, 10s)) << metric(ok_a);
+  ASSERT_TRUE(WaitFor([&] { return metric(R"(accesslog_files_followed{log="pods"})") == 2; }, 5s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return testing::ReadFile(dir.File("positions.json")).find("shop_a") != std::string::npos;
+      },
+      5s));
+  const int fds_before = OpenFds(p.pid()), watches_before = InotifyWatches(p.pid());
+  // The lag is per source for container logs: no series per pod.
+  const auto body = HttpGet(port, "/metrics");
+  ASSERT_TRUE(body);
+  EXPECT_TRUE(SampleValue(*body, R"(accesslog_read_lag_bytes{log="pods"})")) << *body;
+  EXPECT_EQ(body->find("accesslog_read_lag_bytes{log=\"pods\",path="), std::string::npos);
+
+  // The kubelet deletes pod a (its last line was written just before).
+  AppendFile(a, Cri("stdout", Access(201)));
+  std::filesystem::remove_all(root + "/shop_a_uid-a");
+  const std::string created_a = R"(accesslog_http_responses_total{class="2xx",code="201",)"
+                                R"(documented="true",namespace="shop",pod="a",container="nginx"})";
+  // Drained (drain_idle: 5 s), then forgotten; its series idle for expire_after: gone.
+  EXPECT_TRUE(WaitFor([&] { return metric(R"(accesslog_files_followed{log="pods"})") == 1; }, 20s));
+  EXPECT_TRUE(WaitFor([&] { return metric(ok_a) == -1 && metric(created_a) == -1; }, 10s))
+      << metric(ok_a);
+  EXPECT_GE(metric("accesslog_series_expired_total"), 1);
+  EXPECT_EQ(metric(R"(accesslog_lines_total{log="pods",result="parsed"})"), 4);  // none lost
+  // (At most: a scrape connection may also have closed meanwhile.)
+  EXPECT_TRUE(WaitFor([&] { return OpenFds(p.pid()) <= fds_before - 1; }, 5s))
+      << OpenFds(p.pid()) << " vs " << fds_before;
+  EXPECT_TRUE(WaitFor([&] { return InotifyWatches(p.pid()) < watches_before; }, 5s))
+      << InotifyWatches(p.pid()) << " vs " << watches_before;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return testing::ReadFile(dir.File("positions.json")).find("shop_a") == std::string::npos;
+      },
+      5s))
+      << testing::ReadFile(dir.File("positions.json"));
+  // Pod b was not touched: its series stays while it logs.
+  AppendFile(b, Cri("stdout", Access(200)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return metric(R"(accesslog_http_responses_total{class="2xx",code="200",)"
+                      R"(documented="true",namespace="shop",pod="b",container="nginx"})") >= 1;
+      },
+      5s));
+  EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);
+}
+
 }  // namespace
 }  // namespace accesslog

@@ -158,7 +158,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "labels: {static: {namespace: prod}}\n",
                   "sources[0].path_labels: the label 'namespace' is already used"},
         BadConfig{"sources: [{name: a, files: x}]\nlabels: {limits: {paths: 0}}\n",
-                  "labels.limits.paths: expected a whole number from 1 to 100000"}));
+                  "labels.limits.paths: expected a whole number from 1 to 100000"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {expire_after: 10}\n",
+                  "labels.expire_after: expected a duration of whole seconds"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {expire_after: 0s}\n",
+                  "labels.expire_after: expected a duration"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {expire_after: 400d}\n",
+                  "(1s to 365d), got '400d'"}));
 
 TEST(ConfigFileTest, PathLabels) {
   Options o;
@@ -170,6 +176,10 @@ TEST(ConfigFileTest, PathLabels) {
       << error;
   EXPECT_EQ(o.sources[0].path_labels, "kubernetes");
   EXPECT_EQ(o.labels.max_paths, 300u);
+  EXPECT_EQ(o.labels.expire_after.count(), 0);
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\nlabels: {expire_after: 2h}\n", &o, &error))
+      << error;
+  EXPECT_EQ(o.labels.expire_after.count(), 7200);
 }
 
 TEST(ConfigFileTest, WrapperAndStreams) {
