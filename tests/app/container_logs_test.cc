@@ -33,13 +33,21 @@ std::string Access(int code, const std::string& path = "/") {
          std::to_string(code) + " 12 \"-\" \"curl/8\"";
 }
 
+// A CRI time, a nanosecond later at each call, as a runtime stamps its records (files then
+// differ in their first bytes, which the tailer's fingerprint relies on).
+std::string Now() {
+  static long ns = 0;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "2024-05-06T07:08:09.%09ldZ", ++ns);
+  return buf;
+}
+
 // `line` as containerd writes it: 16 KiB pieces, P on all but the last.
 std::string Cri(const std::string& stream, const std::string& line) {
   std::string out;
   for (size_t at = 0; at < line.size() || out.empty(); at += kSplit) {
     const bool last = at + kSplit >= line.size();
-    out += "2024-05-06T07:08:09.123456789Z " + stream + (last ? " F " : " P ") +
-           line.substr(at, kSplit) + "\n";
+    out += Now() + " " + stream + (last ? " F " : " P ") + line.substr(at, kSplit) + "\n";
   }
   return out;
 }
@@ -55,7 +63,7 @@ std::string Docker(const std::string& stream, const std::string& line) {
       piece += c == '\r' ? std::string("\\r") : std::string(1, c);
     }
     out += R"({"log":")" + piece + (last ? "\\n" : "") + R"(","stream":")" + stream +
-           R"(","time":"2024-05-06T07:08:09.1Z"})" + "\n";
+           R"(","time":")" + Now() + R"("})" + "\n";
   }
   return out;
 }
@@ -232,6 +240,66 @@ TEST(ContainerLogsTest, KubernetesPathLabelsPerNamespacePodAndContainer) {
   std::string lint;
   EXPECT_EQ(RunCommand({"promtool", "check", "metrics"}, &lint, 60s, out), 0) << lint;
   EXPECT_EQ(lint, "");
+}
+
+// The kubelet's whole cycle for one container: 0.log rotated to 0.log.<time> (the runtime writes
+// on to the old file until it reopens), the older rotated file gzipped, a new 0.log, and after
+// a restart of the container 1.log. The glob matches only the live *.log names; every line
+// counts once, the .gz is never read, the restarted container keeps its labels.
+TEST(ContainerLogsTest, KubeletRotationGzipAndContainerRestart) {
+  TempDir dir;
+  const std::string c = dir.File("pods/shop_web_uid1/nginx");
+  std::filesystem::create_directories(c);
+  WriteFile(c + "/0.log", "");
+  WriteFile(dir.File("c.yaml"), "sources:\n  - {name: pods, files: '" + dir.File("pods") +
+                                    "/*/*/*.log', wrapper: cri, path_labels: kubernetes}\n"
+                                    "tail: {from: start, poll_interval: 100ms}\n");
+  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
+            dir.File("out"), dir.File("err"));
+  ASSERT_TRUE(p.started());
+  int port = 0;
+  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  auto metric = [&](const std::string& series) -> double {
+    const auto body = HttpGet(port, "/metrics");
+    return body ? SampleValue(*body, series).value_or(0) : -1;
+  };
+  auto code = [&](int status) {
+    return metric(R"(accesslog_http_responses_total{class=")" + std::to_string(status / 100) +
+                  R"(xx",code=")" + std::to_string(status) +
+                  R"(",documented="true",namespace="shop",pod="web",container="nginx"})");
+  };
+  auto write = [&](const std::string& file, int status, int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) text += Cri("stdout", Access(status, i % 7 ? "/" : LongPath()));
+    AppendFile(file, text);
+  };
+  write(c + "/0.log", 200, 30);
+  ASSERT_TRUE(WaitFor([&] { return code(200) == 30; }, 10s)) << code(200);
+  // Rotation 1, and rotation 2 (the kubelet keeps the newest rotated file plain and gzips the
+  // older ones: 0.log.<t1> becomes 0.log.<t1>.gz). The kubelet rotates at most once per check
+  // (10 s by default), so each rotation is seen before the next.
+  int rotations = 0;
+  for (const char* t : {"20240506-070809", "20240506-080910"}) {
+    ASSERT_EQ(::rename((c + "/0.log").c_str(), (c + "/0.log." + t).c_str()), 0);
+    write(c + "/0.log." + t, 201, 5);  // before the runtime reopens
+    write(c + "/0.log", 204, 10);
+    ++rotations;
+    ASSERT_TRUE(
+        WaitFor([&] { return code(201) == 5 * rotations && code(204) == 10 * rotations; }, 15s))
+        << code(201) << " " << code(204);
+  }
+  std::string gz;
+  ASSERT_EQ(RunCommand({"gzip", c + "/0.log.20240506-070809"}, &gz), 0) << gz;
+  // The container restarts: the runtime writes 1.log; 0.log stays until the kubelet cleans up.
+  write(c + "/1.log", 503, 12);
+  ASSERT_TRUE(WaitFor([&] { return code(503) == 12; }, 10s)) << code(503);
+  EXPECT_EQ(code(200), 30);
+  EXPECT_EQ(code(201), 10);
+  EXPECT_EQ(code(204), 20);
+  EXPECT_EQ(metric(R"(accesslog_lines_total{log="pods",result="malformed"})"), 0);
+  EXPECT_EQ(metric(R"(accesslog_lines_total{log="pods",result="parsed"})"), 72);
+  EXPECT_GE(metric(R"(accesslog_file_rotations_total{log="pods"})"), 2);
+  EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);
 }
 
 // inotify watches of a process: "inotify wd:" lines in the fdinfo of its inotify descriptors.
