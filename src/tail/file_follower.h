@@ -94,7 +94,7 @@ class FileFollower {
   // Reads everything the current file holds now and hands complete lines to the sink. Returns
   // the number of bytes read.
   size_t ReadAvailable();
-  // Follows a rename, replacement or truncation of the file (see tailer.cc for the reasoning).
+  // Follows a rename, replacement or truncation of the file (file_follower.cc: the reasoning).
   void CheckRotation();
   // Reads to the end and hands a final unterminated line over too (oneshot).
   void ReadToEndAndFlush();
