@@ -1,6 +1,7 @@
 #include "app/exporter.h"
 
 #include <glob.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -262,8 +263,17 @@ class Server {
       }
     }
     if (!tailer->Start(error)) return false;
-    // Expiry of idle label sets runs on the worker, the recorder's only writer.
-    tailer->SetTick([recorder = pipeline_->recorder.get()](auto now) { recorder->Expire(now); });
+    // Expiry of idle label sets runs on the worker, the recorder's only writer. When label sets
+    // went (pods that came and went: their files, buffers and series were freed), the freed
+    // heap is handed back to the system, so that RSS follows the pods down, not only up: glibc
+    // keeps freed memory in its arena otherwise. At most once per poll interval, only then.
+    tailer->SetTick([recorder = pipeline_->recorder.get(), last = uint64_t{0}](auto now) mutable {
+      recorder->Expire(now);
+      if (recorder->expired() != last) {
+        last = recorder->expired();
+        malloc_trim(0);
+      }
+    });
     const size_t patterns = pattern_to_log.size();
     {
       std::lock_guard<std::mutex> lock(tailer_mu_);
