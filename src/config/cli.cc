@@ -119,6 +119,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       "percentiles, malformed samples. Exit 3 when a --fail-on condition holds.");
   AnalyzeOptions& an = options->analyze;
   std::string analyze_format = "combined";
+  std::string analyze_wrapper = "none";
   std::string analyze_color = "auto";
   analyze->add_option("files", an.files, "Log files; - reads stdin; .gz files are decompressed.")
       ->required()
@@ -144,6 +145,12 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->type_name("COND");
   analyze->add_option("--top", an.top, "Rows in the top-routes tables.")
       ->check(CLI::Range(size_t{1}, size_t{1000}))
+      ->capture_default_str();
+  analyze
+      ->add_option("--log.wrapper", analyze_wrapper,
+                   "Container log envelope of the files: none, cri, docker or auto, as for the "
+                   "exporter (stdout only; the record's time is used when the format has none).")
+      ->check(CLI::IsMember({"none", "cri", "docker", "auto"}))
       ->capture_default_str();
   analyze->add_option("--log.max-line-bytes", an.max_line_bytes, "Longer lines are skipped.")
       ->check(CLI::Range(size_t{256}, size_t{16} << 20))
@@ -194,6 +201,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       if (opt->count() > 0) options->flags_given.insert(opt->get_name());
     }
     an.format.format = analyze_format;
+    (void)ParseWrapper(analyze_wrapper, &an.unwrap.wrapper);  // checked by IsMember above
     an.color = analyze_color == "always"  ? AnalyzeOptions::Color::kAlways
                : analyze_color == "never" ? AnalyzeOptions::Color::kNever
                                           : AnalyzeOptions::Color::kAuto;

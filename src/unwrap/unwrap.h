@@ -76,6 +76,10 @@ class MessageSink : public LineSink {
   virtual void OnDroppedLine() = 0;
   // A record that is not valid for its envelope.
   virtual void OnMalformedRecord() = 0;
+  // The time of the record that completes the message handed on next (RFC 3339, as the
+  // runtime wrote it); valid until that message's OnLine / OnPaddedLine / OnOverlongLine
+  // returns. For `analyze`, when the format itself carries no time. Default: ignored.
+  virtual void OnRecordTime(std::string_view /*time*/) {}
 };
 
 class Unwrapper final : public LineSink {

@@ -97,6 +97,7 @@ void Unwrapper::Handle(std::string_view line, bool padded) {
   }
   const auto s = static_cast<size_t>(r.stream);
   Pending& p = pending_[s];
+  if (!r.partial && options_.streams[s]) next_->OnRecordTime(r.time);
   if (!p.active && !r.partial) {
     // The common case: a whole line in one record, handed on where it lies. A CRI message is
     // the end of the splitter's padded line, so it keeps the padding; a docker message lies
