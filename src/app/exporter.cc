@@ -1,6 +1,7 @@
 #include "app/exporter.h"
 
 #include <glob.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -94,6 +96,26 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
   std::vector<std::unique_ptr<Parser>> parsers;
   std::array<bool, kNumHistogramKinds> histograms{};
   std::vector<std::string> names;
+  // Path labels: every source's names, in order of first appearance; each source's own names
+  // map to positions in that list.
+  std::vector<std::string> path_names;
+  std::vector<SourceFiles> files(options.sources.size());
+  for (size_t i = 0; i < options.sources.size(); ++i) {
+    const SourceOptions& src = options.sources[i];
+    files[i].unwrap = src.unwrap;
+    files[i].max_line_bytes = options.tail.max_line_bytes;
+    if (src.path_labels.empty()) continue;
+    files[i].path_labels = PathLabeler::Make(src.path_labels, error);
+    if (!files[i].path_labels) {
+      *error = "path_labels of '" + src.name + "': " + *error;
+      return false;
+    }
+    for (const auto& name : files[i].path_labels->names()) {
+      auto it = std::find(path_names.begin(), path_names.end(), name);
+      files[i].path_label_slots.push_back(static_cast<size_t>(it - path_names.begin()));
+      if (it == path_names.end()) path_names.push_back(name);
+    }
+  }
   for (const auto& src : options.sources) {
     parsers.push_back(MakeParser(src.format, error));
     if (!parsers.back()) {
@@ -107,21 +129,22 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
     names.push_back(src.name);
   }
 
-  const bool same_metrics = previous && previous->options.labels == options.labels &&
-                            previous->options.histograms == options.histograms && [&] {
-                              for (size_t k = 0; k < kNumHistogramKinds; ++k) {
-                                if (previous->recorder->histogram_enabled(
-                                        static_cast<HistogramKind>(k)) != histograms[k]) {
-                                  return false;
-                                }
-                              }
-                              std::vector<std::string> old_names;
-                              for (const auto& s : previous->options.sources)
-                                old_names.push_back(s.name);
-                              return old_names == names;
-                            }();
+  const bool same_metrics =
+      previous && previous->options.labels == options.labels &&
+      previous->options.histograms == options.histograms && [&] {
+        for (size_t k = 0; k < kNumHistogramKinds; ++k) {
+          if (previous->recorder->histogram_enabled(static_cast<HistogramKind>(k)) !=
+              histograms[k]) {
+            return false;
+          }
+        }
+        std::vector<std::string> old_names;
+        for (const auto& s : previous->options.sources) old_names.push_back(s.name);
+        return old_names == names && previous->recorder->path_label_names() == path_names;
+      }();
   auto make_recorder = [&] {
-    return std::make_shared<Recorder>(options.labels, options.histograms, names, histograms);
+    return std::make_shared<Recorder>(options.labels, options.histograms, names, histograms,
+                                      path_names);
   };
   p->recorder = same_metrics ? previous->recorder : make_recorder();
   for (const auto& src : options.sources) {
@@ -186,7 +209,7 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
                          : p->inputs[i] == Input::kStream ? p->stream_recorders[i].get()
                                                           : p->recorder.get();
     p->sources.push_back(std::make_unique<Source>(std::move(parsers[i]), static_cast<uint16_t>(i),
-                                                  recorder, stats.get()));
+                                                  recorder, stats.get(), std::move(files[i])));
     p->stats.push_back(std::move(stats));
   }
   return true;
@@ -221,8 +244,10 @@ int RunOneshot(Pipeline* p, AccessLogCollector* collector, ProcessCollector* pro
       return 1;
     }
     if (p->inputs[i] == Input::kStream) {
+      // Through the source's per-file sink, as a followed file: a wrapper applies to a stream too.
+      std::unique_ptr<LineSink> per_file = p->sources[i]->ForFile(p->options.sources[i].files[0]);
       StreamReader in(p->options.sources[i].files[0], p->options.tail.max_line_bytes,
-                      p->sources[i].get());
+                      per_file ? per_file.get() : p->sources[i].get());
       std::string error;
       if (!in.Open(&error, /*for_oneshot=*/true)) {
         LogError("cannot read log file", {{"err", error}, {"log", p->options.sources[i].name}});
@@ -236,6 +261,7 @@ int RunOneshot(Pipeline* p, AccessLogCollector* collector, ProcessCollector* pro
       if (files.empty()) files.push_back(pattern);  // not a glob, or nothing matched: say so
       for (const auto& path : files) {
         FileFollower file(path, tail, p->sources[i].get());
+        file.AdoptSink(p->sources[i]->ForFile(path));  // a wrapper's per-file unwrapper
         if (!file.EnsureOpen(/*at_startup=*/true)) {
           LogError("cannot read log file", {{"path", path}, {"log", p->options.sources[i].name}});
           return 1;
@@ -353,19 +379,36 @@ class Server {
     auto tailer = std::make_unique<Tailer>(pipeline_->options.tail);
     if (!resume.empty()) tailer->ResumeFrom(std::move(resume));
     std::map<std::string, std::string> pattern_to_log;
+    std::set<std::string> aggregate;  // patterns of container log sources: lag per source
     for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
       if (pipeline_->inputs[i] != Input::kFiles) continue;  // StartInputs
       for (const auto& pattern : pipeline_->options.sources[i].files) {
-        tailer->Add(pattern, pipeline_->sources[i].get());
+        tailer->Add(pattern, pipeline_->sources[i].get(), pipeline_->sources[i].get());
         pattern_to_log.emplace(pattern, pipeline_->options.sources[i].name);
+        const SourceOptions& src = pipeline_->options.sources[i];
+        if (src.unwrap.wrapper != Wrapper::kNone || !src.path_labels.empty()) {
+          aggregate.insert(pattern);
+        }
       }
     }
     if (!tailer->Start(error)) return false;
+    // Expiry of idle label sets runs on the worker, the recorder's only writer. When label sets
+    // went (pods that came and went: their files, buffers and series were freed), the freed
+    // heap is handed back to the system, so that RSS follows the pods down, not only up: glibc
+    // keeps freed memory in its arena otherwise. At most once per poll interval, only then.
+    tailer->SetTick([recorder = pipeline_->recorder.get(), last = uint64_t{0}](auto now) mutable {
+      recorder->Expire(now);
+      if (recorder->expired() != last) {
+        last = recorder->expired();
+        malloc_trim(0);
+      }
+    });
     const size_t patterns = pattern_to_log.size();
     {
       std::lock_guard<std::mutex> lock(tailer_mu_);
       tailer_ = std::move(tailer);
       pattern_to_log_ = std::move(pattern_to_log);
+      aggregate_lag_ = std::move(aggregate);
     }
     worker_ = std::thread([t = tailer_.get()] { t->Run(); });
     LogInfo("following logs", {{"sources", std::to_string(pipeline_->options.sources.size())},
@@ -379,6 +422,7 @@ class Server {
     auto listener = std::make_unique<Listener>();
     bool listening = false;
     std::vector<std::unique_ptr<StreamReader>> streams;
+    std::vector<std::unique_ptr<LineSink>> stream_sinks;
     for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
       const SourceOptions& src = pipeline_->options.sources[i];
       if (pipeline_->inputs[i] == Input::kListen) {
@@ -386,8 +430,12 @@ class Server {
                       pipeline_->listen_stats[i].get());
         listening = true;
       } else if (pipeline_->inputs[i] == Input::kStream) {
+        // Through the source's per-file sink, as a followed file: a wrapper applies here too.
+        std::unique_ptr<LineSink> per_file = pipeline_->sources[i]->ForFile(src.files[0]);
+        LineSink* sink = per_file ? per_file.get() : pipeline_->sources[i].get();
+        if (per_file) stream_sinks.push_back(std::move(per_file));
         streams.push_back(std::make_unique<StreamReader>(
-            src.files[0], pipeline_->options.tail.max_line_bytes, pipeline_->sources[i].get()));
+            src.files[0], pipeline_->options.tail.max_line_bytes, sink));
         if (!streams.back()->Open(error)) return false;
       }
     }
@@ -401,6 +449,7 @@ class Server {
                {"port", std::to_string(pipeline_->listen_stats[i]->port.load())}});
     }
     if (listening) listener_ = std::move(listener);
+    for (auto& sink : stream_sinks) stream_sinks_.push_back(std::move(sink));
     for (auto& in : streams) {
       stream_threads_.emplace_back([r = in.get()] { r->Run(); });
       streams_.push_back(std::move(in));
@@ -416,6 +465,7 @@ class Server {
     for (auto& t : stream_threads_) t.join();
     stream_threads_.clear();
     streams_.clear();
+    stream_sinks_.clear();
   }
 
   // For accesslog_syslog_* and accesslog_stream_open.
@@ -472,7 +522,7 @@ class Server {
     for (const FileStatus& f : tailer_->Snapshot()) {
       auto it = pattern_to_log_.find(f.pattern);
       out.push_back({it == pattern_to_log_.end() ? f.pattern : it->second, f.path,
-                     std::max<int64_t>(0, f.size - f.offset)});
+                     std::max<int64_t>(0, f.size - f.offset), aggregate_lag_.count(f.pattern) > 0});
     }
     return out;
   }
@@ -540,10 +590,12 @@ class Server {
   std::mutex tailer_mu_;  // guards tailer_ and pattern_to_log_ against scrapes during a reload
   std::unique_ptr<Tailer> tailer_;
   std::map<std::string, std::string> pattern_to_log_;
+  std::set<std::string> aggregate_lag_;  // patterns whose files' lag is summed per source
   std::thread worker_;
   std::mutex inputs_mu_;  // guards listener_, streams_ and pipeline_ swaps against scrapes
   std::unique_ptr<Listener> listener_;
   std::vector<std::unique_ptr<StreamReader>> streams_;
+  std::vector<std::unique_ptr<LineSink>> stream_sinks_;  // per-file sinks of the streams
   std::vector<std::thread> stream_threads_;
   InputCollector inputs_;
   std::atomic<bool> ready_{false};
@@ -562,6 +614,7 @@ int RunAnalyzeCommand(const Options& flags) {
       return kAnalyzeError;
     }
     if (!flags.flags_given.count("--log.format")) an.format = file.sources.front().format;
+    if (!flags.flags_given.count("--log.wrapper")) an.unwrap = file.sources.front().unwrap;
     if (an.status_codes_file.empty()) an.status_codes_file = file.status_codes_file;
     an.route_templates = file.labels.route_templates;
   }

@@ -3,36 +3,68 @@
 // the worker's Recorder. This is the per-line path: no allocation, no lock, no exception, and
 // no label lookup unless the user turned dynamic labels on (see metrics/recorder.h).
 //
+// Each followed file may get its own sink (ForFile), resolved once when the file is first
+// followed: with a container wrapper (wrapper: cri | docker | auto), an Unwrapper that takes
+// the envelope off and reassembles split lines for that file (the source's DockerDecoder is
+// shared by its files); with path labels (anywhere in the pipeline), the file's label values,
+// interned once into the recorder, so that its lines carry an id and cost no lookup for them.
+//
 // Thread-safety: called only from the worker thread that follows the source's files.
 #pragma once
 
 #include <memory>
+#include <string>
 
+#include "metrics/path_labels.h"
 #include "metrics/recorder.h"
 #include "metrics/slots.h"
 #include "parse/parser.h"
 #include "tail/line_sink.h"
+#include "unwrap/unwrap.h"
 
 namespace accesslog {
 
-class Source final : public LineSink {
+// How a source's files are read beyond its format: the envelope, and labels from the path.
+struct SourceFiles {
+  UnwrapOptions unwrap;
+  size_t max_line_bytes = 64 * 1024;  // the tail's --log.max-line-bytes
+  // The source's path_labels (null: none), and for each of its names the position of that name
+  // in the recorder's path_label_names().
+  std::unique_ptr<PathLabeler> path_labels;
+  std::vector<size_t> path_label_slots;
+};
+
+class Source final : public MessageSink, public LineSinkFactory {
  public:
-  Source(std::unique_ptr<Parser> parser, uint16_t log_id, Recorder* recorder, SourceSlots* stats)
-      : parser_(std::move(parser)), log_id_(log_id), recorder_(recorder), stats_(stats) {}
+  Source(std::unique_ptr<Parser> parser, uint16_t log_id, Recorder* recorder, SourceSlots* stats,
+         SourceFiles files = {});
 
   void OnLine(std::string_view line) override { Handle(line, /*padded=*/false); }
   void OnPaddedLine(std::string_view line) override { Handle(line, /*padded=*/true); }
   void OnOverlongLine() override { stats_->CountLine(LineResult::kSkipped); }
   void OnBytesRead(size_t bytes) override;
   void OnRotation() override { stats_->rotations.Add(1); }
+  void OnDroppedLine() override { stats_->CountLine(LineResult::kDropped); }
+  void OnMalformedRecord() override { stats_->CountLine(LineResult::kMalformed); }
 
- private:
-  void Handle(std::string_view line, bool padded);
+  // LineSinkFactory: the sink of the file `path` (an Unwrapper with a wrapper, and the file's
+  // path label values when the recorder has path labels); null (this sink, with no path
+  // labels) when it needs neither. Logs a warning, once per source, for a path that
+  // path_labels does not match (its values are then ""). Called on the thread that records.
+  [[nodiscard]] std::unique_ptr<LineSink> ForFile(const std::string& path) override;
+
+  // One line of the file whose path labels are `path_id` (Recorder::InternPathLabels).
+  void Handle(std::string_view line, bool padded, uint32_t path_id = 0);
+  // The file whose sink ForFile made is no longer followed: its path label values may go.
+  void ReleaseFile(uint32_t path_id);
 
   std::unique_ptr<Parser> parser_;
   uint16_t log_id_;
   Recorder* recorder_;
   SourceSlots* stats_;
+  SourceFiles files_;
+  bool warned_path_ = false;
+  std::unique_ptr<DockerDecoder> docker_;  // with wrapper docker or auto: shared by the files
   double read_time_ = 0;  // wall clock of the current read, taken once per read, not per line
   Fields fields_;         // reused for every line
 };

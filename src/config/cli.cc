@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/config_file.h"
 #include "parse/parser.h"
+#include "unwrap/unwrap.h"
 #include "util/log.h"
 #include "version.h"
 
@@ -86,6 +88,8 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   bool config_check = false;
   std::vector<std::string> log_files;
   std::string log_format = "combined";
+  std::string log_wrapper = "none";
+  std::string log_path_labels;
   std::vector<std::string> labels;
 
   app.add_option("--config.file", options->config_file,
@@ -109,6 +113,18 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "log_format string, an Apache LogFormat string, or regex:<RE2 with named "
                  "groups> (docs/formats.md).")
       ->capture_default_str();
+  app.add_option("--log.wrapper", log_wrapper,
+                 "Container log envelope of the --log.file logs: none (plain files), cri "
+                 "(containerd, CRI-O), docker (json-file) or auto (per file, from its first "
+                 "record). Split lines are reassembled; only stdout is counted, other streams "
+                 "are result=\"dropped\" (streams: config file).")
+      ->check(CLI::IsMember({"none", "cri", "docker", "auto"}))
+      ->capture_default_str();
+  app.add_option("--log.path-labels", log_path_labels,
+                 "Labels from each --log.file file's path, resolved once when the file is opened: "
+                 "kubernetes (namespace, pod, container from /var/log/pods/<ns>_<pod>_<uid>/"
+                 "<container>/<n>.log) or an RE2 pattern with named groups.")
+      ->type_name("PATTERN");
   app.add_option("--labels", labels,
                  "Opt-in labels on the response metrics, comma-separated: log, method, host, "
                  "route (caps and route templates: config file).")
@@ -173,6 +189,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       "percentiles, malformed samples. Exit 3 when a --fail-on condition holds.");
   AnalyzeOptions& an = options->analyze;
   std::string analyze_format = "combined";
+  std::string analyze_wrapper = "none";
   std::string analyze_color = "auto";
   analyze->add_option("files", an.files, "Log files; - reads stdin; .gz files are decompressed.")
       ->required()
@@ -198,6 +215,12 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->type_name("COND");
   analyze->add_option("--top", an.top, "Rows in the top-routes tables.")
       ->check(CLI::Range(size_t{1}, size_t{1000}))
+      ->capture_default_str();
+  analyze
+      ->add_option("--log.wrapper", analyze_wrapper,
+                   "Container log envelope of the files: none, cri, docker or auto, as for the "
+                   "exporter (stdout only; the record's time is used when the format has none).")
+      ->check(CLI::IsMember({"none", "cri", "docker", "auto"}))
       ->capture_default_str();
   analyze->add_option("--log.max-line-bytes", an.max_line_bytes, "Longer lines are skipped.")
       ->check(CLI::Range(size_t{256}, size_t{16} << 20))
@@ -248,6 +271,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       if (opt->count() > 0) options->flags_given.insert(opt->get_name());
     }
     an.format.format = analyze_format;
+    (void)ParseWrapper(analyze_wrapper, &an.unwrap.wrapper);  // checked by IsMember above
     an.color = analyze_color == "always"  ? AnalyzeOptions::Color::kAlways
                : analyze_color == "never" ? AnalyzeOptions::Color::kNever
                                           : AnalyzeOptions::Color::kAuto;
@@ -300,9 +324,30 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     *message = "accesslog_exporter: --log.format: " + error;
     return CliOutcome::kUsageError;
   }
+  if (!options->config_file.empty() && log_wrapper != "none") {
+    *message =
+        "accesslog_exporter: --log.wrapper applies to --log.file logs; in the config file, "
+        "set the source's wrapper";
+    return CliOutcome::kUsageError;
+  }
+  if (!options->config_file.empty() && !log_path_labels.empty()) {
+    *message =
+        "accesslog_exporter: --log.path-labels applies to --log.file logs; in the config file, "
+        "set the source's path_labels";
+    return CliOutcome::kUsageError;
+  }
+  if (!log_path_labels.empty() && !CheckPathLabelNames(log_path_labels, {}, &error)) {
+    *message = "accesslog_exporter: --log.path-labels: " + error;
+    return CliOutcome::kUsageError;
+  }
+  UnwrapOptions unwrap;
+  (void)ParseWrapper(log_wrapper, &unwrap.wrapper);  // checked by IsMember above
   for (const auto& path : log_files) {
-    options->sources.push_back(
-        {.name = path == "-" ? "stdin" : path, .files = {path}, .format = {.format = log_format}});
+    options->sources.push_back({.name = path == "-" ? "stdin" : path,
+                                .files = {path},
+                                .format = {.format = log_format},
+                                .unwrap = unwrap,
+                                .path_labels = log_path_labels});
   }
   for (const auto& l : labels) {
     if (l == "log") options->labels.log = true;

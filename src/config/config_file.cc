@@ -11,6 +11,8 @@
 
 #include "config/yaml_walker.h"
 #include "metrics/labels.h"
+#include "metrics/path_labels.h"
+#include "unwrap/unwrap.h"
 
 namespace accesslog {
 namespace {
@@ -63,6 +65,28 @@ class Walker : public YamlWalker {
       Fail(n, path, "expected a duration such as 250ms, 1s or 1m (at most 1h), got '" + s + "'");
     }
     return std::chrono::milliseconds(static_cast<int64_t>(ms));
+  }
+
+  // "30s", "5m", "2h", "7d": whole seconds from 1s to 365d (labels.expire_after).
+  std::chrono::seconds LongDuration(const YAML::Node& n, const std::string& path) const {
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    const std::string unit(ptr, s.data() + s.size());
+    int64_t seconds = -1;
+    if (ec == std::errc() && v >= 0 && v <= 365 * 86400) {
+      if (unit == "s") seconds = v;
+      if (unit == "m") seconds = v * 60;
+      if (unit == "h") seconds = v * 3600;
+      if (unit == "d") seconds = v * 86400;
+    }
+    if (seconds < 1 || seconds > 365 * 86400) {
+      Fail(n, path,
+           "expected a duration of whole seconds, minutes, hours or days such as 30s, 10m, 1h "
+           "or 7d (1s to 365d), got '" +
+               s + "'");
+    }
+    return std::chrono::seconds(seconds);
   }
 
   std::vector<std::string> Strings(const YAML::Node& n, const std::string& path) const {
@@ -145,8 +169,12 @@ JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::st
 }
 
 void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
-  w.OnlyKeys(n, "labels",
-             {"log", "method", "host", "route", "route_templates", "static", "limits"});
+  w.OnlyKeys(
+      n, "labels",
+      {"log", "method", "host", "route", "route_templates", "static", "limits", "expire_after"});
+  if (n["expire_after"]) {
+    labels->expire_after = w.LongDuration(n["expire_after"], "labels.expire_after");
+  }
   if (n["log"]) labels->log = w.Bool(n["log"], "labels.log");
   if (n["method"]) labels->method = w.Bool(n["method"], "labels.method");
   if (n["host"]) labels->host = w.Bool(n["host"], "labels.host");
@@ -181,7 +209,8 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
     }
   }
   if (const YAML::Node lim = n["limits"]; lim) {
-    w.OnlyKeys(lim, "labels.limits", {"hosts", "routes", "label_sets"});
+    w.OnlyKeys(lim, "labels.limits", {"hosts", "routes", "label_sets", "paths"});
+    if (lim["paths"]) labels->max_paths = w.Count(lim["paths"], "labels.limits.paths", 1, 100000);
     if (lim["hosts"]) labels->max_hosts = w.Count(lim["hosts"], "labels.limits.hosts", 1, 100000);
     if (lim["routes"]) {
       labels->max_routes = w.Count(lim["routes"], "labels.limits.routes", 1, 100000);
@@ -204,7 +233,9 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   for (size_t i = 0; i < sources.size(); ++i) {
     const std::string path = "sources[" + std::to_string(i) + "]";
     const YAML::Node s = sources[i];
-    w.OnlyKeys(s, path, {"name", "files", "listen", "syslog", "format", "json_fields"});
+    w.OnlyKeys(s, path,
+               {"name", "files", "listen", "syslog", "format", "json_fields", "wrapper", "streams",
+                "path_labels"});
     SourceOptions src;
     if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
     src.name = w.String(s["name"], path + ".name");
@@ -272,6 +303,45 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     std::string error;
     if (!MakeParser(src.format, &error))
       w.Fail(s["format"] ? s["format"] : s, path + ".format", error);
+    if (s["wrapper"]) {
+      const std::string name = w.String(s["wrapper"], path + ".wrapper");
+      if (!ParseWrapper(name, &src.unwrap.wrapper)) {
+        w.Fail(s["wrapper"], path + ".wrapper",
+               "expected none, cri, docker or auto, got '" + name + "'");
+      }
+    }
+    if (s["streams"]) {
+      if (src.unwrap.wrapper == Wrapper::kNone) {
+        w.Fail(s["streams"], path + ".streams",
+               "applies to container logs only: set wrapper (cri, docker or auto) too");
+      }
+      const std::vector<std::string> streams = w.Strings(s["streams"], path + ".streams");
+      if (streams.empty()) {
+        w.Fail(s["streams"], path + ".streams", "expected stdout, stderr or both");
+      }
+      src.unwrap.streams = {false, false};
+      for (const auto& name : streams) {
+        LogStream stream;
+        if (!ParseLogStream(name, &stream)) {
+          w.Fail(s["streams"], path + ".streams", "expected stdout or stderr, got '" + name + "'");
+        }
+        src.unwrap.streams[static_cast<size_t>(stream)] = true;
+      }
+    }
+    if (s["listen"]) {
+      // A syslog message has no file: neither an envelope nor a path to take labels from.
+      for (const char* key : {"wrapper", "streams", "path_labels"}) {
+        if (s[key]) {
+          w.Fail(s[key], path + "." + key, "applies to files only, not to a listen source");
+        }
+      }
+    }
+    if (s["path_labels"]) {
+      src.path_labels = w.NonEmptyString(s["path_labels"], path + ".path_labels");
+      if (!PathLabeler::Make(src.path_labels, &error)) {
+        w.Fail(s["path_labels"], path + ".path_labels", error);
+      }
+    }
     parsed.push_back(std::move(src));
   }
   o->sources = std::move(parsed);
@@ -283,6 +353,15 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   if (root["labels"]) {
     o->labels = LabelOptions();
     ParseLabels(w, root["labels"], &o->labels);
+  }
+  // A path label named like one of the exporter's labels or a static label would make two
+  // labels of one name on a series.
+  for (size_t i = 0; i < o->sources.size(); ++i) {
+    if (o->sources[i].path_labels.empty()) continue;
+    std::string error;
+    if (!CheckPathLabelNames(o->sources[i].path_labels, o->labels, &error)) {
+      w.Fail(sources[i]["path_labels"], "sources[" + std::to_string(i) + "].path_labels", error);
+    }
   }
   if (const YAML::Node h = root["histograms"]; h) {
     w.OnlyKeys(h, "histograms",
@@ -326,6 +405,21 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
 }
 
 }  // namespace
+
+bool CheckPathLabelNames(const std::string& spec, const LabelOptions& labels, std::string* error) {
+  const auto labeler = PathLabeler::Make(spec, error);
+  if (!labeler) return false;
+  std::set<std::string> taken = {"log",  "method", "host",       "route",
+                                 "code", "class",  "documented", "le"};
+  for (const auto& [name, value] : labels.static_labels) taken.insert(name);
+  for (const auto& name : labeler->names()) {
+    if (taken.count(name)) {
+      *error = "the label '" + name + "' is already used by the exporter or a static label";
+      return false;
+    }
+  }
+  return true;
+}
 
 bool ParseConfigText(std::string_view yaml, std::string_view source, const std::string& base_dir,
                      Options* options, std::string* error) {

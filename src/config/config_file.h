@@ -34,4 +34,8 @@ bool ParseConfigText(std::string_view yaml, std::string_view source, const std::
 // unique, buckets increase, caps are in range). Returns false with *error set.
 bool ValidateOptions(const Options& options, std::string* error);
 
+// Whether the path_labels `spec` compiles and its label names are free: not one of the
+// exporter's labels nor a static label of `labels`. Returns false with *error set.
+bool CheckPathLabelNames(const std::string& spec, const LabelOptions& labels, std::string* error);
+
 }  // namespace accesslog

@@ -14,6 +14,7 @@
 #include "parse/parser.h"
 #include "report/analyze.h"
 #include "tail/tailer.h"
+#include "unwrap/unwrap.h"
 
 namespace accesslog {
 
@@ -36,10 +37,13 @@ struct SourceOptions {
   std::string listen;              // udp://HOST:PORT, tcp://HOST:PORT, unix:///PATH
   ListenOptions syslog;            // limits of the listener (syslog: in the config file)
   FormatSpec format;
+  UnwrapOptions unwrap;     // wrapper: / --log.wrapper, streams:
+  std::string path_labels;  // path_labels: / --log.path-labels; "kubernetes" or RE2; "": none
   bool operator==(const SourceOptions& o) const {
     return name == o.name && files == o.files && listen == o.listen && syslog == o.syslog &&
            format.format == o.format.format &&
-           format.json_fields.has_value() == o.format.json_fields.has_value();
+           format.json_fields.has_value() == o.format.json_fields.has_value() &&
+           unwrap == o.unwrap && path_labels == o.path_labels;
   }
 };
 

@@ -65,6 +65,7 @@ void StreamReader::ReadToEnd() {
   while (ReadOnce()) {
   }
   splitter_.Flush(sink_);
+  sink_->OnEndOfFile();  // a container record split across the end is counted now
   open_.store(false);
 }
 
@@ -79,6 +80,7 @@ void StreamReader::Run() {
     if (fds[0].revents == 0) continue;
     if (!ReadOnce()) {
       splitter_.Flush(sink_);  // the input ended: its last line counts
+      sink_->OnEndOfFile();
       LogInfo("input closed", {{"path", path_ == "-" ? "standard input" : path_}});
       open_.store(false);
       // The source stays (reported closed) until Stop.

@@ -36,7 +36,7 @@ Labels With(Labels base, std::initializer_list<ClientMetric::Label> more) {
   return base;
 }
 
-constexpr const char* kResultNames[kNumLineResults] = {"parsed", "malformed", "skipped"};
+constexpr const char* kResultNames[kNumLineResults] = {"parsed", "malformed", "skipped", "dropped"};
 
 struct HistogramMeta {
   const char* name;
@@ -100,6 +100,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
   const StatusTable& table = *table_;
   if (recorders_.empty()) return;
   const LabelOptions& opts = recorders_.front()->labels();
+  const bool first_dynamic = recorders_.front()->dynamic();
 
   // Label values from the configuration may hold any bytes; the exposition needs UTF-8. (Host
   // and route values come from the recorders' interners, already valid.)
@@ -112,9 +113,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
   // log, method, host, route, then the static labels.
   std::map<Labels, Totals> totals;
   for (const auto& rec : recorders_) {
-    const size_t n = rec->LabelSetCount();
-    for (size_t i = 0; i < n; ++i) {
-      const Recorder::LabelSet& set = rec->label_set(i);
+    rec->ForEachLabelSet([&](const Recorder::LabelSet& set) {
       Labels labels;
       if (opts.log) labels.push_back({"log", ToValidUtf8(rec->log_name(set.key.log))});
       if (opts.method) {
@@ -122,6 +121,22 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
       }
       if (opts.host) labels.push_back({"host", std::string(rec->host(set.key.host))});
       if (opts.route) labels.push_back({"route", std::string(rec->route(set.key.route))});
+      // Path labels: the file's values, joined by '\0' in the recorder (or "__overflow__").
+      const std::vector<std::string>& path_names = rec->path_label_names();
+      if (!path_names.empty()) {
+        const std::string_view joined = rec->path_values(set.key.path);
+        const bool overflow = rec->is_path_overflow(set.key.path);
+        size_t at = 0;
+        for (const auto& name : path_names) {
+          if (overflow) {
+            labels.push_back({name, std::string(kOverflowValue)});
+            continue;
+          }
+          const size_t end = std::min(joined.find('\0', at), joined.size());
+          labels.push_back({name, std::string(joined.substr(at, end - at))});
+          at = std::min(end + 1, joined.size());
+        }
+      }
       labels.insert(labels.end(), static_labels.begin(), static_labels.end());
       Totals& t = totals[labels];
       for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
@@ -138,7 +153,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
           th.sum += h->sum();
         }
       }
-    }
+    });
   }
 
   auto responses =
@@ -156,7 +171,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
       // Documented codes are exported at 0 from the start when there are no dynamic labels;
       // with them, a label set exports the codes it has seen (16 zero series per route and
       // method would multiply the series for little use: the label set itself is new anyway).
-      if (n == 0 && (!documented || opts.any_dynamic())) continue;
+      if (n == 0 && (!documented || first_dynamic)) continue;
       AddSample(&responses,
                 With(labels, {{"class", std::string(ClassName(ClassIndex(code)))},
                               {"code", std::to_string(code)},
@@ -202,7 +217,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
     out->push_back(std::move(family));
   }
 
-  if (opts.any_dynamic()) {
+  if (first_dynamic) {
     auto overflow = Family("accesslog_label_overflow_total",
                            "Samples recorded under a label set folded to __overflow__ by the "
                            "cardinality caps, by metric.",
@@ -224,13 +239,21 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
       AddSample(&overflow, {{"metric", kHistograms[k].name}}, static_cast<double>(obs[k]));
     }
     out->push_back(std::move(overflow));
+    uint64_t expired = 0;
+    for (const auto& rec : recorders_) expired += rec->expired();
+    auto expired_family =
+        Family("accesslog_series_expired_total",
+               "Label sets removed after labels.expire_after without a line.", MetricType::Counter);
+    AddSample(&expired_family, {}, static_cast<double>(expired));
+    out->push_back(std::move(expired_family));
   }
 }
 
 void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
   auto lines = Family("accesslog_lines_total",
                       "Lines read from each log, by result: parsed, malformed (did not match the "
-                      "format or had no valid status) or skipped (empty or over-long).",
+                      "format, had no valid status, or an invalid container log record), "
+                      "skipped (empty or over-long) or dropped (a container stream not listed).",
                       MetricType::Counter);
   auto bytes =
       Family("accesslog_bytes_read_total", "Bytes read from each log.", MetricType::Counter);
@@ -265,11 +288,19 @@ void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
                       "Bytes written to each file but not read yet (size minus offset).",
                       MetricType::Gauge);
     std::map<std::string, int> per_log;
+    std::map<std::string, int64_t> aggregated_lag;
     for (const auto& src : sources_) per_log[src.name] = 0;
     for (const FollowedFile& f : snapshot_()) {
       ++per_log[f.log];
+      if (f.aggregate) {
+        aggregated_lag[f.log] += f.lag_bytes;
+        continue;
+      }
       AddSample(&lag, {{"log", ToValidUtf8(f.log)}, {"path", ToValidUtf8(f.path)}},
                 static_cast<double>(f.lag_bytes));
+    }
+    for (const auto& [log, lag_bytes] : aggregated_lag) {
+      AddSample(&lag, {{"log", ToValidUtf8(log)}}, static_cast<double>(lag_bytes));
     }
     for (const auto& [log, n] : per_log) AddSample(&followed, {{"log", ToValidUtf8(log)}}, n);
     out->push_back(std::move(followed));

@@ -48,6 +48,10 @@ struct FollowedFile {
   std::string log;   // the source's name
   std::string path;  // the file
   int64_t lag_bytes = 0;
+  // Counted in accesslog_read_lag_bytes{log} summed over the source's files, without a `path`
+  // label: container log sources (one file per container) would otherwise add a series per
+  // pod that comes and goes.
+  bool aggregate = false;
 };
 
 class AccessLogCollector final : public prometheus::Collectable {

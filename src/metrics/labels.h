@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,7 +36,11 @@ struct LabelOptions {
   std::vector<std::string> route_templates;                        // "/users/{id}/orders"
   size_t max_hosts = 100;        // distinct host values before folding
   size_t max_routes = 500;       // distinct route values before folding
-  size_t max_label_sets = 2000;  // distinct (log, method, host, route) combinations
+  size_t max_label_sets = 2000;  // distinct (log, method, host, route, path labels) combinations
+  size_t max_paths = 10000;      // distinct path label values (sources' path_labels) before folding
+  // labels.expire_after: a label set that has counted no line for this long is removed (its
+  // series leave the exposition, its memory is freed). 0: never.
+  std::chrono::seconds expire_after{0};
 
   [[nodiscard]] bool any_dynamic() const { return log || method || host || route; }
   bool operator==(const LabelOptions&) const = default;

@@ -4,22 +4,35 @@
 //   recorder.Record(log_id, fields, code);  // per line: array indexes and adds
 //
 // Responses are counted per label set (the combination of the opt-in labels: log, method, host,
-// route) in plain slots indexed by status code; the request-duration, upstream-duration and
-// response-size histograms are per label set and status class, as plain bucket counters. With
-// no dynamic label configured there is exactly one label set and no lookup at all; with labels,
-// a line costs a method switch, and one hash lookup per host/route value and per label set.
+// route, and the labels taken from the file's path) in plain slots indexed by status code; the
+// request-duration, upstream-duration and response-size histograms are per label set and status
+// class, as plain bucket counters. With no dynamic label configured there is exactly one label set
+// and no lookup at all; with labels, a line costs a method switch, and one hash lookup per
+// host/route value and per label set. Path labels cost nothing per line: a file's values are
+// interned once, when the file is first followed (InternPathLabels), and the line carries the id.
 // Those lookups allocate only when a new value or label set is added, which the caps bound.
 //
-// Thread-safety: Record is called by the owning worker only (single writer). Everything the
-// collector reads (LabelSetCount, label_set, values, histogram slots) may be read concurrently
-// at scrape time: slots are relaxed atomics and new label sets are published with release
-// stores.
+// Expiry (labels.expire_after): each label set remembers the last tick (Expire, called by the
+// writer once per poll interval) in which it counted a line, one plain store per line. Expire
+// removes the sets idle for expire_after: their series leave the exposition, their memory is
+// freed, their slot is reused, and accesslog_series_expired_total counts them. A label set that
+// comes back starts again at 0 (a counter reset, which rate() handles). Path label values are
+// reference-counted by the files that use them and the label sets that carry them, and freed
+// with the last one, so pods that come and go leave nothing behind. (Host and route values stay
+// interned, up to their caps.)
+//
+// Thread-safety: Record, InternPathLabels, ReleasePathLabels and Expire are called by the
+// owning worker only (single writer). The collector reads at scrape time through
+// ForEachLabelSet, which holds a mutex that the writer takes only to add or remove a label set
+// or a path value (never per line); slots are relaxed atomics.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -74,19 +87,36 @@ struct LabelSetKey {
   uint8_t method = 0;
   uint32_t host = 0;
   uint32_t route = 0;
+  uint32_t path = 0;  // the file's path label values (InternPathLabels)
 };
 
 class Recorder {
  public:
   // `log_names` are the sources' names (the `log` label), indexed by log id. `histograms`
   // says which histograms any source's format can fill (the others are never created).
+  // `path_label_names`: the labels taken from files' paths (every source's path_labels, in
+  // order of first appearance); none by default.
   Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
-           std::vector<std::string> log_names, std::array<bool, kNumHistogramKinds> histograms);
+           std::vector<std::string> log_names, std::array<bool, kNumHistogramKinds> histograms,
+           std::vector<std::string> path_label_names = {});
   Recorder(const Recorder&) = delete;  // the collector holds references into it
   Recorder& operator=(const Recorder&) = delete;
 
-  // Counts one parsed line whose status `code` is valid (100-599). Writer only.
-  void Record(uint16_t log_id, const Fields& fields, int code);
+  // Counts one parsed line whose status `code` is valid (100-599); `path_id` is the line's
+  // file's InternPathLabels (0 without path labels). Writer only.
+  void Record(uint16_t log_id, const Fields& fields, int code, uint32_t path_id = 0);
+
+  // The id of one file's path label values (one per path_label_names(), "" where the file has
+  // none), adding it when new and the cap (labels.limits.paths) allows; past the cap, the id
+  // whose every value is "__overflow__" (and its lines count as folded). Called when a file is
+  // first followed, never per line. Writer only.
+  [[nodiscard]] uint32_t InternPathLabels(const std::vector<std::string>& values);
+  // A file that had InternPathLabels' id is no longer followed. Writer only.
+  void ReleasePathLabels(uint32_t id);
+  // One tick: advances the recorder's clock to `now` and, with labels.expire_after, removes the
+  // label sets that have counted no line for that long. Writer only; call it about once a
+  // second (the tailer's poll interval).
+  void Expire(std::chrono::steady_clock::time_point now);
 
   // --- read side (scrape) ---
   struct LabelSet {
@@ -94,9 +124,22 @@ class Recorder {
     ResponseSlots responses;
     // [kind][class]; null when that histogram is not enabled.
     std::array<std::array<std::unique_ptr<HistogramSlots>, kNumClasses>, kNumHistogramKinds> hist;
+    uint32_t last_used = 0;  // writer only: the tick of its last line
   };
-  [[nodiscard]] size_t LabelSetCount() const { return count_.load(std::memory_order_acquire); }
-  [[nodiscard]] const LabelSet& label_set(size_t i) const { return *sets_[i]; }
+  // Label sets alive now (the overflow set included).
+  [[nodiscard]] size_t LabelSetCount() const { return live_.load(std::memory_order_relaxed); }
+  // Calls f(const LabelSet&) for every label set alive, holding the lock that keeps them (and
+  // the path values) from being removed meanwhile. path_values may be called from f.
+  template <typename F>
+  void ForEachLabelSet(F f) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    const size_t n = count_.load(std::memory_order_acquire);
+    for (size_t i = 0; i < n; ++i) {
+      if (sets_[i]) f(*sets_[i]);
+    }
+  }
+  // Label sets removed by expire_after so far.
+  [[nodiscard]] uint64_t expired() const { return expired_.Load(); }
   [[nodiscard]] const LabelOptions& labels() const { return labels_; }
   [[nodiscard]] const HistogramOptions& buckets() const { return buckets_; }
   [[nodiscard]] bool histogram_enabled(HistogramKind k) const {
@@ -105,6 +148,17 @@ class Recorder {
   [[nodiscard]] std::string_view log_name(uint16_t id) const { return log_names_[id]; }
   [[nodiscard]] std::string_view host(uint32_t id) const { return hosts_.value(id); }
   [[nodiscard]] std::string_view route(uint32_t id) const { return routes_.value(id); }
+  [[nodiscard]] const std::vector<std::string>& path_label_names() const { return path_names_; }
+  // The path label values of an id, joined by '\0' (names and values never hold one), or
+  // "__overflow__" for the overflow id. Inside ForEachLabelSet (or on the writer's thread).
+  [[nodiscard]] std::string_view path_values(uint32_t id) const {
+    return id < path_slots_.size() ? std::string_view(path_slots_[id].values) : kOverflowValue;
+  }
+  [[nodiscard]] bool is_path_overflow(uint32_t id) const { return id >= path_slots_.size(); }
+  // Path label values held now (for tests and figures).
+  [[nodiscard]] size_t PathCount() const { return path_index_.size(); }
+  // Whether any label varies per line or per file (otherwise there is one label set).
+  [[nodiscard]] bool dynamic() const { return dynamic_; }
   // Lines whose label set was folded (a label over its cap, or too many label sets).
   [[nodiscard]] uint64_t folded_lines() const { return folded_lines_.Load(); }
   [[nodiscard]] uint64_t folded_observations(HistogramKind k) const {
@@ -112,23 +166,54 @@ class Recorder {
   }
 
  private:
-  LabelSet* Find(uint16_t log_id, const Fields& fields, bool* folded);
+  LabelSet* Find(uint16_t log_id, const Fields& fields, uint32_t path_id, bool* folded);
   LabelSet* Add(const LabelSetKey& key);
+  void UnrefPath(uint32_t id);
+  struct IndexKey;
+  static IndexKey KeyOf(const LabelSetKey& key);
   void Observe(LabelSet* set, HistogramKind kind, int cls, double value);
 
   LabelOptions labels_;
   HistogramOptions buckets_;
   std::vector<std::string> log_names_;
   std::array<bool, kNumHistogramKinds> histograms_;
+  std::vector<std::string> path_names_;
   Interner hosts_;
   Interner routes_;
+  // Path label values: a slot per distinct value (joined), reference-counted by files and label
+  // sets, reused once free. Values written under mu_ (the collector reads them).
+  struct PathSlot {
+    std::string values;
+    uint32_t refs = 0;
+  };
+  std::vector<PathSlot> path_slots_;  // labels.limits.paths slots; never reallocates
+  std::vector<uint32_t> free_paths_;
+  size_t path_high_ = 0;  // slots used so far
+  std::unordered_map<std::string, uint32_t> path_index_;
+  std::string path_scratch_;
   RouteNormalizer route_normalizer_;
-  bool dynamic_;  // any of log, method, host, route: otherwise there is one label set
+  bool dynamic_;  // any of log, method, host, route, path: otherwise there is one label set
   std::string route_scratch_;
-  std::unordered_map<uint64_t, LabelSet*> index_;
+  struct IndexKey {   // NOLINT: declared above
+    uint64_t packed;  // log, method, host, route
+    uint32_t path;
+    bool operator==(const IndexKey&) const = default;
+  };
+  struct IndexHash {
+    size_t operator()(const IndexKey& k) const {
+      return std::hash<uint64_t>()(k.packed ^ (uint64_t{k.path} * 0x9E3779B97F4A7C15ull));
+    }
+  };
+  std::unordered_map<IndexKey, LabelSet*, IndexHash> index_;
   std::vector<std::unique_ptr<LabelSet>> sets_;  // preallocated; never reallocates
-  std::atomic<size_t> count_{0};
+  std::atomic<size_t> count_{0};                 // slots used so far (some may be free again)
+  std::atomic<size_t> live_{0};                  // label sets alive
+  std::vector<size_t> free_sets_;                // slots of expired sets, to reuse
+  mutable std::mutex mu_;                        // slot and path value changes vs ForEachLabelSet
   LabelSet* overflow_set_ = nullptr;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  uint32_t tick_ = 0;  // seconds since start_, as of the last Expire
+  RelaxedCounter expired_;
   RelaxedCounter folded_lines_;
   std::array<RelaxedCounter, kNumHistogramKinds> folded_obs_;
 };

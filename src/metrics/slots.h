@@ -28,8 +28,9 @@ class RelaxedCounter {
   std::atomic<uint64_t> v_{0};
 };
 
-enum class LineResult : uint8_t { kParsed = 0, kMalformed = 1, kSkipped = 2 };
-inline constexpr int kNumLineResults = 3;
+// kDropped: deliberately not counted (a container stream that is not listed).
+enum class LineResult : uint8_t { kParsed = 0, kMalformed = 1, kSkipped = 2, kDropped = 3 };
+inline constexpr int kNumLineResults = 4;
 
 // Responses counted by one worker, by status code (index = code, 100..599).
 struct ResponseSlots {

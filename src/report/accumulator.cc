@@ -95,6 +95,19 @@ void Accumulator::OnOverlongLine() {
   ++tally_.inputs.back().lines;
   ++tally_.lines;
   ++tally_.overlong;
+  record_time_ = {};
+}
+
+void Accumulator::OnDroppedLine() {
+  ++tally_.inputs.back().lines;
+  ++tally_.lines;
+  ++tally_.dropped;
+}
+
+void Accumulator::OnMalformedRecord() {
+  ++tally_.inputs.back().lines;
+  ++tally_.lines;
+  Malformed("", "not a valid record of the container log envelope (--log.wrapper)");
 }
 
 void Accumulator::Malformed(std::string_view line, std::string_view reason) {
@@ -111,6 +124,11 @@ void Accumulator::Malformed(std::string_view line, std::string_view reason) {
 static_assert(kLinePaddingBytes >= kParsePaddingBytes);
 
 void Accumulator::Handle(std::string_view line, bool padded) {
+  HandleLine(line, padded);
+  record_time_ = {};
+}
+
+void Accumulator::HandleLine(std::string_view line, bool padded) {
   ++tally_.inputs.back().lines;
   ++tally_.lines;
   if (line.empty()) {
@@ -142,7 +160,8 @@ void Accumulator::Handle(std::string_view line, bool padded) {
 }
 
 void Accumulator::CountTime(bool is_5xx, bool is_429) {
-  const std::string_view text = fields_.time_local;
+  // The format's own time first; else the container runtime's time of the record.
+  const std::string_view text = fields_.time_local.empty() ? record_time_ : fields_.time_local;
   if (text.empty()) {
     ++tally_.untimed;
     return;

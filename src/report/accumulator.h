@@ -28,6 +28,7 @@
 #include "report/latency_histogram.h"
 #include "report/log_time.h"
 #include "tail/line_sink.h"
+#include "unwrap/unwrap.h"
 
 namespace accesslog {
 
@@ -134,6 +135,8 @@ struct Tally {
   uint64_t malformed = 0;  // no match, or a status outside 100-599
   uint64_t empty = 0;      // skipped
   uint64_t overlong = 0;   // skipped: longer than max_line_bytes
+  bool wrapped = false;    // read through a container log envelope (--log.wrapper)
+  uint64_t dropped = 0;    // with a wrapper: lines of a stream not listed
   uint64_t untimed = 0;    // responses whose line has no timestamp
   uint64_t bad_time = 0;   // responses whose timestamp could not be read (not in a window)
   std::array<uint64_t, kStatusSlots> codes{};
@@ -143,7 +146,7 @@ struct Tally {
   std::vector<MalformedSample> samples;
 };
 
-class Accumulator final : public LineSink {
+class Accumulator final : public MessageSink {
  public:
   // `parser` parses every line; `routes` normalises paths for the route tables (nullptr: the
   // format has no path, no routes are counted). Both must outlive the accumulator.
@@ -154,17 +157,26 @@ class Accumulator final : public LineSink {
   // Lines from now on belong to this input (line numbers restart at 1).
   void BeginInput(std::string name);
   void SetCompressed(bool compressed) { tally_.inputs.back().compressed = compressed; }
+  // The inputs are read through a container log envelope: the report says how many lines of
+  // other streams were dropped.
+  void SetWrapped() { tally_.wrapped = true; }
 
   void OnLine(std::string_view line) override { Handle(line, /*padded=*/false); }
   void OnPaddedLine(std::string_view line) override { Handle(line, /*padded=*/true); }
   void OnOverlongLine() override;
   void OnBytesRead(size_t bytes) override;
   void OnRotation() override {}
+  // Container log envelopes (analyze --log.wrapper): a line of a stream not listed, a record
+  // that is not valid for its envelope, and the record's time (used when the format has none).
+  void OnDroppedLine() override;
+  void OnMalformedRecord() override;
+  void OnRecordTime(std::string_view time) override { record_time_ = time; }
 
   [[nodiscard]] const Tally& tally() const { return tally_; }
 
  private:
   void Handle(std::string_view line, bool padded);
+  void HandleLine(std::string_view line, bool padded);
   void Malformed(std::string_view line, std::string_view reason);
   void CountTime(bool is_5xx, bool is_429);
   void CountRoute(bool is_5xx, bool is_429);
@@ -173,6 +185,7 @@ class Accumulator final : public LineSink {
   const RouteNormalizer* normalizer_;
   Fields fields_;
   Tally tally_;
+  std::string_view record_time_;  // OnRecordTime, for the line handed on next
   // The last timestamp text parsed and its value: consecutive lines often share a second.
   std::array<char, 64> last_time_text_{};
   size_t last_time_len_ = 0;

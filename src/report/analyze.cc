@@ -85,11 +85,13 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
   const FormatCapabilities caps = parser->capabilities();
   const RouteNormalizer normalizer(options.route_templates);
   auto acc = std::make_unique<Accumulator>(parser.get(), caps.path ? &normalizer : nullptr);
+  if (options.unwrap.wrapper != Wrapper::kNone) acc->SetWrapped();
   LineSplitter splitter(options.max_line_bytes, kReadChunkBytes);
   Progress progress(&err == &std::cerr && ::isatty(STDERR_FILENO) == 1 ? &err : nullptr,
                     total_bytes);
 
-  uint64_t raw_done = 0;  // raw bytes of the inputs already read
+  uint64_t raw_done = 0;                  // raw bytes of the inputs already read
+  std::unique_ptr<DockerDecoder> docker;  // --log.wrapper docker or auto: shared by the inputs
   for (const std::string& name : options.files) {
     auto reader = InputReader::Open(name, &error);
     if (!reader) {
@@ -97,6 +99,15 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
       return fail(kAnalyzeError, error);
     }
     acc->BeginInput(name);
+    // A container log envelope: one unwrapper per input, so that a split line never joins
+    // two files; its unfinished partial lines are handed on at the input's end.
+    std::unique_ptr<Unwrapper> unwrap;
+    if (options.unwrap.wrapper != Wrapper::kNone) {
+      if (!docker) docker = std::make_unique<DockerDecoder>(options.max_line_bytes);
+      unwrap = std::make_unique<Unwrapper>(options.unwrap, options.max_line_bytes, acc.get(),
+                                           docker.get());
+    }
+    LineSink* sink = unwrap ? static_cast<LineSink*>(unwrap.get()) : acc.get();
     while (true) {
       const long n = reader->Read(splitter.WritePtr(), splitter.WritableBytes());
       if (n < 0) {
@@ -105,12 +116,12 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
       }
       if (n == 0) break;
       acc->OnBytesRead(static_cast<size_t>(n));
-      splitter.Commit(static_cast<size_t>(n), acc.get());
+      splitter.Commit(static_cast<size_t>(n), sink);
       progress.Update(total_bytes >= 0 ? raw_done + reader->raw_offset() : acc->tally().bytes,
                       acc->tally().lines);
     }
-    splitter.Flush(
-        acc.get());  // a last line without "\n" is a line; never glue it to the next file
+    splitter.Flush(sink);  // a last line without "\n" is a line; never glue it to the next file
+    sink->OnEndOfFile();
     acc->SetCompressed(reader->compressed());
     raw_done +=
         reader->raw_size() >= 0 ? static_cast<uint64_t>(reader->raw_size()) : reader->raw_offset();

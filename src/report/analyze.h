@@ -15,6 +15,7 @@
 
 #include "metrics/labels.h"
 #include "parse/parser.h"
+#include "unwrap/unwrap.h"
 
 namespace accesslog {
 
@@ -27,6 +28,7 @@ struct AnalyzeOptions {
   std::vector<std::string> fail_on;   // --fail-on conditions, e.g. "5xx>1%", "undocumented>0"
   size_t top = 10;                    // --top: rows in the top-routes tables
   size_t max_line_bytes = 64 * 1024;  // --log.max-line-bytes
+  UnwrapOptions unwrap;               // --log.wrapper (or the config file's first source)
   enum class Color { kAuto, kAlways, kNever } color = Color::kAuto;  // --color
 };
 

@@ -137,6 +137,8 @@ Report BuildReport(const Tally& t, const StatusTable& table, const FormatCapabil
   r.malformed = t.malformed;
   r.empty = t.empty;
   r.overlong = t.overlong;
+  r.wrapped = t.wrapped;
+  r.dropped = t.dropped;
 
   for (int i = 0; i < kNumClasses; ++i) r.classes[static_cast<size_t>(i)].name = ClassName(i);
   for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {

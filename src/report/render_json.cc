@@ -61,6 +61,7 @@ void RenderJson(const Report& r, std::ostream& out) {
                      {"skipped", Json{{"empty", r.empty}, {"overlong", r.overlong}}},
                      {"first_time", OrNull(w.available, w.first)},
                      {"last_time", OrNull(w.available, w.last)}};
+  if (r.wrapped) j["totals"]["dropped"] = r.dropped;  // only with --log.wrapper
 
   Json classes = Json::array();
   for (const Report::Class& c : r.classes) {

@@ -1,12 +1,17 @@
 // Stage: lines (files -> bytes -> lines). What the tail stage hands to the next stage.
 //
 // The tail stage never knows about formats or metrics: it delivers complete lines and a few
-// events to a LineSink. The app wires a sink per source (parser + counters).
+// events to a LineSink. The app wires a sink per source (parser + counters), and may give each
+// followed file a sink of its own (LineSinkFactory): state that belongs to one file (a
+// container envelope's partial line, labels taken from the file's path) is then resolved once,
+// when the file is first followed, never per line.
 //
 // Thread-safety: a sink is called from the one thread that follows its file.
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <string>
 #include <string_view>
 
 namespace accesslog {
@@ -34,6 +39,19 @@ class LineSink {
   // The file was rotated (renamed or replaced) or truncated, and reading restarted on the new
   // content.
   virtual void OnRotation() = 0;
+  // A file was read for the last time (drained after a rotation, gone and idle, or at the end
+  // of --oneshot), after its final unterminated line if any: nothing can complete what a sink
+  // still holds for it, so the sink hands it on or counts it now. Default: nothing held.
+  virtual void OnEndOfFile() {}
+};
+
+// Gives each followed file its own sink. Called by the tail stage's thread when it starts
+// following a name (a path, or a new match of a glob); the sink lives as long as that name is
+// followed. Returning null means: use the source's shared sink (no per-file state).
+class LineSinkFactory {
+ public:
+  virtual ~LineSinkFactory() = default;
+  [[nodiscard]] virtual std::unique_ptr<LineSink> ForFile(const std::string& path) = 0;
 };
 
 }  // namespace accesslog

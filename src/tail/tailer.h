@@ -35,37 +35,20 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "tail/file_follower.h"
 #include "tail/file_identity.h"
 #include "tail/line_sink.h"
 #include "tail/line_splitter.h"
 #include "tail/positions.h"
 
 namespace accesslog {
-
-struct TailOptions {
-  bool from_start = false;                        // --tail.from=start: read what the files hold now
-  size_t max_line_bytes = 64 * 1024;              // --log.max-line-bytes: longer lines are skipped
-  size_t read_chunk_bytes = 256 * 1024;           // one read() at most this much
-  std::chrono::milliseconds poll_interval{1000};  // --tail.poll-interval
-  bool use_inotify = true;                        // false: poll only
-  std::string positions_file;                     // --positions.file; empty: no positions are kept
-  std::chrono::milliseconds positions_interval{1000};  // how often positions are saved
-  // A renamed or deleted file is read on until it has had no new bytes for this long (and at
-  // least two poll intervals), so lines a server writes before it reopens its log are counted.
-  std::chrono::milliseconds drain_idle{5000};
-  // When inotify events come close together (within twice this of each other), the tailer sleeps
-  // this long after each read before it looks at the events again, so a server that writes its
-  // log a line at a time costs one wake-up per batch, not per line. It adds at most this much to
-  // the time from a write to its count; a write after a quiet spell is read at once, and so is
-  // the next one. 0: read on every event.
-  std::chrono::milliseconds read_batch_window{20};
-};
 
 // What the tailer is following now, for the self-metrics (read lag, files followed): one entry
 // per name with an open file. A renamed file still being drained is not listed.
@@ -76,112 +59,6 @@ struct FileStatus {
   int64_t offset = 0;  // bytes consumed
 };
 
-// One open file: a descriptor, what it is, how far it was read, its partial last line.
-struct FileStream {
-  int fd = -1;
-  FileIdentity id;
-  int64_t offset = 0;  // bytes consumed (including a partial line held in `carry`)
-  int64_t size = 0;    // at the last check
-  LineCarry carry;
-  std::chrono::steady_clock::time_point active;  // last new bytes, or when draining began
-
-  [[nodiscard]] bool open() const { return fd >= 0; }
-  // Where a restart must resume so that no complete line is lost or counted twice: just after
-  // the last complete line handed on (a partial line is read again).
-  [[nodiscard]] int64_t resume_offset() const {
-    return carry.discarding ? offset : offset - static_cast<int64_t>(carry.bytes.size());
-  }
-};
-
-// What a FileFollower asks of the Tailer that owns it. Internal to the tail stage.
-class FollowerHost {
- public:
-  virtual ~FollowerHost() = default;
-  // Where to start reading `fd` (just opened under `path`, `size` bytes now). May set
-  // *skip_to_newline when resuming inside an over-long line.
-  virtual int64_t StartOffset(const std::string& path, int fd, const FileIdentity& id, int64_t size,
-                              bool at_startup, bool* skip_to_newline) = 0;
-  // A file was read for the last time, to `offset`: remember it, so that if a glob matches it
-  // later under another name it is not read again.
-  virtual void Closed(const FileIdentity& id, int64_t offset) = 0;
-  // Whether a file with this device and inode is open in some follower of `pattern`.
-  virtual bool IsFollowed(const std::string& pattern, const FileIdentity& id) const = 0;
-};
-
-// One followed name. Owns up to two descriptors (current and draining).
-class FileFollower {
- public:
-  // A follower on its own (oneshot): its own line buffer, from_start honoured at start-up.
-  FileFollower(std::string path, const TailOptions& options, LineSink* sink);
-  // A follower in a Tailer: the tailer's shared line buffer and start-offset policy.
-  FileFollower(std::string path, std::string pattern, const TailOptions& options, LineSink* sink,
-               LineSplitter* shared, FollowerHost* host);
-  ~FileFollower();
-  FileFollower(const FileFollower&) = delete;  // owns descriptors and a buffer
-  FileFollower& operator=(const FileFollower&) = delete;
-
-  // Opens the file if it is not open yet. The first open of a file that existed at start-up
-  // honours from_start (and the positions file, in a Tailer); a file that appears later is new
-  // content and is read from its start. Returns false (quietly) while the file does not exist.
-  bool EnsureOpen(bool at_startup);
-  // Reads everything the current file holds now and hands complete lines to the sink. Returns
-  // the number of bytes read.
-  size_t ReadAvailable();
-  // Follows a rename, replacement or truncation of the file (see tailer.cc for the reasoning).
-  void CheckRotation();
-  // Reads to the end and hands a final unterminated line over too (oneshot).
-  void ReadToEndAndFlush();
-  // One step of a Tailer: drain the old file, follow the name, read the current file. Reads at
-  // most a bounded amount per file, so that one busy file cannot hold up the others; returns
-  // true when it stopped at that bound with more to read (the tailer then polls again at once,
-  // without waiting for an event that was already consumed).
-  bool Poll(std::chrono::steady_clock::time_point now);
-  // Takes over a file found to belong to this name (at start-up: a renamed file the positions
-  // file knew) and drains it from `offset`.
-  void AdoptRotated(int fd, const FileIdentity& id, int64_t offset, bool skip_to_newline);
-  // Closes both files without reading further (a glob no longer matches, or shutdown).
-  void CloseAll();
-
-  [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] const std::string& pattern() const { return pattern_; }
-  [[nodiscard]] bool is_open() const { return current_.open(); }
-  [[nodiscard]] bool has_open_files() const { return current_.open() || draining_.open(); }
-  [[nodiscard]] int64_t offset() const { return current_.offset; }
-  [[nodiscard]] const FileStream& current() const { return current_; }
-  [[nodiscard]] const FileStream& draining() const { return draining_; }
-  // Thread-safe: what the last Poll saw of the current file.
-  [[nodiscard]] int64_t status_size() const { return status_size_.load(std::memory_order_relaxed); }
-  [[nodiscard]] int64_t status_offset() const {
-    return status_offset_.load(std::memory_order_relaxed);
-  }
-
-  bool matched = true;  // a glob follower whose name the last evaluation still matched
-
- private:
-  bool OpenCurrent(bool at_startup);
-  size_t Read(FileStream* s);
-  void BeginDrain(FileStream* s);
-  void Finish(FileStream* s);
-  void Truncated(const FileIdentity& before);
-  void PublishStatus();
-
-  std::string path_;
-  std::string pattern_;
-  LineSink* sink_;
-  std::unique_ptr<LineSplitter> own_splitter_;  // oneshot only
-  LineSplitter* splitter_;
-  FollowerHost* host_;  // null on its own
-  bool from_start_;
-  std::chrono::milliseconds drain_idle_;
-  size_t max_bytes_per_poll_;
-  FileStream current_;   // the file the name points at (or pointed at, until it is idle)
-  FileStream draining_;  // the previous file after a rename, read until idle
-  std::chrono::steady_clock::time_point gone_since_{};  // the name stopped existing
-  bool warned_open_ = false;
-  std::atomic<int64_t> status_size_{0};
-  std::atomic<int64_t> status_offset_{0};
-};
-
 class Tailer : private FollowerHost {
  public:
   explicit Tailer(TailOptions options);
@@ -190,8 +67,10 @@ class Tailer : private FollowerHost {
   Tailer& operator=(const Tailer&) = delete;
 
   // Follows every file matching `pattern` (a path, or a glob(3) pattern re-evaluated as files
-  // appear); all of them feed `sink`. Call before Start.
-  void Add(std::string pattern, LineSink* sink);
+  // appear); all of them feed `sink`, or, when `per_file` is given and gives one, a sink of
+  // their own (asked once per followed name, kept until the name is no longer followed). Call
+  // before Start.
+  void Add(std::string pattern, LineSink* sink, LineSinkFactory* per_file = nullptr);
   // Loads the positions file, opens and positions every file that exists (missing files are
   // picked up when they appear) and saves positions once, so a positions file that cannot be
   // written is reported now. Returns false with *error set (naming the file and the reason)
@@ -201,6 +80,12 @@ class Tailer : private FollowerHost {
   void Run();
   // Thread-safe; makes Run return soon.
   void Stop();
+  // Before Run: `tick` is called on Run's thread once per poll interval (the periodic check),
+  // for work that must happen on the thread that hands out lines even when no line comes
+  // (the recorder's expiry of idle label sets).
+  void SetTick(std::function<void(std::chrono::steady_clock::time_point)> tick) {
+    tick_ = std::move(tick);
+  }
 
   // The files followed now. Thread-safe: called at scrape time.
   [[nodiscard]] std::vector<FileStatus> Snapshot() const;
@@ -217,6 +102,7 @@ class Tailer : private FollowerHost {
   struct Pattern {
     std::string pattern;
     LineSink* sink;
+    LineSinkFactory* per_file;  // may be null
     bool glob;
   };
   struct KnownFile {  // a file read for the last time in this run
@@ -255,6 +141,7 @@ class Tailer : private FollowerHost {
   int inotify_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: Stop() wakes Run()
   std::atomic<bool> stop_{false};
+  std::function<void(std::chrono::steady_clock::time_point)> tick_;
 };
 
 }  // namespace accesslog

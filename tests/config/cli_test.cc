@@ -58,6 +58,45 @@ TEST(CliTest, RepeatableLogFileAndEveryFlag) {
   EXPECT_EQ(o.tail.positions_file, "p.json");
 }
 
+TEST(CliTest, LogWrapperAppliesToEveryLogFile) {
+  Options o;
+  std::string msg;
+  ASSERT_EQ(Parse({"--log.file=a.log", "--log.file=b.log", "--log.wrapper=cri"}, &o, &msg),
+            CliOutcome::kRun)
+      << msg;
+  ASSERT_EQ(o.sources.size(), 2u);
+  for (const auto& s : o.sources) EXPECT_EQ(s.unwrap.wrapper, Wrapper::kCri);
+  Options d;
+  ASSERT_EQ(Parse({"--log.file=a.log"}, &d, &msg), CliOutcome::kRun) << msg;
+  EXPECT_EQ(d.sources[0].unwrap.wrapper, Wrapper::kNone);
+  Options bad;
+  EXPECT_EQ(Parse({"--log.file=a.log", "--log.wrapper=json-file"}, &bad, &msg),
+            CliOutcome::kUsageError);
+  EXPECT_NE(msg.find("--log.wrapper"), std::string::npos) << msg;
+  Options both;
+  EXPECT_EQ(Parse({"--config.file=c.yaml", "--log.wrapper=cri"}, &both, &msg),
+            CliOutcome::kUsageError);
+  EXPECT_NE(msg.find("set the source's wrapper"), std::string::npos) << msg;
+}
+
+TEST(CliTest, LogPathLabels) {
+  Options o;
+  std::string msg;
+  ASSERT_EQ(Parse({"--log.file=/var/log/pods/*/*/*.log", "--log.path-labels=kubernetes"}, &o, &msg),
+            CliOutcome::kRun)
+      << msg;
+  EXPECT_EQ(o.sources[0].path_labels, "kubernetes");
+  Options bad;
+  EXPECT_EQ(Parse({"--log.file=a.log", "--log.path-labels=/(.*)"}, &bad, &msg),
+            CliOutcome::kUsageError);
+  EXPECT_NE(msg.find("--log.path-labels: the pattern has no named group"), std::string::npos)
+      << msg;
+  Options taken;
+  EXPECT_EQ(Parse({"--log.file=a.log", "--log.path-labels=/(?P<code>.*)"}, &taken, &msg),
+            CliOutcome::kUsageError);
+  EXPECT_NE(msg.find("'code' is already used"), std::string::npos) << msg;
+}
+
 TEST(CliTest, ConfigFileAndCheck) {
   Options o;
   std::string msg;

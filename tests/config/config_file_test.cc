@@ -138,7 +138,65 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"sources: [{name: a, files: x}]\nstatus_codes: ''\n",
                   "c.yaml:2:15: status_codes: expected a non-empty string"},
         BadConfig{"sources: [{name: a, files: x}]\ntail: {positions_file: ''}\n",
-                  "tail.positions_file: expected a non-empty string"}));
+                  "tail.positions_file: expected a non-empty string"},
+        BadConfig{"sources: [{name: a, files: x, wrapper: json-file}]\n",
+                  "c.yaml:1:40: sources[0].wrapper: expected none, cri, docker or auto, got "
+                  "'json-file'"},
+        BadConfig{"sources: [{name: a, files: x, wrapper: cri, streams: [stdin]}]\n",
+                  "sources[0].streams: expected stdout or stderr, got 'stdin'"},
+        BadConfig{"sources: [{name: a, files: x, wrapper: cri, streams: []}]\n",
+                  "sources[0].streams: expected stdout, stderr or both"},
+        BadConfig{"sources: [{name: a, files: x, streams: [stdout]}]\n",
+                  "sources[0].streams: applies to container logs only"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: '/(.*)'}]\n",
+                  "sources[0].path_labels: the pattern has no named group"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: '(?P<x'}]\n",
+                  "sources[0].path_labels: not a valid RE2 pattern"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: '/(?P<route>.*)'}]\n",
+                  "c.yaml:1:44: sources[0].path_labels: the label 'route' is already used"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: kubernetes}]\n"
+                  "labels: {static: {namespace: prod}}\n",
+                  "sources[0].path_labels: the label 'namespace' is already used"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {limits: {paths: 0}}\n",
+                  "labels.limits.paths: expected a whole number from 1 to 100000"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {expire_after: 10}\n",
+                  "labels.expire_after: expected a duration of whole seconds"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {expire_after: 0s}\n",
+                  "labels.expire_after: expected a duration"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {expire_after: 400d}\n",
+                  "(1s to 365d), got '400d'"}));
+
+TEST(ConfigFileTest, PathLabels) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(
+      Parse("sources:\n  - {name: a, files: x, wrapper: cri, path_labels: kubernetes}\n"
+            "labels: {limits: {paths: 300}}\n",
+            &o, &error))
+      << error;
+  EXPECT_EQ(o.sources[0].path_labels, "kubernetes");
+  EXPECT_EQ(o.labels.max_paths, 300u);
+  EXPECT_EQ(o.labels.expire_after.count(), 0);
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\nlabels: {expire_after: 2h}\n", &o, &error))
+      << error;
+  EXPECT_EQ(o.labels.expire_after.count(), 7200);
+}
+
+TEST(ConfigFileTest, WrapperAndStreams) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(
+      Parse("sources:\n  - {name: a, files: x}\n  - {name: b, files: y, wrapper: auto}\n"
+            "  - {name: c, files: z, wrapper: docker, streams: [stderr, stdout]}\n",
+            &o, &error))
+      << error;
+  EXPECT_EQ(o.sources[0].unwrap.wrapper, Wrapper::kNone);
+  EXPECT_EQ(o.sources[1].unwrap.wrapper, Wrapper::kAuto);
+  EXPECT_EQ(o.sources[1].unwrap.streams, (std::array<bool, kNumLogStreams>{true, false}));
+  EXPECT_EQ(o.sources[2].unwrap.wrapper, Wrapper::kDocker);
+  EXPECT_EQ(o.sources[2].unwrap.streams, (std::array<bool, kNumLogStreams>{true, true}));
+  EXPECT_FALSE(o.sources[1] == o.sources[2]);  // a change of wrapper restarts tailing on reload
+}
 
 TEST(ConfigFileTest, StaticLabelsWithValidNamesAreKept) {
   Options o;

@@ -186,5 +186,39 @@ TEST(AnalyzeTest, RouteTemplatesNameTheRoutes) {
   EXPECT_EQ(j["routes"]["top_5xx"][0]["count"], 5);
 }
 
+// --log.wrapper: the envelope is taken off as in the exporter, stderr lines are dropped (and
+// said so), a split line counts once, and the runtime's time stands in for a format without one.
+TEST(AnalyzeTest, ContainerLogsThroughTheirEnvelope) {
+  TempDir dir;
+  const std::string long_path = "/" + std::string(20000, 'a');
+  std::string cri;
+  cri += "2024-05-06T07:08:09.100000000Z stdout F GET /a 200\n";
+  cri += "2024-05-06T07:08:10.100000000Z stderr F oops\n";
+  const std::string split = "GET " + long_path + " 503";
+  cri += "2024-05-06T07:08:11.000000001Z stdout P " + split.substr(0, 16384) + "\n";
+  cri += "2024-05-06T07:08:11.000000002Z stdout F " + split.substr(16384) + "\n";
+  cri += "not a record\n";
+  WriteFile(dir.File("0.log"), cri);
+  AnalyzeOptions o;
+  o.files = {dir.File("0.log")};
+  o.format.format = R"(regex:^(?P<method>\S+) (?P<path>\S+) (?P<status>\d{3})$)";
+  o.unwrap.wrapper = Wrapper::kCri;
+  o.output = "json";
+  const Result r = Analyze(o);
+  ASSERT_EQ(r.status, kAnalyzeOk) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["totals"]["lines"], 4);
+  EXPECT_EQ(j["totals"]["responses"], 2);
+  EXPECT_EQ(j["totals"]["malformed"], 1);
+  EXPECT_EQ(j["totals"]["dropped"], 1);
+  EXPECT_EQ(j["totals"]["first_time"], "2024-05-06T07:08:09Z");
+  EXPECT_EQ(j["totals"]["last_time"], "2024-05-06T07:08:11Z");
+  // Without a wrapper the report has no "dropped" (and reads the records as lines).
+  o.unwrap.wrapper = Wrapper::kNone;
+  const auto plain = nlohmann::json::parse(Analyze(o).out);
+  EXPECT_FALSE(plain["totals"].contains("dropped"));
+  EXPECT_EQ(plain["totals"]["responses"], 0);
+}
+
 }  // namespace
 }  // namespace accesslog
