@@ -122,6 +122,7 @@ void Source::Handle(std::string_view line, bool padded, uint32_t path_id) {
     stats_->CountLine(LineResult::kMalformed);
     return;
   }
+  fields_.syslog_tag = tag_;
   recorder_->Record(log_id_, fields_, code, path_id);
   stats_->CountLine(LineResult::kParsed);
 }

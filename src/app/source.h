@@ -41,6 +41,12 @@ class Source final : public MessageSink, public LineSinkFactory {
 
   void OnLine(std::string_view line) override { Handle(line, /*padded=*/false); }
   void OnPaddedLine(std::string_view line) override { Handle(line, /*padded=*/true); }
+  // A syslog message: its tag is the line's syslog_tag label (labels.syslog_tag).
+  void OnTaggedLine(std::string_view line, std::string_view tag) override {
+    tag_ = tag;
+    Handle(line, /*padded=*/false);
+    tag_ = {};
+  }
   void OnOverlongLine() override { stats_->CountLine(LineResult::kSkipped); }
   void OnBytesRead(size_t bytes) override;
   void OnRotation() override { stats_->rotations.Add(1); }
@@ -67,6 +73,7 @@ class Source final : public MessageSink, public LineSinkFactory {
   std::unique_ptr<DockerDecoder> docker_;  // with wrapper docker or auto: shared by the files
   double read_time_ = 0;  // wall clock of the current read, taken once per read, not per line
   Fields fields_;         // reused for every line
+  std::string_view tag_;  // during OnTaggedLine: the message's syslog tag
 };
 
 }  // namespace accesslog

@@ -129,7 +129,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "Opt-in labels on the response metrics, comma-separated: log, method, host, "
                  "route (caps and route templates: config file).")
       ->delimiter(',')
-      ->check(CLI::IsMember({"log", "method", "host", "route"}));
+      ->check(CLI::IsMember({"log", "method", "host", "route", "syslog_tag"}));
   app.add_option("--tail.from", tail_from,
                  "Where to start in a log that already exists: end (only new lines) or start.")
       ->check(CLI::IsMember({"start", "end"}))
@@ -353,6 +353,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     if (l == "log") options->labels.log = true;
     if (l == "method") options->labels.method = true;
     if (l == "host") options->labels.host = true;
+    if (l == "syslog_tag") options->labels.syslog_tag = true;
     if (l == "route") options->labels.route = true;
   }
   options->command = config_check ? Command::kConfigCheck

@@ -169,9 +169,9 @@ JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::st
 }
 
 void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
-  w.OnlyKeys(
-      n, "labels",
-      {"log", "method", "host", "route", "route_templates", "static", "limits", "expire_after"});
+  w.OnlyKeys(n, "labels",
+             {"log", "method", "host", "route", "syslog_tag", "route_templates", "static", "limits",
+              "expire_after"});
   if (n["expire_after"]) {
     labels->expire_after = w.LongDuration(n["expire_after"], "labels.expire_after");
   }
@@ -179,6 +179,7 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
   if (n["method"]) labels->method = w.Bool(n["method"], "labels.method");
   if (n["host"]) labels->host = w.Bool(n["host"], "labels.host");
   if (n["route"]) labels->route = w.Bool(n["route"], "labels.route");
+  if (n["syslog_tag"]) labels->syslog_tag = w.Bool(n["syslog_tag"], "labels.syslog_tag");
   if (n["route_templates"]) {
     labels->route_templates = w.Strings(n["route_templates"], "labels.route_templates");
     for (size_t i = 0; i < labels->route_templates.size(); ++i) {
@@ -192,7 +193,7 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
     if (!st.IsMap()) w.Fail(st, "labels.static", "expected a map of label name to value");
     // The exporter's own labels: a static label of the same name would make two labels of one
     // name on a series, which Prometheus refuses.
-    std::set<std::string> taken = {"log",  "method", "host",       "route",
+    std::set<std::string> taken = {"log",  "method", "host",       "route", "syslog_tag",
                                    "code", "class",  "documented", "le"};
     for (const auto& kv : st) {
       const std::string name = kv.first.Scalar();
@@ -209,7 +210,10 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
     }
   }
   if (const YAML::Node lim = n["limits"]; lim) {
-    w.OnlyKeys(lim, "labels.limits", {"hosts", "routes", "label_sets", "paths"});
+    w.OnlyKeys(lim, "labels.limits", {"hosts", "routes", "label_sets", "paths", "syslog_tags"});
+    if (lim["syslog_tags"]) {
+      labels->max_syslog_tags = w.Count(lim["syslog_tags"], "labels.limits.syslog_tags", 1, 100000);
+    }
     if (lim["paths"]) labels->max_paths = w.Count(lim["paths"], "labels.limits.paths", 1, 100000);
     if (lim["hosts"]) labels->max_hosts = w.Count(lim["hosts"], "labels.limits.hosts", 1, 100000);
     if (lim["routes"]) {
@@ -409,7 +413,7 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
 bool CheckPathLabelNames(const std::string& spec, const LabelOptions& labels, std::string* error) {
   const auto labeler = PathLabeler::Make(spec, error);
   if (!labeler) return false;
-  std::set<std::string> taken = {"log",  "method", "host",       "route",
+  std::set<std::string> taken = {"log",  "method", "host",       "route", "syslog_tag",
                                  "code", "class",  "documented", "le"};
   for (const auto& [name, value] : labels.static_labels) taken.insert(name);
   for (const auto& name : labeler->names()) {

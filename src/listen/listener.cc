@@ -123,7 +123,7 @@ void Deliver(std::string_view datagram, LineSink* sink, ListenStats* stats) {
   SyslogMessage m;
   if (ParseSyslog(datagram, &m)) {
     stats->Count(MessageResult::kParsed);
-    sink->OnLine(m.message);
+    sink->OnTaggedLine(m.message, m.tag);
     return;
   }
   while (!datagram.empty() && (datagram.back() == '\n' || datagram.back() == '\r')) {

@@ -121,6 +121,9 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
       }
       if (opts.host) labels.push_back({"host", std::string(rec->host(set.key.host))});
       if (opts.route) labels.push_back({"route", std::string(rec->route(set.key.route))});
+      if (opts.syslog_tag) {
+        labels.push_back({"syslog_tag", std::string(rec->syslog_tag(set.key.tag))});
+      }
       // Path labels: the file's values, joined by '\0' in the recorder (or "__overflow__").
       const std::vector<std::string>& path_names = rec->path_label_names();
       if (!path_names.empty()) {

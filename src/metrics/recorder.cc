@@ -19,6 +19,7 @@ Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
       path_names_(std::move(path_label_names)),
       hosts_(labels.host ? labels.max_hosts : 0),
       routes_(labels.route ? labels.max_routes : 0),
+      tags_(labels.syslog_tag ? labels.max_syslog_tags : 0),
       path_slots_(path_names_.empty() ? 0 : labels.max_paths),
       route_normalizer_(labels.route_templates),
       dynamic_(labels.any_dynamic() || !path_names_.empty()) {
@@ -75,7 +76,7 @@ Recorder::IndexKey Recorder::KeyOf(const LabelSetKey& key) {
   // Caps are below 2^20 (config validation), so the ids never overlap in the packed key.
   return {(uint64_t{key.log} << 48) | (uint64_t{key.method} << 40) | (uint64_t{key.host} << 20) |
               uint64_t{key.route},
-          key.path};
+          key.path, key.tag};
 }
 
 void Recorder::Expire(std::chrono::steady_clock::time_point now) {
@@ -141,6 +142,10 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
     key.route = routes_.Intern(route_normalizer_.Normalize(f.path, &route_scratch_));
     *folded |= key.route == routes_.overflow_id();
   }
+  if (labels_.syslog_tag) {
+    key.tag = tags_.Intern(f.syslog_tag);
+    *folded |= key.tag == tags_.overflow_id();
+  }
   if (!path_names_.empty()) {
     key.path = path_id;
     *folded |= is_path_overflow(path_id);
@@ -152,8 +157,12 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
     // "__overflow__" (log keeps its value: sources are few and configured).
     *folded = true;
     if (!overflow_set_) {
-      LabelSetKey overflow{key.log, static_cast<uint8_t>(Method::kOther), hosts_.overflow_id(),
-                           routes_.overflow_id(), static_cast<uint32_t>(path_slots_.size())};
+      LabelSetKey overflow{key.log,
+                           static_cast<uint8_t>(Method::kOther),
+                           hosts_.overflow_id(),
+                           routes_.overflow_id(),
+                           static_cast<uint32_t>(path_slots_.size()),
+                           tags_.overflow_id()};
       overflow_set_ = Add(overflow);
     }
     return overflow_set_;

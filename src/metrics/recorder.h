@@ -88,6 +88,7 @@ struct LabelSetKey {
   uint32_t host = 0;
   uint32_t route = 0;
   uint32_t path = 0;  // the file's path label values (InternPathLabels)
+  uint32_t tag = 0;   // syslog_tag
 };
 
 class Recorder {
@@ -148,6 +149,7 @@ class Recorder {
   [[nodiscard]] std::string_view log_name(uint16_t id) const { return log_names_[id]; }
   [[nodiscard]] std::string_view host(uint32_t id) const { return hosts_.value(id); }
   [[nodiscard]] std::string_view route(uint32_t id) const { return routes_.value(id); }
+  [[nodiscard]] std::string_view syslog_tag(uint32_t id) const { return tags_.value(id); }
   [[nodiscard]] const std::vector<std::string>& path_label_names() const { return path_names_; }
   // The path label values of an id, joined by '\0' (names and values never hold one), or
   // "__overflow__" for the overflow id. Inside ForEachLabelSet (or on the writer's thread).
@@ -180,6 +182,7 @@ class Recorder {
   std::vector<std::string> path_names_;
   Interner hosts_;
   Interner routes_;
+  Interner tags_;  // syslog_tag values
   // Path label values: a slot per distinct value (joined), reference-counted by files and label
   // sets, reused once free. Values written under mu_ (the collector reads them).
   struct PathSlot {
@@ -197,11 +200,13 @@ class Recorder {
   struct IndexKey {   // NOLINT: declared above
     uint64_t packed;  // log, method, host, route
     uint32_t path;
+    uint32_t tag;
     bool operator==(const IndexKey&) const = default;
   };
   struct IndexHash {
     size_t operator()(const IndexKey& k) const {
-      return std::hash<uint64_t>()(k.packed ^ (uint64_t{k.path} * 0x9E3779B97F4A7C15ull));
+      return std::hash<uint64_t>()(k.packed ^ (uint64_t{k.path} * 0x9E3779B97F4A7C15ull) ^
+                                   (uint64_t{k.tag} * 0xC2B2AE3D27D4EB4Full));
     }
   };
   std::unordered_map<IndexKey, LabelSet*, IndexHash> index_;

@@ -22,6 +22,7 @@ struct Fields {
   std::string_view path;         // request target: path and query, as logged ("" when absent)
   std::string_view protocol;     // "HTTP/1.1" ("" when absent)
   std::string_view host;         // Host header / server name ("" when absent)
+  std::string_view syslog_tag;   // set by the source, not the parser: a syslog message's tag
   std::string_view referer;
   std::string_view user_agent;
   int64_t body_bytes = -1;    // response body bytes ($body_bytes_sent, %B, %b); -1: absent

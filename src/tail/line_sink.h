@@ -31,6 +31,12 @@ class LineSink {
   // reads past the end of its input (simdjson) can then read the line in place instead of
   // copying it. LineSplitter calls this one; the default forwards to OnLine.
   virtual void OnPaddedLine(std::string_view line) { OnLine(line); }
+  // A line whose producer knows its sender's tag (a syslog message's TAG or APP-NAME, from the
+  // listeners); a sink that labels by it overrides this. The views are valid during the call.
+  virtual void OnTaggedLine(std::string_view line, std::string_view tag) {
+    (void)tag;
+    OnLine(line);
+  }
   // A line longer than the configured maximum was dropped whole (it is never split into
   // pieces that would parse as something else).
   virtual void OnOverlongLine() = 0;

@@ -184,6 +184,51 @@ TEST_F(SyslogEndToEndTest, UdpDropsAreCountedExactly) {
   EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
 }
 
+// labels.syslog_tag: each message's tag (RFC 3164 TAG, RFC 5424 APP-NAME) labels its series,
+// capped like every label.
+TEST_F(SyslogEndToEndTest, SyslogTagLabelIsCapped) {
+  StartExporter(
+      "sources:\n  - {name: edge, listen: 'udp://127.0.0.1:0'}\n"
+      "labels:\n  syslog_tag: true\n  limits: {syslog_tags: 2}\n");
+  const int udp = SyslogPort(dir_.File("exporter.err"), "edge");
+  ASSERT_GT(udp, 0);
+  std::string out;
+  for (const char* tag : {"api", "web", "api", "batch"}) {
+    ASSERT_EQ(testing::RunCommand({"logger", "-n", "127.0.0.1", "-P", std::to_string(udp), "-d",
+                                   "--rfc3164", "-t", tag, Line(200)},
+                                  &out, 10s),
+              0)
+        << out;
+  }
+  ASSERT_EQ(testing::RunCommand({"logger", "-n", "127.0.0.1", "-P", std::to_string(udp), "-d",
+                                 "--rfc5424", "-t", "web", Line(200)},
+                                &out, 10s),
+            0);
+  auto series = [](const char* tag) {
+    return std::string(
+               "accesslog_http_responses_total{class=\"2xx\",code=\"200\",documented=\"true\","
+               "syslog_tag=\"") +
+           tag + "\"}";
+  };
+  std::string m;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        m = Metrics();
+        return SampleValue(m, "accesslog_lines_total{log=\"edge\",result=\"parsed\"}") == 5;
+      },
+      10s))
+      << m;
+  EXPECT_EQ(SampleValue(m, series("api")), 2) << m;
+  EXPECT_EQ(SampleValue(m, series("web")), 2) << "RFC 5424's APP-NAME too";
+  EXPECT_EQ(SampleValue(m, series("__overflow__")), 1) << "past the cap of 2";
+  EXPECT_EQ(
+      SampleValue(m, "accesslog_label_overflow_total{metric=\"accesslog_http_responses_total\"}"),
+      1);
+  std::string lint;
+  EXPECT_EQ(testing::RunCommand({"promtool", "check", "metrics"}, &lint, 60s, m), 0) << lint;
+  EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
+}
+
 TEST_F(SyslogEndToEndTest, NginxOverAUnixSocket) {
   const std::string sock = dir_.File("log.sock");
   StartExporter("sources:\n  - {name: local, listen: 'unix://" + sock + "'}\n");
