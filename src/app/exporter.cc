@@ -439,7 +439,13 @@ class Server {
         if (!streams.back()->Open(error)) return false;
       }
     }
-    if (listening && !listener->Start(error)) return false;
+    if (listening) {
+      // Expiry of the syslog sources' idle label sets, on the listener's thread (their
+      // recorder's only writer), as the tailer does for the files'.
+      listener->SetTick(
+          [recorder = pipeline_->listen_recorder.get()](auto now) { recorder->Expire(now); });
+      if (!listener->Start(error)) return false;
+    }
     std::lock_guard<std::mutex> lock(inputs_mu_);
     for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
       if (pipeline_->inputs[i] != Input::kListen) continue;

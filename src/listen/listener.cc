@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <list>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -460,6 +461,16 @@ class Listener::Impl {
   };
   std::vector<Pending> pending_;
   boost::asio::io_context io_{1};
+  std::function<void(std::chrono::steady_clock::time_point)> tick_;
+  std::optional<boost::asio::steady_timer> tick_timer_;
+  void Tick() {
+    tick_timer_->expires_after(std::chrono::seconds(1));
+    tick_timer_->async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      tick_(std::chrono::steady_clock::now());
+      Tick();
+    });
+  }
   std::vector<std::unique_ptr<DatagramEndpoint>> datagrams_;
   std::vector<std::unique_ptr<StreamEndpoint>> streams_;
   std::thread thread_;
@@ -519,6 +530,10 @@ bool Listener::Impl::Bind(const Pending& p, std::string* error) {
 Listener::Listener() : impl_(std::make_unique<Impl>()) {}
 Listener::~Listener() { Stop(); }
 
+void Listener::SetTick(std::function<void(std::chrono::steady_clock::time_point)> tick) {
+  impl_->tick_ = std::move(tick);
+}
+
 void Listener::Add(const ListenAddress& address, const ListenOptions& options, LineSink* sink,
                    ListenStats* stats) {
   impl_->pending_.push_back({address, options, sink, stats});
@@ -534,6 +549,10 @@ bool Listener::Start(std::string* error) {
   }
   for (auto& d : impl_->datagrams_) d->Start();
   for (auto& s : impl_->streams_) s->Start();
+  if (impl_->tick_) {
+    impl_->tick_timer_.emplace(impl_->io_);
+    impl_->Tick();
+  }
   impl_->thread_ = std::thread([this] { impl_->io_.run(); });
   impl_->started_ = true;
   return true;
@@ -545,6 +564,7 @@ void Listener::Stop() {
   boost::asio::post(impl_->io_, [this] {
     for (auto& d : impl_->datagrams_) d->Stop();
     for (auto& s : impl_->streams_) s->Stop();
+    if (impl_->tick_timer_) impl_->tick_timer_->cancel();
   });
   // Every socket and timer is closed: run() returns once their cancelled handlers have run.
   if (impl_->thread_.joinable()) impl_->thread_.join();

@@ -29,6 +29,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -97,6 +98,9 @@ class Listener {
   // the listener. Before Start.
   void Add(const ListenAddress& address, const ListenOptions& options, LineSink* sink,
            ListenStats* stats);
+  // Called about once a second on the listener's thread (the sinks' thread), e.g. to expire
+  // idle label sets of the recorder the sinks count into. Before Start.
+  void SetTick(std::function<void(std::chrono::steady_clock::time_point)> tick);
   // Binds every address and starts the thread. False with *error naming the address and the
   // reason (in use, permission, not resolvable).
   [[nodiscard]] bool Start(std::string* error);

@@ -229,6 +229,29 @@ TEST_F(SyslogEndToEndTest, SyslogTagLabelIsCapped) {
   EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
 }
 
+// labels.expire_after applies to syslog sources too: the listener's thread expires their idle
+// label sets.
+TEST_F(SyslogEndToEndTest, IdleTagsExpire) {
+  StartExporter(
+      "sources:\n  - {name: edge, listen: 'udp://127.0.0.1:0'}\n"
+      "labels:\n  syslog_tag: true\n  expire_after: 2s\n");
+  const int udp = SyslogPort(dir_.File("exporter.err"), "edge");
+  ASSERT_GT(udp, 0);
+  std::string out;
+  ASSERT_EQ(testing::RunCommand({"logger", "-n", "127.0.0.1", "-P", std::to_string(udp), "-d",
+                                 "--rfc3164", "-t", "gone", Line(200)},
+                                &out, 10s),
+            0);
+  const std::string series =
+      "accesslog_http_responses_total{class=\"2xx\",code=\"200\",documented=\"true\","
+      "syslog_tag=\"gone\"}";
+  ASSERT_TRUE(WaitFor([&] { return SampleValue(Metrics(), series) == 1; }, 10s)) << Metrics();
+  ASSERT_TRUE(WaitFor([&] { return !SampleValue(Metrics(), series).has_value(); }, 15s))
+      << Metrics();
+  EXPECT_EQ(SampleValue(Metrics(), "accesslog_series_expired_total"), 1);
+  EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
+}
+
 TEST_F(SyslogEndToEndTest, NginxOverAUnixSocket) {
   const std::string sock = dir_.File("log.sock");
   StartExporter("sources:\n  - {name: local, listen: 'unix://" + sock + "'}\n");
