@@ -21,7 +21,7 @@
 FROM debian:12.11 AS build
 WORKDIR /src
 COPY scripts/install-deps.sh scripts/install-deps.sh
-RUN ./scripts/install-deps.sh
+RUN ./scripts/install-deps.sh --no-image-tools
 COPY . .
 # REVISION reaches the binary's accesslog_build_info{revision} (the build context has no .git).
 ARG REVISION=unknown
