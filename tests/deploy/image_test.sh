@@ -43,11 +43,12 @@ tmp="$(mktemp -d -t accesslog-image.XXXXXX)"
 chmod 0755 "${tmp}"
 tag="accesslog-image-test-$$"
 # A fixed tag, kept after the run with its build layers: the next run's build is cached (the tag
-# moves to the new image; the old one, left without a name, is pruned at exit).
+# moves to the new image; the old one, left without a name, is removed at exit).
 image="localhost/accesslog_exporter:image-test"
 build_image="localhost/accesslog_exporter-build:image-test"
 containers=()
 service_pid=""
+old_images=""
 cleanup() {
   local status=$?
   set +e
@@ -60,7 +61,12 @@ cleanup() {
   fi
   podman volume rm --force accesslog-state >/dev/null 2>&1
   rm -f "${root}"/deploy/compose/.image-test-*.yml
-  podman image prune --force >/dev/null 2>&1
+  # The previous run's images whose tags moved to this run's: removed (podman rmi of an image
+  # that still has a name or a child does nothing); nothing else on the machine is touched.
+  for id in ${old_images}; do
+    [ -n "$(podman image inspect --format '{{.RepoTags}}' "${id}" 2>/dev/null | tr -d '[]')" ] \
+      || podman rmi "${id}" >/dev/null 2>&1
+  done
   if [ "${keep}" = 1 ]; then echo "image_test: kept ${tmp}"; else rm -rf "${tmp}"; fi
   exit "${status}"
 }
@@ -110,6 +116,8 @@ bash "${here}/base_images.sh" "${root}/Dockerfile"
 
 step "podman build --format=docker"
 build_start=${SECONDS}
+old_images="$(podman image inspect --format '{{.Id}}' "${build_image}" "${image}" \
+  "docker.io/library/accesslog_exporter:${version}" 2>/dev/null || true)"
 # The build stage first, under a name of its own: the final image does not hold it as a parent,
 # so without a name it would be pruned at exit with the layers the next build reuses.
 nice -n 10 podman build --format=docker --pull=never --target build --tag "${build_image}" \
