@@ -11,8 +11,11 @@
 #    by scripts/install-deps.sh): wrong types, missing required fields and unknown fields fail;
 # 3. mutated copies of the objects (a misspelt field, a string where an integer goes, an unknown
 #    field in a ServiceMonitor/PodMonitor endpoint and in a PrometheusRule rule) must each fail.
-# The other checks of the same files (PrometheusRule = rules/, resources, probes, restricted
-# security context) are tests/deploy/check_kubernetes.py's. Exit 0 passed, 1 failed.
+# 4. every container of every pod template: requests and a memory limit, probes where it listens,
+#    Pod Security's "restricted" container settings; mutants (no resources, privilege
+#    escalation, no probes, writable root) must fail.
+# tests/deploy/check_kubernetes.py checks the sidecar Deployment in more depth (PrometheusRule =
+# rules/, wiring, volumes). Exit 0 passed, 1 failed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="${root}/tests/deploy"
@@ -115,6 +118,54 @@ for name, k, _, _ in mutations:
         sys.exit(f"kubernetes_schema_test: FAIL: mutation {name} applies to no object: update the test")
 json.dump(mutants, open(mutants_out, "w"))
 print(f"{len(objects)} objects, {len(mutants)} mutants")
+
+# Every container of every pod template under deploy/ (whatever the kustomization, e.g. a node
+# DaemonSet): requests and a memory limit, readiness and liveness probes where it listens, and
+# Pod Security's "restricted" container settings (check_kubernetes.py checks the sidecar
+# Deployment in more depth).
+def policy(entry):
+    o, errs = entry["object"], []
+    spec = o.get("spec", {})
+    pod = (spec.get("jobTemplate", {}).get("spec", spec)).get("template", {}).get("spec")
+    if pod is None:
+        return errs
+    psc = pod.get("securityContext", {})
+    for c in pod.get("initContainers", []) + pod.get("containers", []):
+        w = f"{entry['source']}: {o['kind']}/{o['metadata'].get('name')} container {c.get('name')}"
+        r = c.get("resources", {})
+        if not (r.get("requests", {}).get("cpu") and r.get("requests", {}).get("memory") and r.get("limits", {}).get("memory")):
+            errs.append(f"{w}: needs cpu and memory requests and a memory limit")
+        if c.get("ports") and not (c.get("readinessProbe") and c.get("livenessProbe")):
+            errs.append(f"{w}: listens but has no readiness and liveness probes")
+        sc = c.get("securityContext", {})
+        if not sc.get("runAsNonRoot", psc.get("runAsNonRoot")) or sc.get("runAsUser", psc.get("runAsUser", 1)) == 0:
+            errs.append(f"{w}: restricted: runAsNonRoot")
+        if sc.get("allowPrivilegeEscalation") is not False:
+            errs.append(f"{w}: restricted: allowPrivilegeEscalation must be false")
+        if "ALL" not in sc.get("capabilities", {}).get("drop", []) or set(sc.get("capabilities", {}).get("add", [])) - {"NET_BIND_SERVICE"}:
+            errs.append(f"{w}: restricted: capabilities must drop ALL (add at most NET_BIND_SERVICE)")
+        if sc.get("seccompProfile", psc.get("seccompProfile", {})).get("type") not in ("RuntimeDefault", "Localhost"):
+            errs.append(f"{w}: restricted: seccompProfile RuntimeDefault or Localhost")
+        if sc.get("privileged"):
+            errs.append(f"{w}: restricted: privileged")
+        if sc.get("readOnlyRootFilesystem") is not True:
+            errs.append(f"{w}: readOnlyRootFilesystem must be true")
+    return errs
+errs = [e for entry in objects for e in policy(entry)]
+if errs:
+    sys.exit("kubernetes_schema_test: FAIL:\n  " + "\n  ".join(errs))
+workloads_seen = [e for e in objects if policy(e) == [] and e["object"].get("spec", {}).get("template")]
+for name, mutate in (("no-resources", lambda c: c.pop("resources")),
+                     ("privilege-escalation", lambda c: c["securityContext"].update(allowPrivilegeEscalation=True)),
+                     ("no-probes", lambda c: (c.pop("readinessProbe", None), c.pop("livenessProbe", None))),
+                     ("writable-root", lambda c: c["securityContext"].pop("readOnlyRootFilesystem"))):
+    for entry in workloads_seen:
+        m = copy.deepcopy(entry)
+        c = next(c for c in m["object"]["spec"]["template"]["spec"]["containers"] if c.get("ports"))
+        mutate(c)
+        if not policy(m):
+            sys.exit(f"kubernetes_schema_test: FAIL: the policy check accepted the {name} mutant of {entry['source']}")
+print(f"policy: every container of {len(workloads_seen)} workloads; 4 mutants of each rejected")
 PY
 
 echo "+ every object against the schemas"
