@@ -10,9 +10,10 @@
 #
 # Runs as uid/gid 65532 with a read-only root file system (`docker run --read-only`): the only
 # thing it writes is the positions file, in /var/lib/accesslog_exporter (mount a volume there).
-# Docker cannot run on the project's machines: tests/deploy/dockerfile_test.sh lints this file and
-# runs the build stage's steps outside Docker, then proves, with ldd and dpkg, that the runtime
-# stage's packages provide every library the binary needs (docs/deployment.md).
+# tests/deploy/image_test.sh builds it with podman (--format=docker) from base images made with
+# mmdebstrap, runs it read-only as 65532, and proves with ldd and dpkg that the runtime stage's
+# packages provide every library the binary needs; dockerfile_test.sh lints it (docs/deployment.md).
+# The build stage's install-deps.sh leaves out the tools only the image tests use (--no-image-tools).
 #
 # Both stages use the same Debian point release, so the runtime libraries are the ones the binary
 # was built against. Pin by digest for reproducible builds (debian:12.11@sha256:...).
@@ -21,7 +22,7 @@
 FROM debian:12.11 AS build
 WORKDIR /src
 COPY scripts/install-deps.sh scripts/install-deps.sh
-RUN ./scripts/install-deps.sh
+RUN ./scripts/install-deps.sh --no-image-tools
 COPY . .
 # REVISION reaches the binary's accesslog_build_info{revision} (the build context has no .git).
 ARG REVISION=unknown
@@ -54,7 +55,6 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libcrypt1 \
       libgcc-s1 \
-      libprometheus-cpp-core1.0 \
       libprotobuf32 \
       libre2-9 \
       libsimdjson14 \

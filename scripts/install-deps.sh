@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the project needs to build, test and benchmark.
-# Idempotent: does nothing when everything is already installed.
+# Idempotent: does nothing when everything is already installed. Also installs the schema checks'
+# npm packages into a cache folder (scripts/install-npm-deps.sh).
+#   --no-image-tools   leave out podman, mmdebstrap, docker, compose and node (the Dockerfile's
+#                      build stage: a container build needs none of them)
 set -euo pipefail
+image_tools=1
+[ "${1:-}" = --no-image-tools ] && image_tools=0
 
 PACKAGES=(
   # toolchain
@@ -21,16 +26,29 @@ PACKAGES=(
   # deployment tests (tests/deploy): amtool, PyYAML for Debian's python3, systemd-analyze
   prometheus-alertmanager python3-yaml systemd
 )
+IMAGE_TOOLS=(
+  # the image, built and run for real (tests/deploy/image_test.sh): rootful podman with Debian's
+  # runc (crun cannot run here: cgroups in hybrid mode), fuse-overlayfs storage, mmdebstrap for the
+  # base images made from the Debian archive, docker-compose to validate the compose demo
+  podman runc fuse-overlayfs slirp4netns uidmap mmdebstrap docker-compose
+)
+# The Docker client for the Docker-API test; the machine image may ship its own in /usr/local/bin.
+command -v docker >/dev/null || IMAGE_TOOLS+=(docker.io)
+# The Kubernetes and Grafana schema checks run on node with packages from npm; the machine image
+# may ship its own node and npm (which conflict with Debian's npm package).
+command -v npm >/dev/null || IMAGE_TOOLS+=(nodejs npm)
+[ "${image_tools}" = 0 ] || PACKAGES+=("${IMAGE_TOOLS[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "install-deps: installing ${missing[*]}" >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The schema checks' npm packages, into a cache folder (skipped when already there).
+[ "${image_tools}" = 0 ] || "$(dirname "${BASH_SOURCE[0]}")/install-npm-deps.sh" >/dev/null

@@ -301,6 +301,29 @@ def rules_exprs(root):
 
 # --- static checks -------------------------------------------------------------------------------
 
+# $name, ${name}, ${name:format}, [[name]]: the forms Grafana interpolates.
+VARIABLE_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)|\[\[([A-Za-z_][A-Za-z0-9_]*)\]\]")
+# Grafana's global variables (docs: "Global variables").
+GRAFANA_VARIABLES = {
+    "__interval", "__interval_ms", "__rate_interval", "__rate_interval_ms", "__range", "__range_s",
+    "__range_ms", "__from", "__to", "__all", "__dashboard", "__org", "__user", "__name",
+    "__timeFilter", "__timezone", "timeFilter", "__auto",
+}
+
+
+def strings_outside(node, skip_key):
+    """Every string in a JSON value, except the values of keys named skip_key."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            if k != skip_key:
+                yield from strings_outside(v, skip_key)
+    elif isinstance(node, list):
+        for v in node:
+            yield from strings_outside(v, skip_key)
+
+
 def overlaps(a, b):
     return not (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"] or
                 a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])
@@ -342,6 +365,19 @@ def static(root):
 
         # Variables.
         tvars = {v.get("name"): v for v in d.get("templating", {}).get("list", [])}
+
+        # Grafana's import step: every ${VAR} / $VAR is an __input or a variable (or one of
+        # Grafana's own), every __input is used. Descriptions are prose (they quote nginx's
+        # $request_time), so only the other strings are scanned.
+        used = set()
+        for text in strings_outside(d, "description"):
+            for m in VARIABLE_REF.finditer(text):
+                used.add(m.group(1) or m.group(2) or m.group(3))
+        input_names = {i.get("name") for i in inputs}
+        for name in sorted(used - set(tvars) - input_names - GRAFANA_VARIABLES):
+            fails.add(f"{where}: ${name} is neither a variable nor an __inputs entry")
+        for name in sorted(input_names - used):
+            fails.add(f"{where}: __inputs {name} is never used as ${{{name}}}")
         ds = tvars.get("datasource", {})
         fails.check(ds.get("type") == "datasource" and ds.get("query") == "prometheus",
                     f"{where}: needs a 'datasource' variable of type datasource for prometheus")
@@ -617,8 +653,24 @@ def live(root, prom, exporter_url, job):
             fails.add(f"no data yet: {desc} ({expr})")
             return fails.exit("live")
 
-    # Variable values, as Grafana's label_values() would list them.
+    # Every query variable of every dashboard, as Grafana's label_values() would list them with
+    # All selected upstream (the dashboards' variables filter by the variables before them).
     now = time.time()
+    for dname, dash in sorted(dashes.items()):
+        for v in dash.get("templating", {}).get("list", []):
+            if v.get("type") != "query":
+                continue
+            q = v["query"]["query"] if isinstance(v.get("query"), dict) else v.get("query", "")
+            m = LABEL_VALUES.match(q or "")
+            if not fails.check(m is not None, f"{dname}: variable {v.get('name')}: {q!r} is not label_values()"):
+                continue
+            match = substitute(m.group(1), {"job": regex_escape(job), "instance": ".*", "log": ".*"})
+            d = api(prom, f"/api/v1/label/{m.group(2)}/values", {"match[]": match, "start": now - 300, "end": now})
+            fails.check(d.get("status") == "success" and d.get("data"),
+                        f"{dname}: variable {v.get('name')}: {q} lists nothing ({d.get('error')})")
+            print(f"  {dname}: variable {v.get('name')}: {len(d.get('data') or [])} values")
+
+    # Variable values, as Grafana's label_values() would list them.
     real = {}
     for name in ("job", "instance", "log"):
         v = next(v for v in dashes["accesslog-overview.json"]["templating"]["list"] if v["name"] == name)

@@ -12,6 +12,9 @@
 #    is run with the template variables substituted (All, and the real job/instance/log values):
 #    no errors, and data wherever this setup must have data (dashboard_checks.py MAY_BE_EMPTY
 #    lists the exceptions and why).
+#    Also tests/dashboards/grafana_schema_test.sh: each dashboard against Grafana's own types
+#    (@grafana/schema) of the oldest and newest release we support, the import step's checks,
+#    and planted mistakes in copies that must fail.
 # 3. every metric name a dashboard or a rule uses is in the exporter's /metrics or is a recording
 #    rule (or one of Prometheus' own series such as up).
 #
@@ -30,6 +33,8 @@ py="$(python3 -c 'import sys; print(sys.executable)')"
 echo "+ static checks"
 "${py}" "${checks}" static "${root}"
 "${py}" "${checks}" names-selftest "${root}"
+echo "+ Grafana's own types (@grafana/schema), the import step, planted mistakes"
+bash "${here}/grafana_schema_test.sh"
 
 exporter="${1:-}"
 if [ -z "${exporter}" ]; then

@@ -1,10 +1,8 @@
 #!/usr/bin/env python3
-"""Checks the Dockerfile without Docker (no Docker engine runs on the project's machines).
+"""Static checks of the Dockerfile (tests/deploy/image_test.sh builds and runs it with podman).
 
     dockerfile_check.py lint   DOCKERFILE --port PORT --version VERSION
-    dockerfile_check.py build  DOCKERFILE --context DIR --work DIR
     dockerfile_check.py libs   DOCKERFILE --binary FILE
-    dockerfile_check.py rootfs DOCKERFILE --binary FILE --root DIR
     dockerfile_check.py healthcheck-cmd DOCKERFILE
 
 lint    the rules that matter for this image (a small hadolint of our own, which Debian lacks):
@@ -13,31 +11,22 @@ lint    the rules that matter for this image (a small hadolint of our own, which
         numeric USER, EXPOSE = the binary's default port, ENTRYPOINT and CMD in exec form with
         the entrypoint the binary the final stage copies, a HEALTHCHECK in exec form that runs
         the binary's `healthcheck` subcommand, OCI labels, VERSION = CMake's.
-build   runs the build stage's instructions (WORKDIR, ARG, ENV, COPY, RUN) outside Docker: the
-        stage's file system is DIR/rootfs, COPY takes files from the context filtered by
-        .dockerignore, RUN runs `/bin/sh -c` in the WORKDIR. Prints, per `COPY --from=<stage>`
-        of the final stage, "SOURCE_ON_THIS_MACHINE<TAB>DESTINATION_IN_IMAGE".
 libs    ldd of the binary, dpkg -S: every library the binary names itself (NEEDED) belongs to
         a package of the final stage's `apt-get install` list (libc6 excepted); every library
         loaded belongs to a listed package or one of their dependencies (Depends and Pre-Depends,
         recursively, as installed here); every listed package owns a NEEDED library. Nothing is
         left to what the base image happens to hold.
-rootfs  builds a file system holding only the files (dpkg -L) of the final stage's packages and
-        their dependencies plus the binary, to be run with chroot: the slim image, minus the
-        base image's tools.
 healthcheck-cmd  prints the final stage's HEALTHCHECK command (exec form), one argument a line.
 
 Exit status 0 when every check passes, 1 otherwise, with one line per failure.
 """
 
 import argparse
-import fnmatch
 import json
 import os
 import pathlib
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 
@@ -337,154 +326,6 @@ def lint(path, port, version):
 
 
 # ---------------------------------------------------------------------------------------------
-# build: the build stage, outside Docker
-
-
-def dockerignore(context):
-    path = pathlib.Path(context) / ".dockerignore"
-    patterns = []
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            negate = line.startswith("!")
-            pattern = os.path.normpath(line[1:] if negate else line).lstrip("/")
-            patterns.append((negate, pattern))
-    return patterns
-
-
-def pattern_regex(pattern):
-    # Go's filepath.Match plus `**`, as Docker's .dockerignore.
-    out, i = "", 0
-    while i < len(pattern):
-        c = pattern[i]
-        if pattern.startswith("**", i):
-            out += ".*"
-            i += 2
-            if i < len(pattern) and pattern[i] == "/":
-                i += 1
-            continue
-        out += "[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c)
-        i += 1
-    return re.compile(out + "$")
-
-
-def ignored(rel, patterns):
-    """Docker: a pattern matches a path or one of its parent directories; the last match wins."""
-    parts = rel.split("/")
-    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
-    result = False
-    for negate, pattern in patterns:
-        rx = pattern_regex(pattern)
-        if any(rx.match(p) for p in prefixes):
-            result = not negate
-    return result
-
-
-def context_files(context, patterns):
-    context = pathlib.Path(context)
-    out = []
-    for dirpath, dirnames, filenames in os.walk(context):
-        dirnames.sort()
-        for name in sorted(filenames):
-            full = pathlib.Path(dirpath) / name
-            rel = full.relative_to(context).as_posix()
-            if rel in (".dockerignore", "Dockerfile") or not ignored(rel, patterns):
-                out.append(rel)
-    return out
-
-
-def substitute(text, env):
-    return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: env.get(m.group(1) or m.group(2), ""), text)
-
-
-def do_copy(context, files, srcs, dest, rootfs, cwd):
-    """COPY: a directory (or `.`) copies its contents; a file goes to DEST, or into DEST when
-    DEST ends with `/` or there are several sources; a glob copies each match into DEST."""
-    dest_host = pathlib.Path(rootfs + dest) if dest.startswith("/") else pathlib.Path(cwd) / dest
-    into = dest.endswith("/") or len(srcs) > 1
-    pairs = []
-    for src in srcs:
-        src = os.path.normpath(src)
-        if src == ".":
-            pairs += [(f, dest_host / f) for f in files]
-        elif any(ch in src for ch in "*?["):
-            pairs += [(f, dest_host / os.path.basename(f)) for f in files if fnmatch.fnmatch(f, src)]
-        elif src in files:
-            pairs.append((src, dest_host / os.path.basename(src) if into else dest_host))
-        else:
-            pairs += [(f, dest_host / f[len(src) + 1:]) for f in files if f.startswith(src + "/")]
-        if not pairs:
-            raise SystemExit(f"COPY {src}: nothing in the build context (missing, or left out by .dockerignore)")
-    for rel, to in pairs:
-        to.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(pathlib.Path(context) / rel, to, follow_symlinks=False)
-    return len(pairs)
-
-
-def build(path, context, work):
-    stages = parse(path)
-    final = stages[-1]
-    wanted = {copy_args(i)[0].get("from") for i in final.instructions if i.cmd == "COPY"} - {None}
-    results = []
-    patterns = dockerignore(context)
-    files = context_files(context, patterns)
-    print(f"build: context of {len(files)} files after .dockerignore", file=sys.stderr)
-    for stage in stages[:-1]:
-        if stage.name not in wanted and str(stage.index) not in wanted:
-            continue
-        rootfs = str(pathlib.Path(work) / f"rootfs-{stage.name or stage.index}")
-        os.makedirs(rootfs, exist_ok=True)
-        cwd = rootfs
-        env = dict(os.environ)
-        for ins in stage.instructions:
-            if ins.cmd == "FROM":
-                continue
-            print(f"build: {stage.name}: {ins.cmd} {ins.args}", file=sys.stderr)
-            if ins.cmd == "WORKDIR":
-                wd = substitute(ins.args.strip(), env)
-                cwd = rootfs + wd if wd.startswith("/") else os.path.join(cwd, wd)
-                os.makedirs(cwd, exist_ok=True)
-            elif ins.cmd == "ARG":
-                name, sep, default = ins.args.strip().partition("=")
-                env.setdefault(name.strip(), default.strip().strip('"') if sep else "")
-            elif ins.cmd == "ENV":
-                for token in shlex.split(ins.args):
-                    key, _, value = token.partition("=")
-                    env[key] = substitute(value, env)
-            elif ins.cmd == "COPY":
-                flags, tokens = copy_args(ins)
-                if "from" in flags:
-                    raise SystemExit(f"{path}:{ins.lineno}: COPY --from in a build stage is not emulated")
-                tokens = [substitute(t, env) for t in tokens]
-                n = do_copy(context, files, tokens[:-1], tokens[-1], rootfs, cwd)
-                print(f"build:   copied {n} files", file=sys.stderr)
-            elif ins.cmd == "RUN":
-                argv = ins.json_form() or ["/bin/sh", "-c", ins.args]
-                rc = subprocess.run(argv, cwd=cwd, env=env).returncode
-                if rc != 0:
-                    raise SystemExit(f"{path}:{ins.lineno}: RUN failed with exit status {rc}")
-            elif ins.cmd in ("LABEL", "EXPOSE"):
-                continue
-            else:
-                raise SystemExit(f"{path}:{ins.lineno}: {ins.cmd} in a build stage is not emulated")
-        for ins in final.instructions:
-            if ins.cmd != "COPY":
-                continue
-            flags, tokens = copy_args(ins)
-            if flags.get("from") not in (stage.name, str(stage.index)):
-                continue
-            for src in tokens[:-1]:
-                host = pathlib.Path(rootfs + src)
-                if not host.exists():
-                    raise SystemExit(f"{path}:{ins.lineno}: COPY --from={stage.name} {src}: the build made no such file")
-                results.append((str(host), tokens[-1]))
-    for host, dest in results:
-        print(f"{host}\t{dest}")
-
-
-# ---------------------------------------------------------------------------------------------
 # libs: the runtime stage's packages against ldd
 
 
@@ -586,60 +427,16 @@ def libs_check(path, binary):
     return errors
 
 
-def rootfs(path, binary, root):
-    final = parse(path)[-1]
-    packages = sorted(closure(apt_packages(final)))
-    root = pathlib.Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    # The usrmerge links, as on the machine (and in debian:12 images).
-    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        host = pathlib.Path("/") / top
-        if host.is_symlink():
-            (root / "usr" / os.readlink(host).split("/", 1)[-1]).mkdir(parents=True, exist_ok=True)
-            os.symlink(os.readlink(host), root / top)
-    count = 0
-    for p in packages:
-        for f in run(["dpkg", "-L", p]).splitlines():
-            if not f.startswith("/") or f.startswith("/usr/share/doc") or f.startswith("/usr/share/man"):
-                continue
-            if os.path.isdir(f) and not os.path.islink(f):
-                continue
-            if not os.path.lexists(f):
-                continue
-            to = pathlib.Path(str(root) + f)
-            to.parent.mkdir(parents=True, exist_ok=True)
-            if os.path.lexists(to):
-                continue
-            if os.path.islink(f):
-                os.symlink(os.readlink(f), to)
-            else:
-                shutil.copy2(f, to)
-            count += 1
-    (root / "usr/local/bin").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(binary, root / "usr/local/bin/accesslog_exporter")
-    for d in ("tmp", "proc", "var/lib/accesslog_exporter"):
-        (root / d).mkdir(parents=True, exist_ok=True)
-    os.chmod(root / "tmp", 0o1777)
-    os.chown(root / "var/lib/accesslog_exporter", 65532, 65532)
-    print(f"rootfs: {count} files of {len(packages)} packages: {' '.join(packages)}")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["lint", "build", "libs", "rootfs", "healthcheck-cmd"])
+    ap.add_argument("command", choices=["lint", "libs", "healthcheck-cmd"])
     ap.add_argument("dockerfile")
     ap.add_argument("--port")
     ap.add_argument("--version")
-    ap.add_argument("--context")
-    ap.add_argument("--work")
     ap.add_argument("--binary")
-    ap.add_argument("--root")
     a = ap.parse_args()
     if a.command == "lint":
         errors = lint(a.dockerfile, a.port, a.version)
-    elif a.command == "build":
-        build(a.dockerfile, a.context, a.work)
-        errors = []
     elif a.command == "libs":
         errors = libs_check(a.dockerfile, a.binary)
     elif a.command == "healthcheck-cmd":
@@ -650,9 +447,6 @@ def main():
         else:
             print("\n".join(cmd))
             errors = []
-    else:
-        rootfs(a.dockerfile, a.binary, a.root)
-        errors = []
     for e in errors:
         print(f"FAIL {e}", file=sys.stderr)
     return 1 if errors else 0
