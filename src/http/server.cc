@@ -11,7 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <charconv>
 #include <condition_variable>
 #include <list>
 #include <mutex>
@@ -20,6 +19,7 @@
 #include "http/connection.h"
 #include "http/router.h"
 #include "http/tls.h"
+#include "util/host_port.h"
 #include "util/log.h"
 
 namespace accesslog {
@@ -68,32 +68,20 @@ const char* CloseReasonName(CloseReason reason) {
 
 bool ParseListenAddress(const std::string& address, std::string* host, int* port,
                         std::string* error) {
-  std::string port_text;
-  if (!address.empty() && address[0] == '[') {
-    const size_t close = address.find("]:");
-    if (close == std::string::npos) {
+  switch (SplitHostPort(address, host, port)) {
+    case HostPortError::kNone:
+      return true;
+    case HostPortError::kBadIpv6:
       *error = "--web.listen-address: '" + address + "' must be [IPv6]:PORT";
       return false;
-    }
-    *host = address.substr(1, close - 1);
-    port_text = address.substr(close + 2);
-  } else {
-    const size_t colon = address.rfind(':');
-    if (colon == std::string::npos || address.find(':') != colon) {
+    case HostPortError::kNoPort:
       *error = "--web.listen-address: '" + address + "' must be HOST:PORT, :PORT or [IPv6]:PORT";
       return false;
-    }
-    *host = address.substr(0, colon);
-    port_text = address.substr(colon + 1);
+    case HostPortError::kBadPort:
+      break;
   }
-  int p = -1;
-  const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), p);
-  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || p < 0 || p > 65535) {
-    *error = "--web.listen-address: '" + address + "' has no valid port (0-65535)";
-    return false;
-  }
-  *port = p;
-  return true;
+  *error = "--web.listen-address: '" + address + "' has no valid port (0-65535)";
+  return false;
 }
 
 // The server proper: the acceptor, the connections in their eviction order, the worker pool.

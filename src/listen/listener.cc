@@ -13,7 +13,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <list>
@@ -23,6 +22,7 @@
 
 #include "listen/stream_framer.h"
 #include "listen/syslog_message.h"
+#include "util/host_port.h"
 #include "util/log.h"
 
 namespace accesslog {
@@ -87,26 +87,17 @@ bool ParseListenUrl(const std::string& url, ListenAddress* out, std::string* err
   } else {
     return bad("unknown scheme '" + scheme + "' (udp, tcp or unix)");
   }
-  std::string port_text;
-  if (!rest.empty() && rest[0] == '[') {
-    const size_t close = rest.find("]:");
-    if (close == std::string::npos) return bad("an IPv6 address is written [ADDRESS]:PORT");
-    out->host = rest.substr(1, close - 1);
-    port_text = rest.substr(close + 2);
-  } else {
-    const size_t colon = rest.rfind(':');
-    if (colon == std::string::npos || rest.find(':') != colon) return bad("expected HOST:PORT");
-    out->host = rest.substr(0, colon);
-    port_text = rest.substr(colon + 1);
+  switch (SplitHostPort(rest, &out->host, &out->port)) {
+    case HostPortError::kNone:
+      return true;
+    case HostPortError::kBadIpv6:
+      return bad("an IPv6 address is written [ADDRESS]:PORT");
+    case HostPortError::kNoPort:
+      return bad("expected HOST:PORT");
+    case HostPortError::kBadPort:
+      break;
   }
-  int port = -1;
-  const auto [ptr, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 0 || port > 65535) {
-    return bad("no valid port (0-65535)");
-  }
-  out->port = port;
-  return true;
+  return bad("no valid port (0-65535)");
 }
 
 namespace {

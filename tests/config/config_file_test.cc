@@ -266,9 +266,10 @@ TEST(ConfigFileTest, ListenErrorsNameTheKey) {
   }
   Options o;
   std::string error;
-  EXPECT_FALSE(Parse("sources:\n  - {name: a, listen: 'udp://:1'}\n  - {name: b, listen: "
-                     "'udp://:1'}\n",
-                     &o, &error));
+  EXPECT_FALSE(
+      Parse("sources:\n  - {name: a, listen: 'udp://:1'}\n  - {name: b, listen: "
+            "'udp://:1'}\n",
+            &o, &error));
   EXPECT_NE(error.find("sources[1].listen: 'udp://:1' is listened on by source 'a' already"),
             std::string::npos)
       << error;

@@ -114,8 +114,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const double got = f.type == MetricType::Counter
                              ? decoded.metric(static_cast<int>(i)).counter().value()
                              : decoded.metric(static_cast<int>(i)).gauge().value();
-      const double want = f.type == MetricType::Counter ? f.metric[i].counter.value
-                                                        : f.metric[i].gauge.value;
+      const double want =
+          f.type == MetricType::Counter ? f.metric[i].counter.value : f.metric[i].gauge.value;
       Check(got == want);
     }
   }
