@@ -126,7 +126,7 @@ bool Given(const Options& o, const char* flag) { return o.flags_given.count(flag
 JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::string& path) {
   w.OnlyKeys(n, path,
              {"status", "method", "path", "protocol", "host", "remote_addr", "remote_user",
-              "referer", "user_agent", "body_bytes", "request_time", "upstream_time",
+              "referer", "user_agent", "body_bytes", "request_time", "upstream_time", "upstream",
               "request_time_unit", "upstream_time_unit"});
   JsonFieldMap m;
   auto pointer = [&](const char* key, std::string* out) {
@@ -148,6 +148,7 @@ JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::st
   pointer("body_bytes", &m.body_bytes);
   pointer("request_time", &m.request_time);
   pointer("upstream_time", &m.upstream_time);
+  pointer("upstream", &m.upstream);
   if (m.status.empty()) w.Fail(n, Walker::Join(path, "status"), "is required");
   auto unit = [&](const char* key, double* factor) {
     if (!n[key]) return;

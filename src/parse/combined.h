@@ -22,7 +22,12 @@ class CombinedParser final : public Parser {
 
   [[nodiscard]] ParseResult Parse(std::string_view line, Fields* out) override;
   [[nodiscard]] FormatCapabilities capabilities() const override {
-    return {.body_bytes = true, .method = true, .path = true};
+    return {.body_bytes = true,
+            .method = true,
+            .path = true,
+            .remote_addr = true,
+            .referer = require_agent_,
+            .user_agent = require_agent_};
   }
 
  private:

@@ -28,6 +28,13 @@ struct Fields {
   int64_t body_bytes = -1;    // response body bytes ($body_bytes_sent, %B, %b); -1: absent
   double request_time = -1;   // seconds the request took; -1: absent
   double upstream_time = -1;  // seconds spent upstream, summed over retries; -1: absent
+  // The upstream that gave the response: $proxy_upstream_name, else the last member of nginx's
+  // $upstream_addr list (a JSON `upstream` pointer, a regex group `upstream`); "" when none.
+  std::string_view upstream;
+  // How many upstream servers nginx contacted for the request: the members of $upstream_status
+  // (else $upstream_addr), counting both ", " (next upstream) and " : " (internal redirect)
+  // separators; 0 when nginx logged "-" (no upstream), -1 when the format does not carry it.
+  int upstream_tries = -1;
 
   void Clear() { *this = Fields(); }
 };

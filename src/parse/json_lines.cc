@@ -15,7 +15,7 @@ constexpr size_t kInitialCapacity = 16 * 1024;
 const char* const kFieldNames[] = {
     "status",     "request",     "method",       "path",          "protocol",
     "host",       "remote_addr", "remote_user",  "time_local",    "referer",
-    "user_agent", "body_bytes",  "request_time", "upstream_time",
+    "user_agent", "body_bytes",  "request_time", "upstream_time", "upstream",
 };
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -260,6 +260,7 @@ std::unique_ptr<JsonLinesParser> JsonLinesParser::ForPreset(std::string_view nam
     set(kBodyBytes, {"/body_bytes_sent", "/bytes_sent"});
     set(kRequestTime, {"/request_time"});
     set(kUpstreamTime, {"/upstream_response_time"});
+    set(kUpstream, {"/upstream_addr"});
   } else if (name == "json:envoy") {
     set(kStatus, {"/response_code"});
     set(kMethod, {"/method"});
@@ -316,7 +317,7 @@ std::unique_ptr<JsonLinesParser> JsonLinesParser::ForMap(const JsonFieldMap& map
   const std::string* pointers[kFieldCount] = {
       &map.status,     &map.request,     &map.method,       &map.path,          &map.protocol,
       &map.host,       &map.remote_addr, &map.remote_user,  &map.time_local,    &map.referer,
-      &map.user_agent, &map.body_bytes,  &map.request_time, &map.upstream_time,
+      &map.user_agent, &map.body_bytes,  &map.request_time, &map.upstream_time, &map.upstream,
   };
   for (size_t f = 0; f < kFieldCount; ++f) {
     if (!pointers[f]->empty()) m.pointers[f].push_back(*pointers[f]);
@@ -372,7 +373,12 @@ std::unique_ptr<JsonLinesParser> JsonLinesParser::Build(const Mapping& m, std::s
                       .body_bytes = has(kBodyBytes),
                       .method = has(kMethod) || has(kRequest),
                       .path = has(kPath) || has(kRequest),
-                      .host = has(kHost)};
+                      .host = has(kHost),
+                      .remote_addr = has(kRemoteAddr),
+                      .referer = has(kReferer),
+                      .user_agent = has(kUserAgent),
+                      .upstream = has(kUpstream),
+                      .upstream_tries = has(kUpstream)};
   p->Reserve(kInitialCapacity);
   // simdjson sizes its own buffers on the first document; do it now, not on the first line.
   if (p->parser_.allocate(kInitialCapacity) != simdjson::SUCCESS) {
@@ -550,7 +556,7 @@ bool JsonLinesParser::Fill(Fields* out) {
   std::string_view* const text_fields[kFieldCount] = {
       nullptr,          &out->request,     &out->method,      &out->path,       &out->protocol,
       &out->host,       &out->remote_addr, &out->remote_user, &out->time_local, &out->referer,
-      &out->user_agent, nullptr,           nullptr,           nullptr,
+      &out->user_agent, nullptr,           nullptr,           nullptr,          nullptr,
   };
   for (size_t f = kRequest; f <= kUserAgent; ++f) {
     const Found& found = found_[f];
@@ -584,6 +590,13 @@ bool JsonLinesParser::Fill(Fields* out) {
       return false;
     case 1:
       if (!ParseDurationList(text, upstream_divisor_, &out->upstream_time)) return false;
+  }
+  // The upstream: a string (a list as nginx writes $upstream_addr) or null / "-" (none).
+  if (const Found& up = found_[kUpstream];
+      up.rank != UINT8_MAX && up.type == od::json_type::string) {
+    if (!Text(up, &text)) return false;
+    out->upstream = UpstreamListLast(text);
+    out->upstream_tries = UpstreamListSize(text);
   }
   // A request line fills what the line does not carry on its own (nginx logs often have
   // "request" but not "request_method", even with a preset that knows both keys).

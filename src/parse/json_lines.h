@@ -95,6 +95,7 @@ class JsonLinesParser final : public Parser {
     kBodyBytes,
     kRequestTime,
     kUpstreamTime,
+    kUpstream,
     kFieldCount,
   };
 

@@ -63,6 +63,9 @@ void LineTemplate::Finish() {
   request_sets_method_ = request && !Has(Target::kMethod);
   request_sets_path_ = request && !Has(Target::kPath);
   request_sets_protocol_ = request && !Has(Target::kProtocol);
+  const bool addr = Has(Target::kUpstreamAddr);
+  addr_sets_upstream_ = addr && !Has(Target::kUpstream);
+  addr_sets_tries_ = addr && !Has(Target::kUpstreamTries);
 
   for (size_t i = 0; i < steps_.size(); ++i) {
     Step& s = steps_[i];
@@ -90,7 +93,12 @@ FormatCapabilities LineTemplate::capabilities() const {
           .body_bytes = Has(Target::kBodyBytes),
           .method = Has(Target::kMethod) || Has(Target::kRequest),
           .path = Has(Target::kPath) || Has(Target::kRequest),
-          .host = Has(Target::kHost)};
+          .host = Has(Target::kHost),
+          .remote_addr = Has(Target::kRemoteAddr),
+          .referer = Has(Target::kReferer),
+          .user_agent = Has(Target::kUserAgent),
+          .upstream = Has(Target::kUpstream) || Has(Target::kUpstreamAddr),
+          .upstream_tries = Has(Target::kUpstreamTries) || Has(Target::kUpstreamAddr)};
 }
 
 bool LineTemplate::Assign(const Step& step, std::string_view value, Fields* out) const {
@@ -145,6 +153,16 @@ bool LineTemplate::Assign(const Step& step, std::string_view value, Fields* out)
       return step.spec.multi_value
                  ? ParseDurationList(value, step.spec.divisor, &out->upstream_time)
                  : ParseDuration(value, step.spec.divisor, &out->upstream_time);
+    case Target::kUpstream:
+      out->upstream = UpstreamListLast(value);
+      return true;
+    case Target::kUpstreamAddr:
+      if (addr_sets_upstream_) out->upstream = UpstreamListLast(value);
+      if (addr_sets_tries_) out->upstream_tries = UpstreamListSize(value);
+      return true;
+    case Target::kUpstreamTries:
+      out->upstream_tries = UpstreamListSize(value);
+      return true;
   }
   return true;
 }
@@ -186,6 +204,25 @@ ParseResult LineTemplate::Match(std::string_view line, Fields* out) const {
       if (!rest.substr(q).starts_with(lit)) return ParseResult::kMalformed;
       value = rest.substr(0, q);
       p += q + lit.size();
+    } else if (s.spec.multi_value && !last && !lit.empty() && lit.front() == ' ') {
+      // An unquoted nginx list: tokens joined by ", " or " : ", then the literal.
+      const char* q = p;
+      while (true) {
+        while (q < end && *q != ' ') ++q;
+        const std::string_view more(q, static_cast<size_t>(end - q));
+        if (q > p && q[-1] == ',' && more.size() > 1 && more[1] != ' ') {
+          q += 1;  // "a, b": the comma ended the token
+        } else if (more.starts_with(" : ") && more.size() > 3 && more[3] != ' ') {
+          q += 3;
+        } else {
+          break;
+        }
+      }
+      if (!std::string_view(q, static_cast<size_t>(end - q)).starts_with(lit)) {
+        return ParseResult::kMalformed;
+      }
+      value = {p, static_cast<size_t>(q - p)};
+      p = q + lit.size();
     } else if (last) {
       // Greedy: the final literal must end the line; the value is everything before it.
       if (!rest.ends_with(lit)) return ParseResult::kMalformed;

@@ -23,6 +23,9 @@
 //     line (so `host=$host` at the end takes the rest of the line).
 //   - a variable directly followed by another variable: its natural token (digits for numbers,
 //     up to '?' for a URL path, else up to a space or quote).
+//   - a multi-value variable (nginx's upstream lists) followed by a literal that starts with a
+//     space: one token, then further tokens while the text goes on with ", " or " : " (so
+//     "10.0.0.1:80, 10.0.0.2:80 503, 200" splits into two lists, as in ingress-nginx's format).
 //   - otherwise: up to the first occurrence of the whole next literal (so " [" after
 //     $remote_user lets the user name hold spaces, and ` "` after an unquoted upstream list lets
 //     the list hold ", ").
@@ -59,7 +62,10 @@ enum class Target : uint8_t {
   kBodyBytes,
   kRequestTime,
   kUpstreamTime,
-  kCount,  // number of targets, not a target
+  kUpstream,       // $proxy_upstream_name: the upstream's name (the last member of a list)
+  kUpstreamAddr,   // $upstream_addr: fills upstream and upstream_tries where nothing else does
+  kUpstreamTries,  // $upstream_status: its members count the upstream servers contacted
+  kCount,          // number of targets, not a target
 };
 
 enum class Shape : uint8_t {
@@ -75,7 +81,7 @@ struct VariableSpec {
   Shape shape = Shape::kText;
   double divisor = 1;        // durations: logged unit -> seconds (1e3 for ms, 1e6 for us)
   int64_t dash_bytes = -1;   // body bytes: the value "-" stands for (-1 absent, 0 for %b)
-  bool multi_value = false;  // durations: nginx upstream list "0.1, 0.2 : 0.3" (summed)
+  bool multi_value = false;  // nginx upstream list "0.1, 0.2 : 0.3" (durations: summed)
 };
 
 class LineTemplate {
@@ -115,6 +121,8 @@ class LineTemplate {
   bool request_sets_method_ = false;
   bool request_sets_path_ = false;
   bool request_sets_protocol_ = false;
+  bool addr_sets_upstream_ = false;  // $upstream_addr fills upstream (no $proxy_upstream_name)
+  bool addr_sets_tries_ = false;     // $upstream_addr fills upstream_tries (no $upstream_status)
 };
 
 }  // namespace accesslog

@@ -44,6 +44,15 @@ const KnownVariable kVariables[] = {
     {"server_name", {.target = Target::kHost, .priority = 2}},
     {"http_referer", {.target = Target::kReferer}},
     {"http_user_agent", {.target = Target::kUserAgent}},
+    {"proxy_upstream_name", {.target = Target::kUpstream}},
+    {"upstream_addr", {.target = Target::kUpstreamAddr, .multi_value = true}},
+    {"upstream_status", {.target = Target::kUpstreamTries, .multi_value = true}},
+    // Lists that are captured and dropped: multi_value lets them hold ", " before a space.
+    {"upstream_response_length", {.multi_value = true}},
+    {"upstream_bytes_received", {.multi_value = true}},
+    {"upstream_bytes_sent", {.multi_value = true}},
+    {"upstream_connect_time", {.multi_value = true}},
+    {"upstream_header_time", {.multi_value = true}},
 };
 
 VariableSpec SpecFor(std::string_view name) {

@@ -30,10 +30,18 @@
 //                                    -> absent
 //   $host ($http_host, $server_name) -> host
 //   $http_referer, $http_user_agent -> referer, user_agent ("-" -> "")
+//   $proxy_upstream_name ($upstream_addr) -> upstream: the last member of the list ("" for "-")
+//   $upstream_status ($upstream_addr) -> upstream_tries: the members of the list, ", " and " : "
+//                                    alike (0 for "-")
 // The variable in parentheses is a fallback, used only when the preferred one is not in the
-// format. Every other variable ($msec, $request_length, $upstream_status, $upstream_addr,
-// $upstream_connect_time, $upstream_header_time, $http_x_forwarded_for, $anything) is captured
-// and dropped; multi-value ones with spaces are fine as long as a literal follows them.
+// format. Every other variable ($msec, $request_length, $upstream_connect_time,
+// $upstream_header_time, $http_x_forwarded_for, $anything) is captured and dropped. The upstream
+// lists ($upstream_addr, $upstream_status, $upstream_response_time, $upstream_response_length,
+// $upstream_connect_time, $upstream_header_time, $upstream_bytes_*) may hold ", " and " : " even
+// unquoted, followed by a space (see line_template.h); any other multi-value variable with spaces
+// needs a literal other than a space after it.
+//
+// The preset "ingress-nginx" (MakeParser, --log.format=ingress-nginx) is kIngressNginxFormat.
 //
 // Errors (Compile returns nullptr and sets *error): "$" not followed by a name, an unterminated
 // "${" or quote (with the 1-based column in the format text), no $status.
@@ -67,6 +75,13 @@ class NginxFormatParser final : public Parser {
   NginxFormatParser() = default;
   LineTemplate template_;
 };
+
+// ingress-nginx's default `log_format upstreaminfo`, as its controller writes it.
+inline constexpr std::string_view kIngressNginxFormat =
+    R"($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent )"
+    R"("$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] )"
+    R"([$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length )"
+    R"($upstream_response_time $upstream_status $req_id)";
 
 // True when `format` looks like an nginx log_format: it has a "$" followed by a letter, "_" or
 // "{". MakeParser uses it for dispatch.

@@ -20,6 +20,11 @@ std::unique_ptr<Parser> MakeParser(const FormatSpec& spec, std::string* error) {
   }
   if (format == "combined") return std::make_unique<CombinedParser>(/*require_agent=*/true);
   if (format == "common") return std::make_unique<CombinedParser>(/*require_agent=*/false);
+  if (format == "ingress-nginx") {
+    auto parser = NginxFormatParser::Compile(kIngressNginxFormat, error);
+    if (!parser) *error = "ingress-nginx preset: " + *error;
+    return parser;
+  }
   if (json) {
     // The preset name is checked even when json_fields replaces its map: a typo must not pass.
     auto preset = JsonLinesParser::ForPreset(format, error);
@@ -38,10 +43,11 @@ std::unique_ptr<Parser> MakeParser(const FormatSpec& spec, std::string* error) {
     kind = "Apache LogFormat";
     parser = ApacheFormatParser::Compile(format, error);
   } else {
-    *error = "unknown log format '" + format +
-             "' (expected combined, common, json, json:nginx, json:envoy, json:traefik, "
-             "json:caddy, an nginx log_format with $variables, an Apache LogFormat with "
-             "%directives, or regex:<RE2 pattern with (?P<status>...)>)";
+    *error =
+        "unknown log format '" + format +
+        "' (expected combined, common, ingress-nginx, json, json:nginx, json:envoy, json:traefik, "
+        "json:caddy, an nginx log_format with $variables, an Apache LogFormat with "
+        "%directives, or regex:<RE2 pattern with (?P<status>...)>)";
     return nullptr;
   }
   if (!parser) *error = std::string(kind) + " '" + format + "': " + *error;

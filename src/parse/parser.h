@@ -38,6 +38,11 @@ struct FormatCapabilities {
   bool method = false;
   bool path = false;
   bool host = false;
+  bool remote_addr = false;
+  bool referer = false;
+  bool user_agent = false;
+  bool upstream = false;        // Fields::upstream
+  bool upstream_tries = false;  // Fields::upstream_tries
 };
 
 // Bytes that a caller of Parser::ParsePadded guarantees readable after the end of the line.
@@ -76,6 +81,7 @@ struct JsonFieldMap {
   std::string body_bytes;
   std::string request_time;
   std::string upstream_time;
+  std::string upstream;  // an upstream name or nginx's $upstream_addr list (its last member)
   double request_time_to_seconds = 1;
   double upstream_time_to_seconds = 1;
 };
@@ -89,6 +95,7 @@ struct FormatSpec {
 
 // Compiles a format, deciding its kind by these rules, in this order:
 //   1. "combined", "common"                     -> CombinedParser (combined.h)
+//      "ingress-nginx"                          -> NginxFormatParser of kIngressNginxFormat
 //   2. "json", "json:nginx", "json:envoy", "json:traefik", "json:caddy" (or any "json:..."
 //      name, which is an error unless it is one of these) -> JsonLinesParser (json_lines.h);
 //      spec.json_fields, when set, replaces the preset's map (and requires a json format)

@@ -33,6 +33,7 @@ std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std:
       {"upstream_time_us", kUpstreamTimeUs},
       {"upstream_time_ms", kUpstreamTimeMs},
       {"upstream_time", kUpstreamTime},
+      {"upstream", kUpstream},
   };
   std::unique_ptr<RegexParser> p(new RegexParser());
   p->matcher_ = GroupMatcher::Compile(pattern, kNames, kGroupCount, options, error);
@@ -41,7 +42,7 @@ std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std:
     *error =
         "the regex has no (?P<status>...) group; every line needs a status (groups: status, "
         "method, path, request, protocol, host, remote_addr, remote_user, referer, user_agent, "
-        "bytes, request_time, request_time_ms, request_time_us, upstream_time)";
+        "bytes, request_time, request_time_ms, request_time_us, upstream_time, upstream)";
     return nullptr;
   }
   auto has = [&p](Group g) { return p->matcher_->Has(g); };
@@ -51,7 +52,12 @@ std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std:
       .body_bytes = has(kBytes),
       .method = has(kMethod) || has(kRequest),
       .path = has(kPath) || has(kRequest),
-      .host = has(kHost)};
+      .host = has(kHost),
+      .remote_addr = has(kRemoteAddr),
+      .referer = has(kReferer),
+      .user_agent = has(kUserAgent),
+      .upstream = has(kUpstream),
+      .upstream_tries = has(kUpstream)};
   return p;
 }
 
@@ -69,6 +75,10 @@ ParseResult RegexParser::Parse(std::string_view line, Fields* out) {
   out->time_local = Dash(Get(kTimeLocal));
   out->referer = Dash(Get(kReferer));
   out->user_agent = Dash(Get(kUserAgent));
+  if (const std::string_view up = Get(kUpstream); up.data() != nullptr) {
+    out->upstream = UpstreamListLast(up);
+    out->upstream_tries = UpstreamListSize(up);
+  }
   if (!out->request.empty() &&
       (out->method.empty() || out->path.empty() || out->protocol.empty())) {
     const RequestLine r = SplitRequest(out->request);

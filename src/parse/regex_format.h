@@ -70,6 +70,7 @@ class RegexParser final : public Parser {
     kUpstreamTimeUs,
     kUpstreamTimeMs,
     kUpstreamTime,
+    kUpstream,
     kGroupCount,
   };
 

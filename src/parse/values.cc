@@ -107,6 +107,46 @@ bool ParseDurationList(std::string_view s, double divisor, double* out) {
   return std::isfinite(*out);
 }
 
+namespace {
+
+// Where the separator before the last member starts and how long it is; npos when one member.
+size_t LastUpstreamSeparator(std::string_view list, size_t* length) {
+  const size_t comma = list.rfind(", ");
+  const size_t colon = list.rfind(" : ");
+  if (comma == std::string_view::npos && colon == std::string_view::npos) return comma;
+  if (colon == std::string_view::npos || (comma != std::string_view::npos && comma > colon)) {
+    *length = 2;
+    return comma;
+  }
+  *length = 3;
+  return colon;
+}
+
+}  // namespace
+
+std::string_view UpstreamListLast(std::string_view list) {
+  list = Trim(list);
+  size_t length = 0;
+  const size_t sep = LastUpstreamSeparator(list, &length);
+  if (sep != std::string_view::npos) list = Trim(list.substr(sep + length));
+  return Dash(list);
+}
+
+int UpstreamListSize(std::string_view list) {
+  list = Trim(list);
+  if (list.empty() || list == "-") return 0;
+  int n = 1;
+  for (size_t i = 0; i + 1 < list.size(); ++i) {
+    if (list[i] == ',' && list[i + 1] == ' ') {
+      ++n;
+    } else if (list[i] == ' ' && list[i + 1] == ':' && i + 2 < list.size() && list[i + 2] == ' ') {
+      ++n;
+      i += 2;
+    }
+  }
+  return n;
+}
+
 RequestLine SplitRequest(std::string_view request) {
   RequestLine r;
   const size_t first = request.find(' ');

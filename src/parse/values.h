@@ -38,6 +38,14 @@ namespace accesslog {
 // Returns false when a member is neither a number nor "-".
 [[nodiscard]] bool ParseDurationList(std::string_view s, double divisor, double* out);
 
+// nginx's multi-value upstream lists ("10.0.0.1:80, 10.0.0.2:80 : 10.0.0.3:80"; ", " between
+// the servers of one upstream group, " : " between groups after an internal redirect; an address
+// itself may hold ':' as in "10.0.0.1:80" or "unix:/run/a.sock"). UpstreamListLast returns the
+// last member (the server that gave the response), "" for "-" or an empty list.
+// UpstreamListSize returns the number of members, 0 for "-" or an empty list. Neither allocates.
+[[nodiscard]] std::string_view UpstreamListLast(std::string_view list);
+[[nodiscard]] int UpstreamListSize(std::string_view list);
+
 // "GET /path HTTP/1.1" -> method, path, protocol (as CombinedParser always did). The path is
 // everything between the first and the last space when the last word starts with "HTTP/", so
 // unescaped spaces in a path stay in the path. Empty, one-word and garbage requests leave the

@@ -15,8 +15,9 @@ namespace accesslog::fuzz {
 // Every view in `f` lies inside `line`; durations are absent (-1) or finite and non-negative;
 // the byte count is absent (-1) or non-negative.
 inline void CheckFields(const Fields& f, std::string_view line) {
-  for (std::string_view v : {f.status, f.remote_addr, f.remote_user, f.time_local, f.request,
-                             f.method, f.path, f.protocol, f.host, f.referer, f.user_agent}) {
+  for (std::string_view v :
+       {f.status, f.remote_addr, f.remote_user, f.time_local, f.request, f.method, f.path,
+        f.protocol, f.host, f.referer, f.user_agent, f.upstream}) {
     if (v.empty()) continue;
     if (v.data() < line.data() || v.data() + v.size() > line.data() + line.size()) std::abort();
   }
@@ -24,6 +25,7 @@ inline void CheckFields(const Fields& f, std::string_view line) {
     if (!(d == -1 || (d >= 0 && std::isfinite(d)))) std::abort();
   }
   if (f.body_bytes < -1) std::abort();
+  if (f.upstream_tries < -1) std::abort();
 }
 
 inline void ParseAndCheck(Parser* parser, std::string_view line) {

@@ -37,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       R"(log_format j escape=json '{"s":"$status","u":"$request_uri","rt":$request_time,' )"
       R"('"urt":"$upstream_response_time","b":$body_bytes_sent}';)");
   static auto adjacent = MustCompile("$status$request_time$uri$args$bytes_sent");
-  for (auto* p : {combined.get(), timed.get(), json.get(), adjacent.get()}) {
+  static auto ingress = MustCompile(std::string(accesslog::kIngressNginxFormat).c_str());
+  for (auto* p : {combined.get(), timed.get(), json.get(), adjacent.get(), ingress.get()}) {
     ParseAndCheck(p, input);
   }
 
