@@ -37,6 +37,7 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
 
   std::vector<std::unique_ptr<Parser>> parsers;
   std::array<bool, kNumHistogramKinds> histograms{};
+  bool upstream_retries = false;  // some source's format carries the upstream tries
   std::vector<std::string> names;
   // Path labels: every source's names, in order of first appearance; each source's own names
   // map to positions in that list.
@@ -65,15 +66,26 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
       return false;
     }
     const FormatCapabilities caps = parsers.back()->capabilities();
+    if (!src.drop.empty()) {
+      const size_t i = parsers.size() - 1;
+      auto rules = DropRules::Compile(src.drop, caps, !src.listen.empty(), error);
+      if (!rules) {
+        *error = "source '" + src.name + "': " + *error;
+        return false;
+      }
+      files[i].drop = std::move(rules);
+    }
     histograms[static_cast<size_t>(HistogramKind::kRequestDuration)] |= caps.request_time;
     histograms[static_cast<size_t>(HistogramKind::kUpstreamDuration)] |= caps.upstream_time;
     histograms[static_cast<size_t>(HistogramKind::kResponseSize)] |= caps.body_bytes;
+    upstream_retries |= caps.upstream_tries;
     names.push_back(src.name);
   }
 
   const bool same_metrics =
       previous && previous->options.labels == options.labels &&
-      previous->options.histograms == options.histograms && [&] {
+      previous->options.histograms == options.histograms &&
+      previous->recorder->upstream_retries() == upstream_retries && [&] {
         for (size_t k = 0; k < kNumHistogramKinds; ++k) {
           if (previous->recorder->histogram_enabled(static_cast<HistogramKind>(k)) !=
               histograms[k]) {
@@ -86,7 +98,7 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
       }();
   auto make_recorder = [&] {
     return std::make_shared<Recorder>(options.labels, options.histograms, names, histograms,
-                                      path_names);
+                                      path_names, upstream_retries);
   };
   p->recorder = same_metrics ? previous->recorder : make_recorder();
   for (const auto& src : options.sources) {

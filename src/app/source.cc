@@ -65,6 +65,9 @@ Source::Source(std::unique_ptr<Parser> parser, uint16_t log_id, Recorder* record
   if (files_.unwrap.wrapper == Wrapper::kDocker || files_.unwrap.wrapper == Wrapper::kAuto) {
     docker_ = std::make_unique<DockerDecoder>(files_.max_line_bytes);
   }
+  if (files_.drop && files_.drop->needs_route()) {
+    drop_routes_ = std::make_unique<RouteNormalizer>(recorder_->labels().route_templates);
+  }
 }
 
 std::unique_ptr<LineSink> Source::ForFile(const std::string& path) {
@@ -121,6 +124,14 @@ void Source::Handle(std::string_view line, bool padded, uint32_t path_id) {
   if (code == 0) {
     stats_->CountLine(LineResult::kMalformed);
     return;
+  }
+  if (files_.drop) {
+    DropLine drop{.fields = &fields_, .syslog = has_syslog_ ? &syslog_ : nullptr};
+    if (drop_routes_) drop.route = drop_routes_->Normalize(fields_.path, &drop_route_scratch_);
+    if (files_.drop->Matches(drop)) {
+      stats_->CountLine(LineResult::kDropped);
+      return;
+    }
   }
   fields_.syslog_tag = tag_;
   recorder_->Record(log_id_, fields_, code, path_id);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "classify/drop_rules.h"
 #include "metrics/path_labels.h"
 #include "metrics/recorder.h"
 #include "metrics/slots.h"
@@ -32,6 +33,8 @@ struct SourceFiles {
   // in the recorder's path_label_names().
   std::unique_ptr<PathLabeler> path_labels;
   std::vector<size_t> path_label_slots;
+  // The source's drop rules (null: none); shared by its files' sinks.
+  std::shared_ptr<const DropRules> drop;
 };
 
 class Source final : public MessageSink, public LineSinkFactory {
@@ -43,9 +46,16 @@ class Source final : public MessageSink, public LineSinkFactory {
   void OnPaddedLine(std::string_view line) override { Handle(line, /*padded=*/true); }
   // A syslog message: its tag is the line's syslog_tag label (labels.syslog_tag).
   void OnTaggedLine(std::string_view line, std::string_view tag) override {
-    tag_ = tag;
+    OnOriginLine(line, {.tag = tag});
+  }
+  // A syslog message: its tag as above, and its header for the drop rules' syslog fields.
+  void OnOriginLine(std::string_view line, const LineOrigin& origin) override {
+    tag_ = origin.tag;
+    syslog_ = {origin.tag, origin.hostname, origin.facility, origin.severity};
+    has_syslog_ = true;
     Handle(line, /*padded=*/false);
     tag_ = {};
+    has_syslog_ = false;
   }
   void OnOverlongLine() override { stats_->CountLine(LineResult::kSkipped); }
   void OnBytesRead(size_t bytes) override;
@@ -74,6 +84,11 @@ class Source final : public MessageSink, public LineSinkFactory {
   double read_time_ = 0;  // wall clock of the current read, taken once per read, not per line
   Fields fields_;         // reused for every line
   std::string_view tag_;  // during OnTaggedLine: the message's syslog tag
+  DropSyslog syslog_;     // during OnOriginLine: the message's header, for the drop rules
+  bool has_syslog_ = false;
+  // With drop rules that read the route: the route label's normaliser and its scratch.
+  std::unique_ptr<RouteNormalizer> drop_routes_;
+  std::string drop_route_scratch_;
 };
 
 }  // namespace accesslog

@@ -109,7 +109,8 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH; repeatable.")
       ->type_name("URL");
   app.add_option("--log.format", log_format,
-                 "Log format: combined, common, json, json:nginx|envoy|traefik|caddy, an nginx "
+                 "Log format: combined, common, ingress-nginx, json, "
+                 "json:nginx|envoy|traefik|caddy, an nginx "
                  "log_format string, an Apache LogFormat string, or regex:<RE2 with named "
                  "groups> (docs/formats.md).")
       ->capture_default_str();
@@ -127,9 +128,9 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->type_name("PATTERN");
   app.add_option("--labels", labels,
                  "Opt-in labels on the response metrics, comma-separated: log, method, host, "
-                 "route (caps and route templates: config file).")
+                 "route, syslog_tag, upstream (caps and route templates: config file).")
       ->delimiter(',')
-      ->check(CLI::IsMember({"log", "method", "host", "route", "syslog_tag"}));
+      ->check(CLI::IsMember({"log", "method", "host", "route", "syslog_tag", "upstream"}));
   app.add_option("--tail.from", tail_from,
                  "Where to start in a log that already exists: end (only new lines) or start.")
       ->check(CLI::IsMember({"start", "end"}))
@@ -355,6 +356,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     if (l == "host") options->labels.host = true;
     if (l == "syslog_tag") options->labels.syslog_tag = true;
     if (l == "route") options->labels.route = true;
+    if (l == "upstream") options->labels.upstream = true;
   }
   options->command = config_check ? Command::kConfigCheck
                      : oneshot    ? Command::kOneshot

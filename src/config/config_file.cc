@@ -169,10 +169,41 @@ JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::st
   return m;
 }
 
+// A source's drop rules: a list of maps field -> RE2 pattern, each checked where it is written.
+std::vector<DropCondition> ParseDrop(const Walker& w, const YAML::Node& n, const std::string& path,
+                                     const FormatCapabilities& caps, bool syslog) {
+  if (!n.IsSequence()) {
+    w.Fail(n, path,
+           "expected a list of conditions such as - {route: '/healthz', user_agent: "
+           "'kube-probe/.*'}");
+  }
+  std::vector<DropCondition> out;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string cp = path + "[" + std::to_string(i) + "]";
+    const YAML::Node c = n[i];
+    if (!c.IsMap() || c.size() == 0) {
+      w.Fail(c, cp, "expected a map of field name to RE2 pattern (all must match)");
+    }
+    DropCondition condition;
+    for (const auto& kv : c) {
+      const std::string key = w.String(kv.first, cp);
+      const std::string kp = cp + "." + key;
+      DropField field;
+      std::string error;
+      if (!CheckDropField(key, caps, syslog, &field, &error)) w.Fail(kv.first, kp, error);
+      const std::string pattern = w.String(kv.second, kp);
+      if (!CheckDropPattern(pattern, &error)) w.Fail(kv.second, kp, error);
+      condition.emplace_back(key, pattern);
+    }
+    out.push_back(std::move(condition));
+  }
+  return out;
+}
+
 void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
   w.OnlyKeys(n, "labels",
-             {"log", "method", "host", "route", "syslog_tag", "route_templates", "static", "limits",
-              "expire_after"});
+             {"log", "method", "host", "route", "syslog_tag", "upstream", "route_templates",
+              "static", "limits", "expire_after"});
   if (n["expire_after"]) {
     labels->expire_after = w.LongDuration(n["expire_after"], "labels.expire_after");
   }
@@ -181,6 +212,7 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
   if (n["host"]) labels->host = w.Bool(n["host"], "labels.host");
   if (n["route"]) labels->route = w.Bool(n["route"], "labels.route");
   if (n["syslog_tag"]) labels->syslog_tag = w.Bool(n["syslog_tag"], "labels.syslog_tag");
+  if (n["upstream"]) labels->upstream = w.Bool(n["upstream"], "labels.upstream");
   if (n["route_templates"]) {
     labels->route_templates = w.Strings(n["route_templates"], "labels.route_templates");
     for (size_t i = 0; i < labels->route_templates.size(); ++i) {
@@ -195,7 +227,7 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
     // The exporter's own labels: a static label of the same name would make two labels of one
     // name on a series, which Prometheus refuses.
     std::set<std::string> taken = {"log",  "method", "host",       "route", "syslog_tag",
-                                   "code", "class",  "documented", "le"};
+                                   "code", "class",  "documented", "le",    "upstream"};
     for (const auto& kv : st) {
       const std::string name = kv.first.Scalar();
       const std::string path = "labels.static." + name;
@@ -211,7 +243,11 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
     }
   }
   if (const YAML::Node lim = n["limits"]; lim) {
-    w.OnlyKeys(lim, "labels.limits", {"hosts", "routes", "label_sets", "paths", "syslog_tags"});
+    w.OnlyKeys(lim, "labels.limits",
+               {"hosts", "routes", "label_sets", "paths", "syslog_tags", "upstreams"});
+    if (lim["upstreams"]) {
+      labels->max_upstreams = w.Count(lim["upstreams"], "labels.limits.upstreams", 1, 100000);
+    }
     if (lim["syslog_tags"]) {
       labels->max_syslog_tags = w.Count(lim["syslog_tags"], "labels.limits.syslog_tags", 1, 100000);
     }
@@ -240,7 +276,7 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     const YAML::Node s = sources[i];
     w.OnlyKeys(s, path,
                {"name", "files", "listen", "syslog", "format", "json_fields", "wrapper", "streams",
-                "path_labels"});
+                "path_labels", "drop"});
     SourceOptions src;
     if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
     src.name = w.String(s["name"], path + ".name");
@@ -306,8 +342,12 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
       src.format.json_fields = ParseJsonFields(w, s["json_fields"], path + ".json_fields");
     }
     std::string error;
-    if (!MakeParser(src.format, &error))
-      w.Fail(s["format"] ? s["format"] : s, path + ".format", error);
+    const auto parser = MakeParser(src.format, &error);
+    if (!parser) w.Fail(s["format"] ? s["format"] : s, path + ".format", error);
+    if (s["drop"]) {
+      src.drop = ParseDrop(w, s["drop"], path + ".drop", parser->capabilities(),
+                           static_cast<bool>(s["listen"]));
+    }
     if (s["wrapper"]) {
       const std::string name = w.String(s["wrapper"], path + ".wrapper");
       if (!ParseWrapper(name, &src.unwrap.wrapper)) {
@@ -415,7 +455,7 @@ bool CheckPathLabelNames(const std::string& spec, const LabelOptions& labels, st
   const auto labeler = PathLabeler::Make(spec, error);
   if (!labeler) return false;
   std::set<std::string> taken = {"log",  "method", "host",       "route", "syslog_tag",
-                                 "code", "class",  "documented", "le"};
+                                 "code", "class",  "documented", "le",    "upstream"};
   for (const auto& [name, value] : labels.static_labels) taken.insert(name);
   for (const auto& name : labeler->names()) {
     if (taken.count(name)) {

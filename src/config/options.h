@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "classify/drop_rules.h"
 #include "http/server.h"
 #include "listen/listener.h"
 #include "metrics/labels.h"
@@ -39,11 +40,12 @@ struct SourceOptions {
   FormatSpec format;
   UnwrapOptions unwrap;     // wrapper: / --log.wrapper, streams:
   std::string path_labels;  // path_labels: / --log.path-labels; "kubernetes" or RE2; "": none
+  std::vector<DropCondition> drop;  // drop: (config file only); checked against the format
   bool operator==(const SourceOptions& o) const {
     return name == o.name && files == o.files && listen == o.listen && syslog == o.syslog &&
            format.format == o.format.format &&
            format.json_fields.has_value() == o.format.json_fields.has_value() &&
-           unwrap == o.unwrap && path_labels == o.path_labels;
+           unwrap == o.unwrap && path_labels == o.path_labels && drop == o.drop;
   }
 };
 

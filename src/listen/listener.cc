@@ -115,7 +115,9 @@ void Deliver(std::string_view datagram, LineSink* sink, ListenStats* stats) {
   SyslogMessage m;
   if (ParseSyslog(datagram, &m)) {
     stats->Count(MessageResult::kParsed);
-    sink->OnTaggedLine(m.message, m.tag);
+    sink->OnOriginLine(
+        m.message,
+        {.tag = m.tag, .hostname = m.host, .facility = m.facility, .severity = m.severity});
     return;
   }
   while (!datagram.empty() && (datagram.back() == '\n' || datagram.back() == '\r')) {

@@ -1,5 +1,6 @@
 #include "metrics/collector.h"
 
+#include <algorithm>
 #include <map>
 
 #include "metrics/exposition.h"
@@ -58,6 +59,7 @@ struct Totals {
     double sum = 0;
   };
   std::array<std::array<Hist, kNumClasses>, kNumHistogramKinds> hist;
+  std::array<uint64_t, kNumClasses> retries{};
 };
 
 }  // namespace
@@ -124,6 +126,9 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
       if (opts.syslog_tag) {
         labels.push_back({"syslog_tag", std::string(rec->syslog_tag(set.key.tag))});
       }
+      if (opts.upstream) {
+        labels.push_back({"upstream", std::string(rec->upstream(set.key.upstream))});
+      }
       // Path labels: the file's values, joined by '\0' in the recorder (or "__overflow__").
       const std::vector<std::string>& path_names = rec->path_label_names();
       if (!path_names.empty()) {
@@ -146,6 +151,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
         t.by_code[static_cast<size_t>(code)] +=
             set.responses.by_code[static_cast<size_t>(code)].Load();
       }
+      for (size_t c = 0; c < kNumClasses; ++c) t.retries[c] += set.retries[c].Load();
       for (size_t k = 0; k < kNumHistogramKinds; ++k) {
         for (size_t c = 0; c < kNumClasses; ++c) {
           const HistogramSlots* h = set.hist[k][c].get();
@@ -188,6 +194,25 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
   }
   out->push_back(std::move(responses));
   out->push_back(std::move(classes));
+
+  // Retries exist when a source's format carries the upstream tries; like the by-class counter,
+  // every class of a label set is exported (0 included), so rate() sees the first retry.
+  const bool retries = std::any_of(recorders_.begin(), recorders_.end(),
+                                   [](const auto& r) { return r->upstream_retries(); });
+  if (retries) {
+    auto family = Family("accesslog_http_upstream_retries_total",
+                         "Responses for which nginx contacted more than one upstream server "
+                         "(its $upstream_status or $upstream_addr list had more than one member), "
+                         "by status class of the final response.",
+                         MetricType::Counter);
+    for (const auto& [labels, t] : totals) {
+      for (int c = 0; c < kNumClasses; ++c) {
+        AddSample(&family, With(labels, {{"class", std::string(ClassName(c))}}),
+                  static_cast<double>(t.retries[static_cast<size_t>(c)]));
+      }
+    }
+    out->push_back(std::move(family));
+  }
 
   const Recorder& first = *recorders_.front();
   const std::vector<double>* bounds[kNumHistogramKinds] = {&first.buckets().request_duration,
@@ -237,6 +262,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
               static_cast<double>(lines));
     AddSample(&overflow, {{"metric", "accesslog_http_responses_total"}},
               static_cast<double>(lines));
+
     for (size_t k = 0; k < kNumHistogramKinds; ++k) {
       if (!first.histogram_enabled(static_cast<HistogramKind>(k))) continue;
       AddSample(&overflow, {{"metric", kHistograms[k].name}}, static_cast<double>(obs[k]));
@@ -253,11 +279,13 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
 }
 
 void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
-  auto lines = Family("accesslog_lines_total",
-                      "Lines read from each log, by result: parsed, malformed (did not match the "
-                      "format, had no valid status, or an invalid container log record), "
-                      "skipped (empty or over-long) or dropped (a container stream not listed).",
-                      MetricType::Counter);
+  auto lines =
+      Family("accesslog_lines_total",
+             "Lines read from each log, by result: parsed, malformed (did not match the "
+             "format, had no valid status, or an invalid container log record), "
+             "skipped (empty or over-long) or dropped (a drop rule matched, or a container stream "
+             "not listed).",
+             MetricType::Counter);
   auto bytes =
       Family("accesslog_bytes_read_total", "Bytes read from each log.", MetricType::Counter);
   auto rotations = Family("accesslog_file_rotations_total",

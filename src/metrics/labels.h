@@ -33,18 +33,22 @@ struct LabelOptions {
   bool host = false;
   bool route = false;
   bool syslog_tag = false;  // a syslog message's TAG / APP-NAME (listen sources)
+  bool upstream = false;    // the upstream that gave the response (Fields::upstream)
   std::vector<std::pair<std::string, std::string>> static_labels;  // name -> value
   std::vector<std::string> route_templates;                        // "/users/{id}/orders"
   size_t max_hosts = 100;        // distinct host values before folding
   size_t max_routes = 500;       // distinct route values before folding
   size_t max_label_sets = 2000;  // distinct (log, method, host, route, path labels) combinations
   size_t max_syslog_tags = 100;  // distinct syslog_tag values before folding
+  size_t max_upstreams = 100;    // distinct upstream values before folding
   size_t max_paths = 10000;      // distinct path label values (sources' path_labels) before folding
   // labels.expire_after: a label set that has counted no line for this long is removed (its
   // series leave the exposition, its memory is freed). 0: never.
   std::chrono::seconds expire_after{0};
 
-  [[nodiscard]] bool any_dynamic() const { return log || method || host || route || syslog_tag; }
+  [[nodiscard]] bool any_dynamic() const {
+    return log || method || host || route || syslog_tag || upstream;
+  }
   bool operator==(const LabelOptions&) const = default;
 };
 

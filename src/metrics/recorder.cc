@@ -11,7 +11,7 @@ std::vector<double> DefaultSizeBuckets() { return {100, 1000, 10000, 100000, 100
 Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
                    std::vector<std::string> log_names,
                    std::array<bool, kNumHistogramKinds> histograms,
-                   std::vector<std::string> path_label_names)
+                   std::vector<std::string> path_label_names, bool upstream_retries)
     : labels_(labels),
       buckets_(buckets),
       log_names_(std::move(log_names)),
@@ -20,6 +20,8 @@ Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
       hosts_(labels.host ? labels.max_hosts : 0),
       routes_(labels.route ? labels.max_routes : 0),
       tags_(labels.syslog_tag ? labels.max_syslog_tags : 0),
+      upstreams_(labels.upstream ? labels.max_upstreams : 0),
+      upstream_retries_(upstream_retries),
       path_slots_(path_names_.empty() ? 0 : labels.max_paths),
       route_normalizer_(labels.route_templates),
       dynamic_(labels.any_dynamic() || !path_names_.empty()) {
@@ -76,7 +78,7 @@ Recorder::IndexKey Recorder::KeyOf(const LabelSetKey& key) {
   // Caps are below 2^20 (config validation), so the ids never overlap in the packed key.
   return {(uint64_t{key.log} << 48) | (uint64_t{key.method} << 40) | (uint64_t{key.host} << 20) |
               uint64_t{key.route},
-          key.path, key.tag};
+          key.path, key.tag, key.upstream};
 }
 
 void Recorder::Expire(std::chrono::steady_clock::time_point now) {
@@ -146,6 +148,10 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
     key.tag = tags_.Intern(f.syslog_tag);
     *folded |= key.tag == tags_.overflow_id();
   }
+  if (labels_.upstream) {
+    key.upstream = upstreams_.Intern(f.upstream);
+    *folded |= key.upstream == upstreams_.overflow_id();
+  }
   if (!path_names_.empty()) {
     key.path = path_id;
     *folded |= is_path_overflow(path_id);
@@ -162,7 +168,8 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
                            hosts_.overflow_id(),
                            routes_.overflow_id(),
                            static_cast<uint32_t>(path_slots_.size()),
-                           tags_.overflow_id()};
+                           tags_.overflow_id(),
+                           upstreams_.overflow_id()};
       overflow_set_ = Add(overflow);
     }
     return overflow_set_;
@@ -194,6 +201,7 @@ void Recorder::Record(uint16_t log_id, const Fields& f, int code, uint32_t path_
   set->responses.by_code[static_cast<size_t>(code)].Add(1);
   const int cls = ClassIndex(code);
   if (folded) folded_lines_.Add(1);
+  if (f.upstream_tries > 1) set->retries[static_cast<size_t>(cls)].Add(1);
   auto observe = [&](HistogramKind kind, double value) {
     if (!histograms_[static_cast<size_t>(kind)] || value < 0) return;
     Observe(set, kind, cls, value);

@@ -89,6 +89,7 @@ struct LabelSetKey {
   uint32_t route = 0;
   uint32_t path = 0;  // the file's path label values (InternPathLabels)
   uint32_t tag = 0;   // syslog_tag
+  uint32_t upstream = 0;
 };
 
 class Recorder {
@@ -99,12 +100,13 @@ class Recorder {
   // order of first appearance); none by default.
   Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
            std::vector<std::string> log_names, std::array<bool, kNumHistogramKinds> histograms,
-           std::vector<std::string> path_label_names = {});
+           std::vector<std::string> path_label_names = {}, bool upstream_retries = false);
   Recorder(const Recorder&) = delete;  // the collector holds references into it
   Recorder& operator=(const Recorder&) = delete;
 
   // Counts one parsed line whose status `code` is valid (100-599); `path_id` is the line's
-  // file's InternPathLabels (0 without path labels). Writer only.
+  // file's InternPathLabels (0 without path labels). A line whose upstream_tries is more than 1
+  // also counts one upstream retry (accesslog_http_upstream_retries_total). Writer only.
   void Record(uint16_t log_id, const Fields& fields, int code, uint32_t path_id = 0);
 
   // The id of one file's path label values (one per path_label_names(), "" where the file has
@@ -123,6 +125,8 @@ class Recorder {
   struct LabelSet {
     LabelSetKey key;
     ResponseSlots responses;
+    // Responses for which nginx contacted more than one upstream server, by class.
+    std::array<RelaxedCounter, kNumClasses> retries;
     // [kind][class]; null when that histogram is not enabled.
     std::array<std::array<std::unique_ptr<HistogramSlots>, kNumClasses>, kNumHistogramKinds> hist;
     uint32_t last_used = 0;  // writer only: the tick of its last line
@@ -150,6 +154,9 @@ class Recorder {
   [[nodiscard]] std::string_view host(uint32_t id) const { return hosts_.value(id); }
   [[nodiscard]] std::string_view route(uint32_t id) const { return routes_.value(id); }
   [[nodiscard]] std::string_view syslog_tag(uint32_t id) const { return tags_.value(id); }
+  [[nodiscard]] std::string_view upstream(uint32_t id) const { return upstreams_.value(id); }
+  // Whether some source's format carries the upstream tries (the retries counter exists).
+  [[nodiscard]] bool upstream_retries() const { return upstream_retries_; }
   [[nodiscard]] const std::vector<std::string>& path_label_names() const { return path_names_; }
   // The path label values of an id, joined by '\0' (names and values never hold one), or
   // "__overflow__" for the overflow id. Inside ForEachLabelSet (or on the writer's thread).
@@ -183,6 +190,8 @@ class Recorder {
   Interner hosts_;
   Interner routes_;
   Interner tags_;  // syslog_tag values
+  Interner upstreams_;
+  bool upstream_retries_;
   // Path label values: a slot per distinct value (joined), reference-counted by files and label
   // sets, reused once free. Values written under mu_ (the collector reads them).
   struct PathSlot {
@@ -201,12 +210,14 @@ class Recorder {
     uint64_t packed;  // log, method, host, route
     uint32_t path;
     uint32_t tag;
+    uint32_t upstream;
     bool operator==(const IndexKey&) const = default;
   };
   struct IndexHash {
     size_t operator()(const IndexKey& k) const {
       return std::hash<uint64_t>()(k.packed ^ (uint64_t{k.path} * 0x9E3779B97F4A7C15ull) ^
-                                   (uint64_t{k.tag} * 0xC2B2AE3D27D4EB4Full));
+                                   (uint64_t{k.tag} * 0xC2B2AE3D27D4EB4Full) ^
+                                   (uint64_t{k.upstream} * 0x165667B19E3779F9ull));
     }
   };
   std::unordered_map<IndexKey, LabelSet*, IndexHash> index_;

@@ -19,6 +19,14 @@ namespace accesslog {
 // Bytes that follow every line a LineSplitter hands to OnPaddedLine inside its own buffer.
 inline constexpr size_t kLinePaddingBytes = 64;
 
+// Who sent a line, when its producer knows (the syslog listeners: listen/syslog_message.h).
+struct LineOrigin {
+  std::string_view tag;       // TAG or APP-NAME; empty when absent
+  std::string_view hostname;  // empty when absent
+  int facility = -1;          // 0 kern .. 23 local7
+  int severity = -1;          // 0 emerg .. 7 debug
+};
+
 class LineSink {
  public:
   virtual ~LineSink() = default;
@@ -36,6 +44,11 @@ class LineSink {
   virtual void OnTaggedLine(std::string_view line, std::string_view tag) {
     (void)tag;
     OnLine(line);
+  }
+  // A line with its sender's syslog header (the listeners call this one); the default forwards
+  // the tag to OnTaggedLine. The views are valid during the call.
+  virtual void OnOriginLine(std::string_view line, const LineOrigin& origin) {
+    OnTaggedLine(line, origin.tag);
   }
   // A line longer than the configured maximum was dropped whole (it is never split into
   // pieces that would parse as something else).
