@@ -320,6 +320,10 @@ def templating():
         variable_query("log", "Log", 'label_values(accesslog_lines_total{job=~"$job", instance=~"$instance"}, log)',
                        "Access log(s). Filters the response panels only when the exporter runs "
                        "with --labels=log; the exporter-health panels always."),
+        variable_query("upstream", "Upstream",
+                       'label_values(accesslog_http_responses_by_class_total{job=~"$job", instance=~"$instance"}, upstream)',
+                       "Upstream(s) (the upstream label: --labels=upstream). Filters the Upstreams "
+                       "row only; empty without the label."),
     ]}
 
 
@@ -624,6 +628,24 @@ def overview():
                  [target("topk(10, sum by (route) (increase(" + RESP + sel('code="429"', 'route!=""') + "[$__range]))) > 0",
                          "{{route}}", instant=True)],
                  "short", thresholds(base="orange")),
+
+        row("Upstreams"),
+        bargauge("Top upstreams by 5xx",
+                 "The 10 upstreams (of the $upstream selection) with the most 5xx responses in the "
+                 "dashboard's time range. Needs the exporter's upstream label (--labels=upstream); "
+                 "empty without it. AccesslogUpstreamHigh5xxRatio alerts on one upstream's ratio.",
+                 [target("topk(10, sum by (upstream) (increase(" + BY_CLASS
+                         + sel('class="5xx"', 'upstream!=""', 'upstream=~"$upstream"') + "[$__range]))) > 0",
+                         "{{upstream}}", instant=True)],
+                 "short", thresholds(base="red")),
+        timeseries("Upstream retries",
+                   "Responses per second for which nginx contacted more than one upstream server "
+                   "(accesslog_http_upstream_retries_total), per upstream and class of the final "
+                   "response. Needs a format with $upstream_status or $upstream_addr.",
+                   [target("sum by (upstream, class) (rate(accesslog_http_upstream_retries_total"
+                           + sel('upstream=~"$upstream"') + "[$__rate_interval])) > 0",
+                           "{{upstream}} {{class}}")],
+                   "reqps"),
     ]
     return dashboard(
         "accesslog-overview", "accesslog / Overview",
@@ -651,10 +673,11 @@ def health():
              "AccesslogLogSilent fires above accesslog:log_silence_threshold:seconds (15m by default).",
              [target(f"time() - min(accesslog_last_line_timestamp_seconds{sel()})", "age")],
              "s", thresholds((300, "orange"), (900, "red")), w=4),
-        stat("Malformed lines (5m)", "Share of the lines read over 5 minutes that could not be parsed. "
-             "Red at the default alert threshold (1%).",
+        stat("Malformed lines (5m)", "Share of the lines read over 5 minutes that could not be parsed, "
+             "of the lines meant to be counted (dropped lines, left out on purpose by a drop rule, "
+             "are not errors and not in the denominator). Red at the default alert threshold (1%).",
              [target("sum(rate(" + lines + sel('result="malformed"') + "[5m]))\n"
-                     f"  / sum(rate({lines}{sel()}[5m]))", "malformed")],
+                     "  / sum(rate(" + lines + sel('result!="dropped"') + "[5m]))", "malformed")],
              "percentunit", thresholds((0.01, "red")), w=4, decimals=2),
         stat("Uptime", "Time since each exporter process started.",
              [target(f"time() - process_start_time_seconds{{{SEL}}}", "{{instance}}")],
@@ -665,12 +688,14 @@ def health():
              "none", thresholds(base="blue"), w=4, graph=False, text_mode="name"),
 
         row("Reading"),
-        timeseries("Lines read by result", "Lines read per second, per log and result (parsed, malformed, skipped), stacked.",
+        timeseries("Lines read by result", "Lines read per second, per log and result (parsed, malformed, skipped, "
+                   "dropped: left out on purpose by a drop rule or a stream filter, not an error), stacked.",
                    [target(f"sum by (log, result) (rate({lines}{sel()}[$__rate_interval]))", "{{log}} {{result}}")],
                    "short", stack=True,
                    overrides=[{"matcher": {"id": "byRegexp", "options": f".*{r}$"},
                                "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": c}}]}
-                              for r, c in (("parsed", "green"), ("malformed", "red"), ("skipped", "yellow"))]),
+                              for r, c in (("parsed", "green"), ("malformed", "red"), ("skipped", "yellow"),
+                                           ("dropped", "blue"))]),
         timeseries("Malformed line ratio",
                    "Share of lines read that were malformed over 5 minutes, per job and log, from the "
                    "recording rule job_log:accesslog_lines_malformed:ratio_rate5m (the instance filter "

@@ -122,9 +122,10 @@ start backend "${py}" "${checks}" backend "${backend_port}" 2>"${tmp}/backend.lo
 wait_for "the upstream" http_ok "http://127.0.0.1:${backend_port}/v1/kittens/0"
 
 # --- nginx ---------------------------------------------------------------------------------
-# The log format carries request and upstream times, so the latency histograms fill.
+# The log format carries request and upstream times, so the latency histograms fill, and the
+# upstream address, so the upstream label and the retries counter exist.
 # shellcheck disable=SC2016 # nginx variables, not shell ones
-timed_format='$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time"'
+timed_format='$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time" ua=$upstream_addr'
 mkdir -p "${tmp}/nginx-temp"
 cat >"${tmp}/nginx.conf" <<EOF
 daemon off;
@@ -160,11 +161,11 @@ start nginx nginx -p "${tmp}/" -e "${tmp}/nginx-error.log" -c "${tmp}/nginx.conf
 wait_for "nginx" http_ok "http://127.0.0.1:${nginx_port}/healthz"
 
 # --- exporter ------------------------------------------------------------------------------
-# --labels=log,method,route: the route panels need route; log makes the $log variable filter
+# --labels=log,method,route,upstream: the route and upstream panels need route and upstream; log makes the $log variable filter
 # the response panels too (with "All" they work without it).
 step "${exporter} (port 0, read back from its log)"
 start exporter "${exporter}" --log.file="${tmp}/access.log" --log.format="${timed_format}" \
-  --tail.from=start --web.listen-address=127.0.0.1:0 --labels=log,method,route \
+  --tail.from=start --web.listen-address=127.0.0.1:0 --labels=log,method,route,upstream \
   2>"${tmp}/exporter.log"
 exporter_port=""
 listening_port() {
