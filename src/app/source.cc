@@ -126,9 +126,12 @@ void Source::Handle(std::string_view line, bool padded, uint32_t path_id) {
     return;
   }
   if (files_.drop) {
-    DropLine drop{.fields = &fields_, .syslog = has_syslog_ ? &syslog_ : nullptr};
-    if (drop_routes_) drop.route = drop_routes_->Normalize(fields_.path, &drop_route_scratch_);
-    if (files_.drop->Matches(drop)) {
+    const DropLine drop{.fields = &fields_, .syslog = has_syslog_ ? &syslog_ : nullptr};
+    auto route = [this] {
+      return drop_routes_ ? drop_routes_->Normalize(fields_.path, &drop_route_scratch_)
+                          : std::string_view();
+    };
+    if (files_.drop->Matches(drop, route)) {
       stats_->CountLine(LineResult::kDropped);
       return;
     }

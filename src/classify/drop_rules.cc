@@ -1,5 +1,6 @@
 #include "classify/drop_rules.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace accesslog {
@@ -66,8 +67,9 @@ bool Carried(DropField f, const FormatCapabilities& caps, bool syslog) {
   return false;
 }
 
-// The field's value as text; numbers are written into `digits`.
-std::string_view Value(DropField f, const DropLine& line, char (&digits)[4]) {
+}  // namespace
+
+std::string_view DropRules::Value(DropField f, const DropLine& line, char (&digits)[4]) {
   const Fields& fields = *line.fields;
   auto number = [&digits](int v) -> std::string_view {
     if (v < 0) return {};
@@ -80,7 +82,7 @@ std::string_view Value(DropField f, const DropLine& line, char (&digits)[4]) {
     case DropField::kPath:
       return fields.path;
     case DropField::kRoute:
-      return line.route;
+      return {};  // the caller's route function (Matches)
     case DropField::kHost:
       return fields.host;
     case DropField::kUserAgent:
@@ -104,8 +106,6 @@ std::string_view Value(DropField f, const DropLine& line, char (&digits)[4]) {
   }
   return {};
 }
-
-}  // namespace
 
 bool CheckDropField(std::string_view name, const FormatCapabilities& caps, bool syslog,
                     DropField* field, std::string* error) {
@@ -155,30 +155,16 @@ std::unique_ptr<DropRules> DropRules::Compile(const std::vector<DropCondition>& 
         *error = where + "." + name + ": invalid RE2 pattern '" + pattern + "': " + t.re->error();
         return nullptr;
       }
+      t.has_range = t.re->PossibleMatchRange(&t.min, &t.max, 16);
       rules->needs_route_ |= t.field == DropField::kRoute;
       tests.push_back(std::move(t));
     }
+    // The route last: the only field whose value costs a computation (see the header).
+    std::stable_partition(tests.begin(), tests.end(),
+                          [](const Test& t) { return t.field != DropField::kRoute; });
     rules->conditions_.push_back(std::move(tests));
   }
   return rules;
-}
-
-bool DropRules::Matches(const DropLine& line) const {
-  char digits[4];
-  for (const std::vector<Test>& condition : conditions_) {
-    bool all = true;
-    for (const Test& t : condition) {
-      // Match with no submatches: RE2 answers with its DFA alone (FullMatch's argument
-      // handling costs more than the match on short fields).
-      const std::string_view v = Value(t.field, line, digits);
-      if (!t.re->Match(v, 0, v.size(), RE2::ANCHOR_BOTH, nullptr, 0)) {
-        all = false;
-        break;
-      }
-    }
-    if (all) return true;
-  }
-  return false;
 }
 
 }  // namespace accesslog

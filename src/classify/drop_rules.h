@@ -9,8 +9,9 @@
 //   std::string error;
 //   auto rules = DropRules::Compile(conditions, caps, /*syslog=*/false, &error);
 //   if (!rules) die(error);   // "drop[0].route: invalid RE2 pattern: missing ): ..."
-//   DropLine line{.fields = &fields, .route = route};   // route only when rules->needs_route()
-//   if (rules->Matches(line)) { count it as dropped; }
+//   DropLine line{.fields = &fields};
+//   auto route = [&] { return normalizer.Normalize(fields.path, &scratch); };  // called lazily
+//   if (rules->Matches(line, route)) { count it as dropped; }
 //
 // Fields (DropFieldName): method, path (as logged, with its query), route (the path normalised
 // as for the route label, which the caller computes), host, user_agent, remote_addr, referer,
@@ -23,9 +24,14 @@
 // condition, the key and the reason; the config file loader uses CheckDropField and
 // CheckDropPattern to say the same with the file's line and column.
 //
-// Cost: patterns are compiled once; Matches evaluates the conditions in order, the fields of a
-// condition in the order written, and stops at the first field that does not match; it does
-// not allocate (RE2's DFA may grow its bounded cache on new inputs) and takes no lock.
+// Cost: patterns are compiled once; Matches evaluates the conditions in order and, inside one,
+// the fields in the order written except that the route comes last (it is the only field that
+// costs a computation: the caller's route function runs only when every other field of a
+// condition has matched, at most once per line); it stops at the first field that does not
+// match. Each test first compares the value with the pattern's possible match range
+// (RE2::PossibleMatchRange: a literal prefix such as "kube-probe/" rejects most values without
+// running RE2), then runs RE2's DFA with no submatches. Matches does not allocate (RE2's DFA may
+// grow its bounded cache on new inputs) and takes no lock.
 // Thread-safety: Matches is const; RE2 objects are thread-safe, so one DropRules may serve
 // several threads.
 #pragma once
@@ -70,11 +76,10 @@ struct DropSyslog {
   int severity = -1;
 };
 
-// One parsed line as the rules see it. `route` is read only when needs_route(); `syslog` may be
-// null for a line that has no syslog header.
+// One parsed line as the rules see it. `syslog` may be null for a line that has no syslog
+// header.
 struct DropLine {
   const Fields* fields = nullptr;
-  std::string_view route;
   const DropSyslog* syslog = nullptr;
 };
 
@@ -97,8 +102,40 @@ class DropRules {
   DropRules(const DropRules&) = delete;  // owns compiled RE2 objects
   DropRules& operator=(const DropRules&) = delete;
 
-  // True when some condition matches the line.
-  [[nodiscard]] bool Matches(const DropLine& line) const;
+  // True when some condition matches the line. `route()` returns the line's route (a view valid
+  // until Matches returns); it is called only when a condition reaches its route field, at
+  // most once.
+  template <typename RouteFn>
+  [[nodiscard]] bool Matches(const DropLine& line, RouteFn&& route) const {
+    std::string_view route_value;
+    bool have_route = false;
+    char digits[4];
+    for (const std::vector<Test>& condition : conditions_) {
+      bool all = true;
+      for (const Test& t : condition) {
+        std::string_view v;
+        if (t.field == DropField::kRoute) {
+          if (!have_route) {
+            route_value = route();
+            have_route = true;
+          }
+          v = route_value;
+        } else {
+          v = Value(t.field, line, digits);
+        }
+        if (!t.Match(v)) {
+          all = false;
+          break;
+        }
+      }
+      if (all) return true;
+    }
+    return false;
+  }
+  // The same, for rules that do not read the route (!needs_route()).
+  [[nodiscard]] bool Matches(const DropLine& line) const {
+    return Matches(line, [] { return std::string_view(); });
+  }
   // Whether some condition reads the route (the caller computes it only then).
   [[nodiscard]] bool needs_route() const { return needs_route_; }
   [[nodiscard]] size_t size() const { return conditions_.size(); }
@@ -108,7 +145,16 @@ class DropRules {
   struct Test {
     DropField field;
     std::unique_ptr<RE2> re;
+    // Every full match s satisfies min <= s <= max (when has_range).
+    bool has_range = false;
+    std::string min, max;
+    [[nodiscard]] bool Match(std::string_view v) const {
+      if (has_range && (v < min || v > max)) return false;
+      return re->Match(v, 0, v.size(), RE2::ANCHOR_BOTH, nullptr, 0);
+    }
   };
+  // The field's value as text; numbers are written into `digits`.
+  [[nodiscard]] static std::string_view Value(DropField f, const DropLine& line, char (&digits)[4]);
   std::vector<std::vector<Test>> conditions_;
   bool needs_route_ = false;
 };

@@ -43,9 +43,20 @@ TEST(DropRulesTest, EveryFieldOfAConditionMustMatch) {
   Fields probe = Line("/healthz", "kube-probe/1.29");
   Fields human = Line("/healthz", "curl/8.4.0");
   Fields api = Line("/api", "kube-probe/1.29");
-  EXPECT_TRUE(rules->Matches({.fields = &probe, .route = "/healthz"}));
-  EXPECT_FALSE(rules->Matches({.fields = &human, .route = "/healthz"}));
-  EXPECT_FALSE(rules->Matches({.fields = &api, .route = "/api"}));
+  int routes = 0;
+  auto route = [&routes](std::string_view r) {
+    return [&routes, r] {
+      ++routes;
+      return r;
+    };
+  };
+  EXPECT_TRUE(rules->Matches({.fields = &probe}, route("/healthz")));
+  EXPECT_EQ(routes, 1);
+  // The user agent is tested first: a line it rejects never computes its route.
+  EXPECT_FALSE(rules->Matches({.fields = &human}, route("/healthz")));
+  EXPECT_EQ(routes, 1);
+  EXPECT_FALSE(rules->Matches({.fields = &api}, route("/api")));
+  EXPECT_EQ(routes, 2);
 }
 
 TEST(DropRulesTest, AnyConditionDrops) {
@@ -83,6 +94,25 @@ TEST(DropRulesTest, EmptyFieldMatchesOnlyAPatternThatMatchesEmpty) {
   EXPECT_TRUE(rules->Matches({.fields = &f}));
   f.user_agent = "curl";
   EXPECT_FALSE(rules->Matches({.fields = &f}));  // referer is empty: ".+" does not match
+}
+
+TEST(DropRulesTest, RangePrefilterNeverRejectsAMatch) {
+  // Patterns whose possible-match range is bounded, unbounded or empty-capable, against values
+  // on both sides of the range: the answer is always RE2's.
+  const char* patterns[] = {"kube-probe/.*", "(?i)KUBE-probe/.*", ".*probe.*", "",
+                            "a|zz",          "[0-9]{3}",          "\\xff.*",   "/(healthz|readyz)"};
+  const char* values[] = {
+      "kube-probe/1.29", "KUBE-PROBE/1", "kube-probe", "curl",  "", "a", "zz", "z", "503",
+      "\xff\xfe",        "/healthz",     "/readyz",    "/ready"};
+  for (const char* p : patterns) {
+    auto rules = MustCompile({{{"user_agent", p}}});
+    ASSERT_NE(rules, nullptr) << p;
+    const RE2 re(p, RE2::Latin1);
+    for (const char* v : values) {
+      Fields f = Line("/", v);
+      EXPECT_EQ(rules->Matches({.fields = &f}), RE2::FullMatch(v, re)) << p << " on " << v;
+    }
+  }
 }
 
 TEST(DropRulesTest, SyslogFields) {

@@ -504,7 +504,7 @@ def used_names(dashes, rules):
         m = LABEL_VALUES.match(expr)
         if m:
             expr = m.group(1)
-        expr = substitute(expr, {"job": ".*", "instance": ".*", "log": ".*"})
+        expr = substitute(expr, {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*"})
         names, unk = metric_names(expr)
         for n in names:
             used.setdefault(n, []).append(where)
@@ -668,7 +668,7 @@ def live(root, prom, exporter_url, job):
             m = LABEL_VALUES.match(q or "")
             if not fails.check(m is not None, f"{dname}: variable {v.get('name')}: {q!r} is not label_values()"):
                 continue
-            match = substitute(m.group(1), {"job": regex_escape(job), "instance": ".*", "log": ".*"})
+            match = substitute(m.group(1), {"job": regex_escape(job), "instance": ".*", "log": ".*", "upstream": ".*"})
             d = api(prom, f"/api/v1/label/{m.group(2)}/values", {"match[]": match, "start": now - 300, "end": now})
             fails.check(d.get("status") == "success" and d.get("data"),
                         f"{dname}: variable {v.get('name')}: {q} lists nothing ({d.get('error')})")
@@ -676,11 +676,11 @@ def live(root, prom, exporter_url, job):
 
     # Variable values, as Grafana's label_values() would list them.
     real = {}
-    for name in ("job", "instance", "log"):
+    for name in ("job", "instance", "log", "upstream"):
         v = next(v for v in dashes["accesslog-overview.json"]["templating"]["list"] if v["name"] == name)
         q = v["query"]["query"] if isinstance(v["query"], dict) else v["query"]
         m = LABEL_VALUES.match(q)
-        match = substitute(m.group(1), {"job": regex_escape(job), "instance": ".*", "log": ".*"})
+        match = substitute(m.group(1), {"job": regex_escape(job), "instance": ".*", "log": ".*", "upstream": ".*"})
         d = api(prom, f"/api/v1/label/{m.group(2)}/values", {"match[]": match, "start": now - 300, "end": now})
         vals = d.get("data") or []
         fails.check(d.get("status") == "success" and vals, f"variable {name}: {q} lists nothing ({d.get('error')})")
@@ -692,7 +692,7 @@ def live(root, prom, exporter_url, job):
     def one(vals):
         return vals[0] if len(vals) == 1 else "(" + "|".join(vals) + ")"
     substitutions = {
-        "All": {"job": ".*", "instance": ".*", "log": ".*"},
+        "All": {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*"},
         "selected": {k: one([regex_escape(x) for x in v]) for k, v in real.items()},
     }
 

@@ -18,8 +18,10 @@
 #include <string>
 #include <string_view>
 
+#include "classify/drop_rules.h"
 #include "config/config_file.h"
 #include "metrics/labels.h"
+#include "parse/parser.h"
 
 namespace {
 
@@ -68,14 +70,21 @@ void CheckAccepted(const Options& o) {
     }
     Check(s.syslog.max_message_bytes >= 256 && s.syslog.max_message_bytes <= (1u << 20));
     Check(s.syslog.max_connections >= 1 && s.syslog.idle_timeout.count() > 0);
+    // Accepted drop rules compile against the source's own format (what BuildPipeline does).
+    if (!s.drop.empty()) {
+      const auto parser = accesslog::MakeParser(s.format, &error);
+      Check(parser != nullptr);
+      Check(accesslog::DropRules::Compile(s.drop, parser->capabilities(), !s.listen.empty(),
+                                          &error) != nullptr);
+    }
   }
   const auto& l = o.labels;
-  for (size_t cap : {l.max_hosts, l.max_routes, l.max_label_sets}) {
+  for (size_t cap : {l.max_hosts, l.max_routes, l.max_label_sets, l.max_upstreams}) {
     Check(cap >= 1 && cap <= 100000);
   }
   for (const auto& t : l.route_templates) Check(accesslog::ValidRouteTemplate(t, &error));
-  std::set<std::string> label_names = {"log",  "method", "host",       "route",
-                                       "code", "class",  "documented", "le"};
+  std::set<std::string> label_names = {"log",   "method",     "host", "route",   "code",
+                                       "class", "documented", "le",   "upstream"};
   for (const auto& [name, value] : l.static_labels) {
     Check(accesslog::IsValidLabelName(name));
     Check(label_names.insert(name).second);
