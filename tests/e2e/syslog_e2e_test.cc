@@ -229,6 +229,51 @@ TEST_F(SyslogEndToEndTest, SyslogTagLabelIsCapped) {
   EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
 }
 
+// Drop rules on the syslog header's fields: logger sends messages with several tags, facilities
+// and severities; a rule drops one tag's messages, another the debug severity of local7.
+TEST_F(SyslogEndToEndTest, DropRulesOnSyslogFields) {
+  StartExporter(
+      "sources:\n  - name: edge\n    listen: 'udp://127.0.0.1:0'\n    drop:\n"
+      "      - {tag: 'probe.*'}\n      - {facility: '23', severity: '7', user_agent: 'curl/.*'}\n");
+  const int udp = SyslogPort(dir_.File("exporter.err"), "edge");
+  ASSERT_GT(udp, 0);
+  struct Message {
+    const char* tag;
+    const char* priority;
+    bool dropped;
+  };
+  const Message messages[] = {
+      {"nginx", "local7.info", false},  {"probe-a", "local7.info", true},
+      {"probes", "user.notice", true},  {"nginx", "local7.debug", true},
+      {"nginx", "local6.debug", false}, {"api", "local7.warning", false},
+  };
+  int dropped = 0;
+  std::string out;
+  for (const Message& msg : messages) {
+    ASSERT_EQ(testing::RunCommand({"logger", "-n", "127.0.0.1", "-P", std::to_string(udp), "-d",
+                                   "--rfc3164", "-t", msg.tag, "-p", msg.priority, Line(200)},
+                                  &out, 10s),
+              0)
+        << out;
+    dropped += msg.dropped ? 1 : 0;
+  }
+  const int parsed = static_cast<int>(std::size(messages)) - dropped;
+  std::string m;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        m = Metrics();
+        return SampleValue(m, "accesslog_lines_total{log=\"edge\",result=\"parsed\"}") == parsed &&
+               SampleValue(m, "accesslog_lines_total{log=\"edge\",result=\"dropped\"}") == dropped;
+      },
+      10s))
+      << m;
+  EXPECT_EQ(SampleValue(m,
+                        "accesslog_http_responses_total{class=\"2xx\",code=\"200\","
+                        "documented=\"true\"}"),
+            parsed);
+  EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
+}
+
 // labels.expire_after applies to syslog sources too: the listener's thread expires their idle
 // label sets.
 TEST_F(SyslogEndToEndTest, IdleTagsExpire) {
