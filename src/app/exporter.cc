@@ -133,7 +133,9 @@ class Server {
         }
         case MetricsFormat::kProtobuf: {
           std::string out;
-          AppendProtobufDelimited(CollectAll(all), &out);
+          ExpositionExtras extras;
+          const auto families = CollectAll(all, &extras);
+          AppendProtobufDelimited(families, &out, &extras);
           return out;
         }
         case MetricsFormat::kText:

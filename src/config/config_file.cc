@@ -168,6 +168,52 @@ JsonFieldMap ParseJsonFields(const Walker& w, const YAML::Node& n, const std::st
   return m;
 }
 
+// histograms.native: true, false, or a mapping (schema or bucket_factor, max_buckets,
+// zero_threshold) that turns them on. --histograms.native turns them on whatever it says.
+void ParseNativeHistograms(const Walker& w, const YAML::Node& n, bool flag, Options* o) {
+  NativeHistogramOptions& native = o->histograms.native;
+  if (n.IsScalar()) {
+    native.enabled = w.Bool(n, "histograms.native") || flag;
+    return;
+  }
+  if (!n.IsMap()) {
+    w.Fail(n, "histograms.native",
+           "expected true, false or a mapping (schema or bucket_factor, max_buckets, "
+           "zero_threshold)");
+  }
+  w.OnlyKeys(n, "histograms.native", {"schema", "bucket_factor", "max_buckets", "zero_threshold"});
+  native.enabled = true;
+  if (n["schema"] && n["bucket_factor"]) {
+    w.Fail(n["bucket_factor"], "histograms.native.bucket_factor",
+           "give schema or bucket_factor, not both");
+  }
+  if (n["schema"]) {
+    const double v = w.Number(n["schema"], "histograms.native.schema");
+    if (v != std::floor(v) || v < kMinNativeSchema || v > kMaxNativeSchema) {
+      w.Fail(n["schema"], "histograms.native.schema", "expected a whole number from -4 to 8");
+    }
+    native.schema = static_cast<int32_t>(v);
+  }
+  if (n["bucket_factor"]) {
+    const double f = w.Number(n["bucket_factor"], "histograms.native.bucket_factor");
+    if (f <= 1) {
+      w.Fail(n["bucket_factor"], "histograms.native.bucket_factor", "must be greater than 1");
+    }
+    native.schema = SchemaForBucketFactor(f);
+  }
+  if (n["max_buckets"]) {
+    native.max_buckets =
+        static_cast<uint32_t>(w.Count(n["max_buckets"], "histograms.native.max_buckets", 8, 32768));
+  }
+  if (n["zero_threshold"]) {
+    const double z = w.Number(n["zero_threshold"], "histograms.native.zero_threshold");
+    if (z < 0) {
+      w.Fail(n["zero_threshold"], "histograms.native.zero_threshold", "must not be negative");
+    }
+    native.zero_threshold = z;
+  }
+}
+
 void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
   w.OnlyKeys(n, "labels",
              {"log", "method", "host", "route", "syslog_tag", "route_templates", "static", "limits",
@@ -368,8 +414,10 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     }
   }
   if (const YAML::Node h = root["histograms"]; h) {
-    w.OnlyKeys(h, "histograms",
-               {"request_duration_seconds", "upstream_duration_seconds", "response_size_bytes"});
+    w.OnlyKeys(
+        h, "histograms",
+        {"request_duration_seconds", "upstream_duration_seconds", "response_size_bytes", "native"});
+    if (h["native"]) ParseNativeHistograms(w, h["native"], Given(*o, "--histograms.native"), o);
     if (h["request_duration_seconds"]) {
       o->histograms.request_duration =
           w.Buckets(h["request_duration_seconds"], "histograms.request_duration_seconds");

@@ -1,6 +1,7 @@
 #include "metrics/collector.h"
 
 #include <map>
+#include <optional>
 
 #include "metrics/exposition.h"
 
@@ -56,6 +57,8 @@ struct Totals {
   struct Hist {
     std::vector<uint64_t> buckets;  // non-cumulative
     double sum = 0;
+    std::optional<NativeHistogramSnapshot> native;  // histograms.native
+    bool native_torn = false;  // a worker's native buckets could not be read (never seen)
   };
   std::array<std::array<Hist, kNumClasses>, kNumHistogramKinds> hist;
 };
@@ -96,7 +99,8 @@ void AccessLogCollector::SetFileSnapshot(std::function<std::vector<FollowedFile>
   snapshot_ = std::move(snapshot);
 }
 
-void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const {
+void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
+                                          ExpositionExtras* extras) const {
   const StatusTable& table = *table_;
   if (recorders_.empty()) return;
   const LabelOptions& opts = recorders_.front()->labels();
@@ -151,6 +155,19 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
           const HistogramSlots* h = set.hist[k][c].get();
           if (!h) continue;
           Totals::Hist& th = t.hist[k][c];
+          // Native before classic (recorder.h): the count, from the classic buckets, is then
+          // never below the native buckets' total.
+          if (const NativeHistogram* native = h->native(); native && extras && !th.native_torn) {
+            NativeHistogramSnapshot snapshot;
+            if (!native->Read(&snapshot)) {
+              th.native_torn = true;
+              th.native.reset();
+            } else if (th.native) {
+              th.native->Merge(snapshot);
+            } else {
+              th.native = std::move(snapshot);
+            }
+          }
           th.buckets.resize(h->size());
           for (size_t b = 0; b < h->size(); ++b) th.buckets[b] += h->bucket(b);
           th.sum += h->sum();
@@ -215,6 +232,12 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
         }
         m.histogram.bucket.push_back({count, std::numeric_limits<double>::infinity()});
         family.metric.push_back(std::move(m));
+        if (h.native && extras) {
+          std::vector<SampleExtras>& e = (*extras)[family.name];
+          e.resize(family.metric.size());
+          e.back().native = h.native;
+          e.back().native->Limit(first.buckets().native.max_buckets);
+        }
       }
     }
     out->push_back(std::move(family));
@@ -311,10 +334,12 @@ void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
   }
 }
 
-std::vector<MetricFamily> AccessLogCollector::Collect() const {
+std::vector<MetricFamily> AccessLogCollector::Collect() const { return Collect(nullptr); }
+
+std::vector<MetricFamily> AccessLogCollector::Collect(ExpositionExtras* extras) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MetricFamily> out;
-  CollectResponses(&out);
+  CollectResponses(&out, extras);
   auto info =
       Family("accesslog_status_code_info",
              "The API's documented status-code table (value is always 1).", MetricType::Gauge);
@@ -337,10 +362,11 @@ std::vector<MetricFamily> AccessLogCollector::Collect() const {
 }
 
 std::vector<MetricFamily> CollectAll(
-    const std::vector<const prometheus::Collectable*>& collectables) {
+    const std::vector<const prometheus::Collectable*>& collectables, ExpositionExtras* extras) {
   std::vector<MetricFamily> families;
   for (const auto* c : collectables) {
-    auto more = c->Collect();
+    const auto* ours = extras ? dynamic_cast<const AccessLogCollector*>(c) : nullptr;
+    auto more = ours ? ours->Collect(extras) : c->Collect();
     families.insert(families.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
   }

@@ -15,7 +15,39 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-void AppendProtobufDelimited(const std::vector<MetricFamily>& families, std::string* out) {
+namespace {
+
+void SetNative(const NativeHistogramSnapshot& n, NativeSpans* scratch, pb::Histogram* h) {
+  h->set_schema(n.schema);
+  h->set_zero_threshold(n.zero_threshold);
+  h->set_zero_count(n.zero_count);
+  EncodeSpans(n.positive_offset, n.positive, scratch);
+  for (const auto& [offset, length] : scratch->spans) {
+    pb::BucketSpan* span = h->add_positive_span();
+    span->set_offset(offset);
+    span->set_length(length);
+  }
+  for (int64_t d : scratch->deltas) h->add_positive_delta(d);
+  EncodeSpans(n.negative_offset, n.negative, scratch);
+  for (const auto& [offset, length] : scratch->spans) {
+    pb::BucketSpan* span = h->add_negative_span();
+    span->set_offset(offset);
+    span->set_length(length);
+  }
+  for (int64_t d : scratch->deltas) h->add_negative_delta(d);
+  if (h->positive_span_size() == 0 && h->negative_span_size() == 0 && n.zero_count == 0 &&
+      n.zero_threshold == 0) {
+    pb::BucketSpan* span = h->add_positive_span();
+    span->set_offset(0);
+    span->set_length(0);
+  }
+}
+
+}  // namespace
+
+void AppendProtobufDelimited(const std::vector<MetricFamily>& families, std::string* out,
+                             const ExpositionExtras* extras) {
+  NativeSpans spans;
   google::protobuf::io::StringOutputStream stream(out);
   google::protobuf::io::CodedOutputStream coded(&stream);
   pb::MetricFamily message;  // reused: its sub-messages keep their memory between families
@@ -40,7 +72,14 @@ void AppendProtobufDelimited(const std::vector<MetricFamily>& families, std::str
         message.set_type(pb::UNTYPED);
         break;
     }
-    for (const ClientMetric& m : f.metric) {
+    const std::vector<SampleExtras>* family_extras = nullptr;
+    if (extras) {
+      if (auto it = extras->find(f.name); it != extras->end()) family_extras = &it->second;
+    }
+    for (size_t i = 0; i < f.metric.size(); ++i) {
+      const ClientMetric& m = f.metric[i];
+      const SampleExtras* sample_extras =
+          family_extras && i < family_extras->size() ? &(*family_extras)[i] : nullptr;
       pb::Metric* metric = message.add_metric();
       for (const auto& l : m.label) {
         pb::LabelPair* pair = metric->add_label();
@@ -63,6 +102,7 @@ void AppendProtobufDelimited(const std::vector<MetricFamily>& families, std::str
             bucket->set_cumulative_count(b.cumulative_count);
             bucket->set_upper_bound(b.upper_bound);
           }
+          if (sample_extras && sample_extras->native) SetNative(*sample_extras->native, &spans, h);
           break;
         }
         case MetricType::Summary: {

@@ -112,7 +112,7 @@ Recorder::LabelSet* Recorder::Add(const LabelSetKey& key) {
   for (int k = 0; k < kNumHistogramKinds; ++k) {
     if (!histograms_[static_cast<size_t>(k)]) continue;
     for (auto& h : set->hist[static_cast<size_t>(k)]) {
-      h = std::make_unique<HistogramSlots>(bounds[k]->size());
+      h = std::make_unique<HistogramSlots>(bounds[k]->size(), buckets_.native);
     }
   }
   LabelSet* raw = set.get();

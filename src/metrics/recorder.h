@@ -39,6 +39,7 @@
 
 #include "classify/status_table.h"
 #include "metrics/labels.h"
+#include "metrics/native_histogram.h"
 #include "metrics/slots.h"
 #include "parse/fields.h"
 
@@ -52,6 +53,7 @@ struct HistogramOptions {
   std::vector<double> request_duration = DefaultDurationBuckets();   // seconds
   std::vector<double> upstream_duration = DefaultDurationBuckets();  // seconds
   std::vector<double> response_size = DefaultSizeBuckets();          // bytes
+  NativeHistogramOptions native;  // histograms.native: sparse buckets beside the classic ones
   bool operator==(const HistogramOptions&) const = default;
 };
 
@@ -62,15 +64,22 @@ enum class HistogramKind : uint8_t {
 };
 inline constexpr int kNumHistogramKinds = 3;
 
-// One histogram's counters: non-cumulative bucket counts (the last one is +Inf), and the sum.
+// One histogram's counters: non-cumulative bucket counts (the last one is +Inf), and the sum;
+// with histograms.native, its native buckets too (native_histogram.h), counted after the classic
+// ones: read native() before bucket() and the classic count is never below the native one.
 class HistogramSlots {
  public:
-  explicit HistogramSlots(size_t bounds)
-      : buckets_(new RelaxedCounter[bounds + 1]), n_(bounds + 1) {}
+  explicit HistogramSlots(size_t bounds, const NativeHistogramOptions& native = {})
+      : buckets_(new RelaxedCounter[bounds + 1]),
+        n_(bounds + 1),
+        native_(native.enabled ? std::make_unique<NativeHistogram>(native) : nullptr) {}
   void Observe(size_t bucket, double value) {
     buckets_[bucket].Add(1);
     sum_.store(sum_.load(std::memory_order_relaxed) + value, std::memory_order_relaxed);
+    if (native_) native_->Observe(value);
   }
+  // Null unless histograms.native is on.
+  [[nodiscard]] const NativeHistogram* native() const { return native_.get(); }
   [[nodiscard]] uint64_t bucket(size_t i) const { return buckets_[i].Load(); }
   [[nodiscard]] size_t size() const { return n_; }
   [[nodiscard]] double sum() const { return sum_.load(std::memory_order_relaxed); }
@@ -79,6 +88,7 @@ class HistogramSlots {
   std::unique_ptr<RelaxedCounter[]> buckets_;
   size_t n_;
   std::atomic<double> sum_{0};
+  std::unique_ptr<NativeHistogram> native_;
 };
 
 // The label values of one label set, as ids (resolved to strings at scrape time).
