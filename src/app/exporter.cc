@@ -128,7 +128,10 @@ class Server {
               om.created_by_family[family] = since;
             }
           }
-          AppendOpenMetrics(CollectAll(all), om, &out);
+          ExpositionExtras extras;
+          const auto families = CollectAll(all, &extras);
+          om.extras = &extras;
+          AppendOpenMetrics(families, om, &out);
           return out;
         }
         case MetricsFormat::kProtobuf: {

@@ -285,7 +285,7 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     const YAML::Node s = sources[i];
     w.OnlyKeys(s, path,
                {"name", "files", "listen", "syslog", "format", "json_fields", "wrapper", "streams",
-                "path_labels"});
+                "path_labels", "exemplars"});
     SourceOptions src;
     if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
     src.name = w.String(s["name"], path + ".name");
@@ -350,9 +350,21 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     if (s["json_fields"]) {
       src.format.json_fields = ParseJsonFields(w, s["json_fields"], path + ".json_fields");
     }
+    if (const YAML::Node e = s["exemplars"]; e) {
+      if (!e.IsMap()) w.Fail(e, path + ".exemplars", "expected a mapping: {trace_id: FIELD}");
+      w.OnlyKeys(e, path + ".exemplars", {"trace_id"});
+      if (!e["trace_id"]) w.Fail(e, path + ".exemplars.trace_id", "is required");
+      src.format.trace_id = w.NonEmptyString(e["trace_id"], path + ".exemplars.trace_id");
+    }
     std::string error;
-    if (!MakeParser(src.format, &error))
-      w.Fail(s["format"] ? s["format"] : s, path + ".format", error);
+    if (!MakeParser(src.format, &error)) {
+      const bool trace = error.starts_with("exemplars.trace_id") ||
+                         error.find(": exemplars.trace_id") != std::string::npos;
+      w.Fail(trace         ? s["exemplars"]["trace_id"]
+             : s["format"] ? s["format"]
+                           : s,
+             path + (trace ? ".exemplars.trace_id" : ".format"), error);
+    }
     if (s["wrapper"]) {
       const std::string name = w.String(s["wrapper"], path + ".wrapper");
       if (!ParseWrapper(name, &src.unwrap.wrapper)) {
@@ -413,6 +425,8 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
       w.Fail(sources[i]["path_labels"], "sources[" + std::to_string(i) + "].path_labels", error);
     }
   }
+  o->histograms.exemplars = false;
+  for (const SourceOptions& s : o->sources) o->histograms.exemplars |= !s.format.trace_id.empty();
   if (const YAML::Node h = root["histograms"]; h) {
     w.OnlyKeys(
         h, "histograms",

@@ -1,5 +1,6 @@
 #include "metrics/collector.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -54,11 +55,13 @@ constexpr HistogramMeta kHistograms[kNumHistogramKinds] = {
 // Totals of one label set, folded over every worker.
 struct Totals {
   std::array<uint64_t, kStatusSlots> by_code{};
+  std::map<int, Exemplar> exemplars;  // by code: the latest over workers
   struct Hist {
     std::vector<uint64_t> buckets;  // non-cumulative
     double sum = 0;
     std::optional<NativeHistogramSnapshot> native;  // histograms.native
     bool native_torn = false;  // a worker's native buckets could not be read (never seen)
+    std::vector<std::optional<Exemplar>> exemplars;  // by bucket: the latest over workers
   };
   std::array<std::array<Hist, kNumClasses>, kNumHistogramKinds> hist;
 };
@@ -150,6 +153,14 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
         t.by_code[static_cast<size_t>(code)] +=
             set.responses.by_code[static_cast<size_t>(code)].Load();
       }
+      if (extras && set.exemplars) {
+        Exemplar e;
+        for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
+          if (!set.exemplars->Get(code, &e)) continue;
+          auto [it, added] = t.exemplars.try_emplace(code, e);
+          if (!added && it->second.timestamp < e.timestamp) it->second = e;
+        }
+      }
       for (size_t k = 0; k < kNumHistogramKinds; ++k) {
         for (size_t c = 0; c < kNumClasses; ++c) {
           const HistogramSlots* h = set.hist[k][c].get();
@@ -170,6 +181,16 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
           }
           th.buckets.resize(h->size());
           for (size_t b = 0; b < h->size(); ++b) th.buckets[b] += h->bucket(b);
+          if (extras) {
+            th.exemplars.resize(h->size());
+            Exemplar e;
+            for (size_t b = 0; b < h->size(); ++b) {
+              if (h->exemplar(b, &e) &&
+                  (!th.exemplars[b] || th.exemplars[b]->timestamp < e.timestamp)) {
+                th.exemplars[b] = e;
+              }
+            }
+          }
           th.sum += h->sum();
         }
       }
@@ -197,6 +218,11 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
                               {"code", std::to_string(code)},
                               {"documented", documented ? "true" : "false"}}),
                 static_cast<double>(n));
+      if (auto it = t.exemplars.find(code); extras && it != t.exemplars.end()) {
+        std::vector<SampleExtras>& e = (*extras)[responses.name];
+        e.resize(responses.metric.size());
+        e.back().exemplar = it->second;
+      }
     }
     for (int c = 0; c < kNumClasses; ++c) {
       AddSample(&classes, With(labels, {{"class", std::string(ClassName(c))}}),
@@ -237,6 +263,12 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
           e.resize(family.metric.size());
           e.back().native = h.native;
           e.back().native->Limit(first.buckets().native.max_buckets);
+        }
+        if (extras && std::any_of(h.exemplars.begin(), h.exemplars.end(),
+                                  [](const auto& x) { return x.has_value(); })) {
+          std::vector<SampleExtras>& e = (*extras)[family.name];
+          e.resize(family.metric.size());
+          e.back().bucket_exemplars = h.exemplars;
         }
       }
     }

@@ -18,12 +18,16 @@
 #include <string>
 #include <vector>
 
+#include "metrics/exemplar.h"
 #include "metrics/native_histogram.h"
 
 namespace accesslog {
 
 struct SampleExtras {
   std::optional<NativeHistogramSnapshot> native;
+  std::optional<Exemplar> exemplar;  // a counter's
+  // A histogram's, by classic bucket (the index in ClientMetric::histogram.bucket).
+  std::vector<std::optional<Exemplar>> bucket_exemplars;
 };
 
 using ExpositionExtras = std::map<std::string, std::vector<SampleExtras>, std::less<>>;

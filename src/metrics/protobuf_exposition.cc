@@ -17,6 +17,16 @@ using prometheus::MetricType;
 
 namespace {
 
+void SetExemplar(const Exemplar& e, pb::Exemplar* out) {
+  pb::LabelPair* label = out->add_label();
+  label->set_name("trace_id");
+  label->set_value(e.trace_id);
+  out->set_value(e.value);
+  const double seconds = std::floor(e.timestamp);
+  out->mutable_timestamp()->set_seconds(static_cast<int64_t>(seconds));
+  out->mutable_timestamp()->set_nanos(static_cast<int32_t>((e.timestamp - seconds) * 1e9));
+}
+
 void SetNative(const NativeHistogramSnapshot& n, NativeSpans* scratch, pb::Histogram* h) {
   h->set_schema(n.schema);
   h->set_zero_threshold(n.zero_threshold);
@@ -89,6 +99,9 @@ void AppendProtobufDelimited(const std::vector<MetricFamily>& families, std::str
       switch (f.type) {
         case MetricType::Counter:
           metric->mutable_counter()->set_value(m.counter.value);
+          if (sample_extras && sample_extras->exemplar) {
+            SetExemplar(*sample_extras->exemplar, metric->mutable_counter()->mutable_exemplar());
+          }
           break;
         case MetricType::Gauge:
           metric->mutable_gauge()->set_value(m.gauge.value);
@@ -97,10 +110,14 @@ void AppendProtobufDelimited(const std::vector<MetricFamily>& families, std::str
           pb::Histogram* h = metric->mutable_histogram();
           h->set_sample_count(m.histogram.sample_count);
           h->set_sample_sum(m.histogram.sample_sum);
-          for (const auto& b : m.histogram.bucket) {
+          for (size_t b = 0; b < m.histogram.bucket.size(); ++b) {
             pb::Bucket* bucket = h->add_bucket();
-            bucket->set_cumulative_count(b.cumulative_count);
-            bucket->set_upper_bound(b.upper_bound);
+            bucket->set_cumulative_count(m.histogram.bucket[b].cumulative_count);
+            bucket->set_upper_bound(m.histogram.bucket[b].upper_bound);
+            if (sample_extras && b < sample_extras->bucket_exemplars.size() &&
+                sample_extras->bucket_exemplars[b]) {
+              SetExemplar(*sample_extras->bucket_exemplars[b], bucket->mutable_exemplar());
+            }
           }
           if (sample_extras && sample_extras->native) SetNative(*sample_extras->native, &spans, h);
           break;

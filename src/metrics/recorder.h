@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "classify/status_table.h"
+#include "metrics/exemplar.h"
 #include "metrics/labels.h"
 #include "metrics/native_histogram.h"
 #include "metrics/slots.h"
@@ -54,6 +55,9 @@ struct HistogramOptions {
   std::vector<double> upstream_duration = DefaultDurationBuckets();  // seconds
   std::vector<double> response_size = DefaultSizeBuckets();          // bytes
   NativeHistogramOptions native;  // histograms.native: sparse buckets beside the classic ones
+  // Not a key of its own: true when a source has exemplars.trace_id (set by the config loader),
+  // so that each series keeps room for its exemplars.
+  bool exemplars = false;
   bool operator==(const HistogramOptions&) const = default;
 };
 
@@ -69,15 +73,22 @@ inline constexpr int kNumHistogramKinds = 3;
 // ones: read native() before bucket() and the classic count is never below the native one.
 class HistogramSlots {
  public:
-  explicit HistogramSlots(size_t bounds, const NativeHistogramOptions& native = {})
+  explicit HistogramSlots(size_t bounds, const NativeHistogramOptions& native = {},
+                          bool exemplars = false)
       : buckets_(new RelaxedCounter[bounds + 1]),
         n_(bounds + 1),
-        native_(native.enabled ? std::make_unique<NativeHistogram>(native) : nullptr) {}
-  void Observe(size_t bucket, double value) {
+        native_(native.enabled ? std::make_unique<NativeHistogram>(native) : nullptr),
+        exemplars_(exemplars ? std::make_unique<ExemplarSlot[]>(bounds + 1) : nullptr) {}
+  // `exemplar`: the line's, kept as its bucket's last (when this histogram keeps exemplars).
+  void Observe(size_t bucket, double value, const ExemplarRef* exemplar = nullptr) {
     buckets_[bucket].Add(1);
     sum_.store(sum_.load(std::memory_order_relaxed) + value, std::memory_order_relaxed);
     if (native_) native_->Observe(value);
+    if (exemplar && exemplars_)
+      exemplars_[bucket].Store(exemplar->trace_id, value, exemplar->timestamp);
   }
+  // The last exemplar of bucket i (non-cumulative index), when there is one.
+  bool exemplar(size_t i, Exemplar* out) const { return exemplars_ && exemplars_[i].Load(out); }
   // Null unless histograms.native is on.
   [[nodiscard]] const NativeHistogram* native() const { return native_.get(); }
   [[nodiscard]] uint64_t bucket(size_t i) const { return buckets_[i].Load(); }
@@ -89,6 +100,7 @@ class HistogramSlots {
   size_t n_;
   std::atomic<double> sum_{0};
   std::unique_ptr<NativeHistogram> native_;
+  std::unique_ptr<ExemplarSlot[]> exemplars_;  // one per bucket, with exemplars only
 };
 
 // The label values of one label set, as ids (resolved to strings at scrape time).
@@ -136,6 +148,8 @@ class Recorder {
     // [kind][class]; null when that histogram is not enabled.
     std::array<std::array<std::unique_ptr<HistogramSlots>, kNumClasses>, kNumHistogramKinds> hist;
     uint32_t last_used = 0;  // writer only: the tick of its last line
+    // With exemplars: accesslog_http_responses_total's, by code.
+    std::unique_ptr<ResponseExemplars> exemplars;
   };
   // Label sets alive now (the overflow set included).
   [[nodiscard]] size_t LabelSetCount() const { return live_.load(std::memory_order_relaxed); }
@@ -183,7 +197,8 @@ class Recorder {
   void UnrefPath(uint32_t id);
   struct IndexKey;
   static IndexKey KeyOf(const LabelSetKey& key);
-  void Observe(LabelSet* set, HistogramKind kind, int cls, double value);
+  void Observe(LabelSet* set, HistogramKind kind, int cls, double value,
+               const ExemplarRef* exemplar = nullptr);
 
   LabelOptions labels_;
   HistogramOptions buckets_;

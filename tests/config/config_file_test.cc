@@ -115,6 +115,17 @@ INSTANTIATE_TEST_SUITE_P(
                   "histograms.native.zero_threshold: must not be negative"},
         BadConfig{"sources: [{name: a, files: x}]\nhistograms: {native: {scheme: 3}}\n",
                   "histograms.native.scheme: unknown key"},
+        BadConfig{"sources: [{name: a, files: x, exemplars: {trace_id: $request_id}}]\n",
+                  "sources[0].exemplars.trace_id: exemplars.trace_id: the combined format "
+                  "carries no trace id"},
+        BadConfig{"sources: [{name: a, files: x, format: '$status', exemplars: {trace_id: "
+                  "$request_id}}]\n",
+                  "sources[0].exemplars.trace_id: nginx log_format '$status': "
+                  "exemplars.trace_id: the log_format does not write $request_id"},
+        BadConfig{"sources: [{name: a, files: x, exemplars: {span_id: x}}]\n",
+                  "sources[0].exemplars.span_id: unknown key"},
+        BadConfig{"sources: [{name: a, files: x, exemplars: $request_id}]\n",
+                  "sources[0].exemplars: expected a mapping: {trace_id: FIELD}"},
         BadConfig{"sources: [{name: a, files: x}]\ntail: {from: middle}\n",
                   "tail.from: expected start or end, got 'middle'"},
         BadConfig{"sources: [{name: a, files: x}]\ntail: {poll_interval: 10}\n",
@@ -211,6 +222,22 @@ TEST(ConfigFileTest, NativeHistograms) {
   o.flags_given.insert("--histograms.native");
   ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\nhistograms: {native: false}\n", &o, &error));
   EXPECT_TRUE(o.histograms.native.enabled);
+}
+
+TEST(ConfigFileTest, Exemplars) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(
+      Parse("sources:\n  - {name: a, files: x, format: json, exemplars: {trace_id: "
+            "/trace_id}}\n  - {name: b, files: y}\n",
+            &o, &error))
+      << error;
+  EXPECT_EQ(o.sources[0].format.trace_id, "/trace_id");
+  EXPECT_EQ(o.sources[1].format.trace_id, "");
+  EXPECT_TRUE(o.histograms.exemplars) << "a source has them: the series keep room for them";
+  o = Options();
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\n", &o, &error)) << error;
+  EXPECT_FALSE(o.histograms.exemplars);
 }
 
 TEST(ConfigFileTest, PathLabels) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A real Prometheus (Debian 2.42) reads the exporter's native histograms:
+"""A real Prometheus (Debian 2.42) reads the exporter's native histograms and exemplars:
 
     python3 tests/e2e/prometheus_native_test.py PATH/TO/accesslog_exporter
 
@@ -9,8 +9,14 @@ times to its end. A Prometheus started with --enable-feature=native-histograms s
 the stored series is a native histogram whose bucket bounds grow by 2^(1/8); histogram_count
 and histogram_sum equal the count and sum computed from the log; histogram_quantile at 0.5,
 0.9 and 0.99 lies within the schema's error bound of the quantile computed from the log: in
-the bucket (a factor 2^(1/8) wide) that holds it. Every loop is bounded; every process is stopped by PID;
-loopback only. Exit 0 passed, 1 failed.
+the bucket (a factor 2^(1/8) wide) that holds it.
+
+The log's lines carry a W3C traceparent ($http_traceparent, the source's exemplars.trace_id)
+most of the time. A second Prometheus, with --enable-feature=exemplar-storage (it scrapes
+OpenMetrics), returns through /api/v1/query_exemplars trace ids that are in the log, each on
+the right series: accesslog_http_responses_total of the line's code, and the request-duration
+bucket its time fell in (the lowest le at or above it), with the line's time as the value.
+Every loop is bounded; every process is stopped by PID; loopback only. Exit 0 passed, 1 failed.
 """
 
 import json
@@ -42,46 +48,67 @@ def true_quantile(values, q):
     return s[max(0, math.ceil(q * len(s)) - 1)]
 
 
+def start_prometheus(work, name, port, target_port, feature):
+    pdir = os.path.join(work, name)
+    os.mkdir(pdir)
+    with open(os.path.join(pdir, "prometheus.yml"), "w") as f:
+        f.write("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                "scrape_configs:\n  - job_name: accesslog\n"
+                f"    static_configs: [{{targets: ['127.0.0.1:{target_port}']}}]\n")
+    return Proc(["prometheus", "--config.file=" + os.path.join(pdir, "prometheus.yml"),
+                 "--storage.tsdb.path=" + os.path.join(pdir, "data"),
+                 f"--web.listen-address=127.0.0.1:{port}", f"--enable-feature={feature}"],
+                os.path.join(pdir, "prometheus.log"))
+
+
+def api_get(port, path, **params):
+    url = f"http://127.0.0.1:{port}/api/v1/{path}?" + urllib.parse.urlencode(params)
+    return json.loads(get(url))["data"]
+
+
 def main():
     exporter = os.path.abspath(sys.argv[1])
     work = tempfile.mkdtemp(prefix="accesslog-native.")
     rng = random.Random(18)
     lines = []
     times = {"2xx": [], "5xx": []}
+    traces = {}  # trace id -> (code, request time)
     for i in range(4000):
         code = rng.choice([200, 200, 200, 201, 500, 503])
         # Log-normal around 40 ms (2xx) and 400 ms (5xx), in nginx's millisecond resolution;
         # never 0, so no quantile falls in the zero bucket.
         rt = max(0.001, round(rng.lognormvariate(math.log(0.04 if code < 500 else 0.4), 1.2), 3))
         times["2xx" if code < 500 else "5xx"].append(rt)
+        tp = "-"
+        if i % 10 != 0:  # most lines are traced
+            trace = f"{rng.getrandbits(128):032x}"
+            traces[trace] = (code, rt)
+            tp = f"00-{trace}-{rng.getrandbits(64):016x}-01"
         lines.append(f'192.0.2.{i % 250} - - [01/Dec/2026:10:00:00 +0000] "GET /v1/items/{i} '
                      f'HTTP/1.1" {code} {rng.randint(0, 50000)} "-" "curl/8" rt={rt:.3f} '
-                     f'urt="{rt * 0.8:.3f}"')
+                     f'urt="{rt * 0.8:.3f}" tp={tp}')
     log = os.path.join(work, "access.log")
     with open(log, "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(work, "config.yaml"), "w") as f:
-        f.write(f"sources:\n  - name: api\n    files: [{log}]\n    format: '{FORMAT}'\n"
+        f.write(f"sources:\n  - name: api\n    files: [{log}]\n"
+                f"    format: '{FORMAT} tp=$http_traceparent'\n"
+                "    exemplars: {trace_id: $http_traceparent}\n"
                 f"histograms:\n  native: {{schema: {SCHEMA}}}\ntail:\n  from: start\n")
     port = free_port()
-    pport = free_port()
+    nport = free_port()
+    eport = free_port()
     ex = Proc([exporter, "--config.file=" + os.path.join(work, "config.yaml"),
                f"--web.listen-address=127.0.0.1:{port}"], os.path.join(work, "exporter.log"))
     procs = [ex]
     try:
-        with open(os.path.join(work, "prometheus.yml"), "w") as f:
-            f.write("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                    "scrape_configs:\n  - job_name: accesslog\n"
-                    f"    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n")
-        prom = Proc(["prometheus", "--config.file=" + os.path.join(work, "prometheus.yml"),
-                     "--storage.tsdb.path=" + os.path.join(work, "data"),
-                     f"--web.listen-address=127.0.0.1:{pport}",
-                     "--enable-feature=native-histograms"], os.path.join(work, "prometheus.log"))
-        procs.append(prom)
-        api = f"http://127.0.0.1:{pport}/api/v1"
+        native = start_prometheus(work, "native", nport, port, "native-histograms")
+        procs.append(native)
+        exemplars = start_prometheus(work, "exemplars", eport, port, "exemplar-storage")
+        procs.append(exemplars)
 
-        def query(q):
-            return json.loads(get(f"{api}/query?query=" + urllib.parse.quote(q)))["data"]["result"]
+        def query(q, p=nport):
+            return api_get(p, "query", query=q)["result"]
 
         name = "accesslog_http_request_duration_seconds"
         want = len(lines)
@@ -97,7 +124,7 @@ def main():
             time.sleep(0.5)
         else:
             fail(f"Prometheus did not store the {want} observations as a native histogram: "
-                 f"{got}; " + open(prom.log).read()[-2000:])
+                 f"{got}; " + open(native.log).read()[-2000:])
 
         for cls, values in times.items():
             sel = f'{name}{{class="{cls}"}}'
@@ -128,6 +155,57 @@ def main():
                 print(f"{TAG}: {cls} q{q}: Prometheus {est:.4f}, log {exact:.4f}", flush=True)
             print(f"{TAG}: {cls}: {len(buckets)} native buckets, count {count:.0f} and sum "
                   f"{total:.3f} as in the log", flush=True)
+
+        # Exemplars, from the OpenMetrics scrapes of the second Prometheus.
+        checked = {"responses": 0, "buckets": 0}
+        deadline = time.monotonic() + 30
+        found = []
+        while time.monotonic() < deadline:
+            try:
+                now = time.time()
+                found = api_get(eport, "query_exemplars",
+                                query='{__name__=~"accesslog_http_responses_total|'
+                                      'accesslog_http_request_duration_seconds_bucket"}',
+                                start=now - 300, end=now + 60)
+                if any(f["seriesLabels"]["__name__"].endswith("_bucket") for f in found) and \
+                        any(f["seriesLabels"]["__name__"].endswith("_total") for f in found):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        else:
+            fail(f"no exemplars from the exemplar-storage Prometheus: {found}; "
+                 + open(exemplars.log).read()[-2000:])
+        for series in found:
+            labels = series["seriesLabels"]
+            # Kept as the last one seen: the newest exemplar of a response counter is the last
+            # traced line of its code (the log was read to its end before these scrapes).
+            if labels["__name__"] == "accesslog_http_responses_total":
+                last = [t for t, (c, _) in traces.items() if str(c) == labels["code"]][-1]
+                newest = series["exemplars"][-1]["labels"]["trace_id"]
+                if newest != last:
+                    fail(f"{labels}: newest exemplar {newest}, the log's last is {last}")
+            for e in series["exemplars"]:
+                trace = e["labels"].get("trace_id")
+                if trace not in traces:
+                    fail(f"exemplar {e} on {labels}: not a trace id of the log")
+                code, rt = traces[trace]
+                if labels["__name__"] == "accesslog_http_responses_total":
+                    if labels["code"] != str(code) or float(e["value"]) != 1:
+                        fail(f"exemplar {e} on {labels}: the line has code {code}")
+                    checked["responses"] += 1
+                    continue
+                le = float(labels["le"])
+                bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, math.inf]
+                fell = next(b for b in bounds if rt <= b)
+                if labels["class"] != ("2xx" if code < 500 else "5xx") or le != fell or \
+                        abs(float(e["value"]) - rt) > 1e-9:
+                    fail(f"exemplar {e} on {labels}: the line has code {code}, time {rt} "
+                         f"(bucket le={fell})")
+                checked["buckets"] += 1
+        print(f"{TAG}: exemplars: {checked['responses']} on response counters and "
+              f"{checked['buckets']} on request-duration buckets, each a trace id of the log on "
+              "the series of its line", flush=True)
     finally:
         for p in procs:
             p.stop()
