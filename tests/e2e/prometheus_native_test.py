@@ -128,6 +128,19 @@ def main():
             fail(f"Prometheus did not store the {want} observations as a native histogram: "
                  f"{got}; " + open(native.log).read()[-2000:])
 
+        # Both scrape cleanly (the exemplar one scrapes OpenMetrics with exemplars).
+        for p, fmt in ((nport, "protobuf"), (eport, "openmetrics")):
+            deadline = time.monotonic() + 20
+            target = api_get(p, "targets")["activeTargets"][0]
+            while target["health"] == "unknown" and time.monotonic() < deadline:
+                time.sleep(0.5)
+                target = api_get(p, "targets")["activeTargets"][0]
+            if target["health"] != "up" or target["lastError"]:
+                fail(f"{fmt} scrape: {target['health']} {target['lastError']}")
+            served = query(f'accesslog_web_scrapes_total{{format="{fmt}"}}', p)
+            if not served or float(served[0]["value"][1]) < 1:
+                fail(f"the exporter served no {fmt} scrape to that Prometheus: {served}")
+
         for cls, values in times.items():
             sel = f'{name}{{class="{cls}"}}'
             stored = query(sel)
