@@ -182,12 +182,6 @@ NativeHistogram::NativeHistogram(const NativeHistogramOptions& options, bool neg
   }
 }
 
-size_t NativeHistogram::Window::Slot(int32_t key) const {
-  // origin is a key of the window and the window is at most cap wide: |key - origin| < cap.
-  const int32_t d = key - origin.load(std::memory_order_relaxed);
-  return static_cast<size_t>(d < 0 ? d + cap : d);
-}
-
 void NativeHistogram::Window::Halve() {
   const int32_t l = lo.load(std::memory_order_relaxed);
   const int32_t h = hi.load(std::memory_order_relaxed);
@@ -284,7 +278,7 @@ void NativeHistogram::Place(Window* w, double magnitude) {
   slot.store(slot.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
-void NativeHistogram::Observe(double v) {
+void NativeHistogram::ObserveSlow(double v) {
   const double magnitude = std::fabs(v);
   if (!std::isfinite(magnitude)) return;
   if (magnitude <= zero_threshold_) {

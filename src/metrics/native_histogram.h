@@ -37,6 +37,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -105,8 +106,21 @@ class NativeHistogram {
   NativeHistogram(const NativeHistogram&) = delete;  // readers hold references into it
   NativeHistogram& operator=(const NativeHistogram&) = delete;
 
-  // Counts one value. Writer only; allocation-free and lock-free.
-  void Observe(double v);
+  // Counts one value. Writer only; allocation-free and lock-free. Inline for the common case (a
+  // positive value whose key is inside the window); the rest is ObserveSlow.
+  void Observe(double v) {
+    if (v > zero_threshold_ && v <= std::numeric_limits<double>::max()) {
+      const int32_t key = NativeBucketKey(v, schema_.load(std::memory_order_relaxed));
+      const int32_t lo = positive_.lo.load(std::memory_order_relaxed);
+      const int32_t hi = positive_.hi.load(std::memory_order_relaxed);
+      if (key >= lo && key <= hi) {
+        std::atomic<uint64_t>& slot = positive_.slots[positive_.Slot(key)];
+        slot.store(slot.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+        return;
+      }
+    }
+    ObserveSlow(v);
+  }
   // A consistent copy (see the header comment). Any thread. False only when a writer kept
   // reducing through every retry (then *out is not filled); in practice it does not happen.
   bool Read(NativeHistogramSnapshot* out) const;
@@ -121,10 +135,15 @@ class NativeHistogram {
     std::atomic<int32_t> lo{1};
     std::atomic<int32_t> hi{0};
     std::atomic<int32_t> origin{0};
-    [[nodiscard]] size_t Slot(int32_t key) const;
+    [[nodiscard]] size_t Slot(int32_t key) const {
+      // origin is a key of the window and the window is at most cap wide: |key - origin| < cap.
+      const int32_t d = key - origin.load(std::memory_order_relaxed);
+      return static_cast<size_t>(d < 0 ? d + cap : d);
+    }
     void Halve();                                                  // writer, inside the seqlock
     void Copy(int32_t* offset, std::vector<uint64_t>* out) const;  // reader
   };
+  void ObserveSlow(double v);
   void Place(Window* w, double magnitude);
   void BeginWrite();
   void EndWrite();
