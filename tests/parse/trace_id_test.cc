@@ -37,6 +37,20 @@ TEST(TraceIdTest, TraceIdOfTraceparent) {
 }
 
 // A copy: the views die with the parser.
+// Every byte at every hex position: accepted exactly when it is 0-9 or a-f.
+TEST(TraceIdTest, EveryByteAtEveryHexPosition) {
+  const std::string good = Traceparent();
+  for (size_t at = 3; at < good.size(); ++at) {
+    if (at == 35 || at == 52) continue;
+    for (int b = 0; b < 256; ++b) {
+      std::string v = good;
+      v[at] = static_cast<char>(b);
+      const bool hex = (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f');
+      EXPECT_EQ(!TraceIdOfTraceparent(v).empty(), hex) << at << " " << b;
+    }
+  }
+}
+
 std::string TraceOf(const FormatSpec& spec, std::string_view line, Fields* f) {
   std::string error;
   auto p = MakeParser(spec, &error);
