@@ -11,6 +11,9 @@
 // host/route value and per label set. Path labels cost nothing per line: a file's values are
 // interned once, when the file is first followed (InternPathLabels), and the line carries the id.
 // Those lookups allocate only when a new value or label set is added, which the caps bound.
+// With histograms.native each histogram also keeps native buckets (native_histogram.h); when a
+// source has exemplars.trace_id, each label set keeps the last trace id per response code and
+// per request-duration bucket (exemplar.h). Both are preallocated with the label set.
 //
 // Expiry (labels.expire_after): each label set remembers the last tick (Expire, called by the
 // writer once per poll interval) in which it counted a line, one plain store per line. Expire
