@@ -22,6 +22,8 @@
 #include "classify/drop_rules.h"
 #include "classify/status_table.h"
 #include "metrics/collector.h"
+#include "metrics/openmetrics.h"
+#include "metrics/protobuf_exposition.h"
 #include "metrics/recorder.h"
 #include "parse/parser.h"
 #include "unwrap/unwrap.h"
@@ -215,6 +217,43 @@ void BM_Record(benchmark::State& state) {
 }
 BENCHMARK(BM_Record)->Arg(0)->Arg(1)->Arg(2)->ArgName("labels");
 
+// Native histograms and exemplars against neither, in one run (issue #18: at most 1.2x the
+// per-line cost). state.range(0): 0 classic buckets only, 1 with histograms.native (client_golang's
+// defaults), 2 with native buckets and exemplars (every line with a 32-hex trace id, the worst
+// case: each line stores two exemplars). Method label, as BM_Record/labels:1.
+void BM_RecordNative(benchmark::State& state) {
+  LabelOptions labels;
+  labels.method = true;
+  HistogramOptions h;
+  h.native.enabled = state.range(0) >= 1;
+  h.exemplars = state.range(0) >= 2;
+  Recorder recorder(labels, h, {"bench"}, kAllHistograms);
+  const Parsed& p = TimedParsed();
+  std::vector<Fields> fields = p.fields;
+  static const std::vector<std::string> traces = [] {
+    std::vector<std::string> t;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 4096; ++i) {
+      char buf[33];
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(x),
+                    static_cast<unsigned long long>(x * 31));
+      t.emplace_back(buf);
+    }
+    return t;
+  }();
+  if (h.exemplars) {
+    for (size_t i = 0; i < fields.size(); ++i) fields[i].trace_id = traces[i % traces.size()];
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    recorder.Record(0, fields[i], p.codes[i]);
+    if (++i == fields.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_RecordNative)->Arg(0)->Arg(1)->Arg(2)->ArgName("native_exemplars");
+
 // The whole per-line path without I/O: parse, validate the code, record (method label).
 void BM_ParseClassifyRecord_NginxTimed(benchmark::State& state) {
   LabelOptions labels;
@@ -279,6 +318,57 @@ void BM_Source_NoDropRules(benchmark::State& s) { SourceLines(s, false); }
 void BM_Source_ThreeDropRules(benchmark::State& s) { SourceLines(s, true); }
 BENCHMARK(BM_Source_NoDropRules);
 BENCHMARK(BM_Source_ThreeDropRules);
+// The whole per-line path (parse, validate, record; method label) of the timed lines with a W3C
+// traceparent appended ("tp=00-<trace>-<parent>-01", format kTimedFormat + "
+// tp=$http_traceparent"), in one run: state.range(0) 0 classic buckets only (the traceparent is
+// read past, not kept), 1 with histograms.native, 2 with native buckets and exemplars.trace_id =
+// $http_traceparent (each line stores two exemplars). The issue's target: 2 at most 1.2x 0.
+void BM_ParseClassifyRecordNative(benchmark::State& state) {
+  static const std::vector<std::string> lines = [] {
+    std::vector<std::string> out;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (const auto& line : TimedLines()) {
+      char tp[64];
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      std::snprintf(tp, sizeof(tp), " tp=00-%016llx%016llx-%016llx-01",
+                    static_cast<unsigned long long>(x), static_cast<unsigned long long>(x * 31),
+                    static_cast<unsigned long long>(x * 7));
+      out.push_back(line + tp);
+    }
+    return out;
+  }();
+  const std::string format = std::string(kTimedFormat) + " tp=$http_traceparent";
+  FormatSpec spec{.format = format};
+  HistogramOptions h;
+  h.native.enabled = state.range(0) >= 1;
+  if (state.range(0) >= 2) {
+    spec.trace_id = "$http_traceparent";
+    h.exemplars = true;
+  }
+  std::string error;
+  auto parser = MakeParser(spec, &error);
+  if (!parser) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  LabelOptions labels;
+  labels.method = true;
+  Recorder recorder(labels, h, {"bench"}, kAllHistograms);
+  Fields f;
+  size_t i = 0, parsed = 0;
+  for (auto _ : state) {
+    if (parser->Parse(lines[i], &f) == ParseResult::kOk) {
+      if (const int code = ParseStatusCode(f.status)) {
+        recorder.Record(0, f, code);
+        ++parsed;
+      }
+    }
+    if (++i == lines.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["parsed"] = static_cast<double>(parsed) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_ParseClassifyRecordNative)->Arg(0)->Arg(1)->Arg(2)->ArgName("native_exemplars");
 
 // ---- scrape -----------------------------------------------------------------------------------
 
@@ -337,6 +427,47 @@ void BM_Scrape(benchmark::State& state) {
   state.counters["bytes"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_Scrape)->Arg(1)->Arg(16)->ArgName("hosts")->Unit(benchmark::kMillisecond);
+
+// One scrape of about 5,000 series (16 hosts) in each format, as the exporter renders it
+// (collect, then write): state.range(0) 0 text 0.0.4, 1 OpenMetrics, 2 protobuf (issue #18:
+// protobuf no slower than text). Classic histograms only, as served by default.
+void BM_ScrapeFormat(benchmark::State& state) {
+  auto table =
+      std::shared_ptr<const StatusTable>(&StatusTable::Embedded(), [](const StatusTable*) {});
+  auto collector = std::make_shared<AccessLogCollector>(table, BuildInfo{"bench", "bench"});
+  collector->SetRecorders({ScrapeRecorder(16)});
+  collector->AddSource("bench", std::make_shared<SourceSlots>());
+  std::string out;
+  const std::vector<const prometheus::Collectable*> all = {collector.get()};
+  for (auto _ : state) {
+    out.clear();
+    switch (state.range(0)) {
+      case 0:
+        out = RenderExposition(all);
+        break;
+      case 1: {
+        ExpositionExtras extras;
+        const auto families = CollectAll(all, &extras);
+        AppendOpenMetrics(families, {.created_seconds = 1, .extras = &extras}, &out);
+        break;
+      }
+      default: {
+        ExpositionExtras extras;
+        const auto families = CollectAll(all, &extras);
+        AppendProtobufDelimited(families, &out, &extras);
+        break;
+      }
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["bytes"] = static_cast<double>(out.size());
+}
+BENCHMARK(BM_ScrapeFormat)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("format")
+    ->Unit(benchmark::kMillisecond);
 
 // ---- container envelopes ----------------------------------------------------------------------
 // The per-line cost of a container log envelope (docs/performance.md): the same timed lines

@@ -411,6 +411,15 @@ RESP = "accesslog_http_responses_total"
 BY_CLASS = "accesslog_http_responses_by_class_total"
 
 
+def quantile_expr(metric, q):
+    """A quantile of either kind of histogram: the classic buckets summed by le or, where
+    Prometheus stores the native histogram instead (histograms.native on, and a Prometheus
+    started with --enable-feature=native-histograms), the native one. A series is stored as
+    one kind or the other, so `or` takes whichever exists (docs/dashboards.md)."""
+    return (f"histogram_quantile({q}, sum by (le) (rate({metric}_bucket{sel()}[$__rate_interval])) "
+            f"or sum(rate({metric}{sel()}[$__rate_interval])))")
+
+
 def ratio_expr(num_metric, num_matcher, window="5m"):
     """Per-job ratio of NUM to all responses of the selection, over WINDOW (the alerts use 5m)."""
     return (f"sum by (job) (rate({num_metric}{sel(num_matcher)}[{window}]))\n"
@@ -458,9 +467,7 @@ def overview():
              "percentunit", thresholds((0, "orange"), (0.25, "green"), base="red"), w=4, decimals=1),
         stat("p99 request duration",
              "99th percentile of the request time logged by the server, over the selection.",
-             [target("histogram_quantile(0.99, sum by (le) (rate("
-                     f"accesslog_http_request_duration_seconds_bucket{sel()}[$__rate_interval])))",
-                     "p99")],
+             [target(quantile_expr("accesslog_http_request_duration_seconds", "0.99"), "p99")],
              "s", thresholds((0.5, "orange"), (1, "red")), w=4),
         stat("Undocumented codes",
              "Number of distinct status codes answered in the dashboard's time range that the API's "
@@ -587,9 +594,7 @@ def overview():
         timeseries("Request duration",
                    "Quantiles of the request time the server logged ($request_time for nginx), from "
                    "accesslog_http_request_duration_seconds. Empty when the log format carries no request time.",
-                   [target(f"histogram_quantile({q_}, sum by (le) (rate("
-                           f"accesslog_http_request_duration_seconds_bucket{sel()}[$__rate_interval])))",
-                           f"p{int(float(q_) * 100)}", ref)
+                   [target(quantile_expr("accesslog_http_request_duration_seconds", q_), f"p{int(float(q_) * 100)}", ref)
                     for ref, q_ in (("A", "0.5"), ("B", "0.9"), ("C", "0.99"))],
                    "s"),
         heatmap("Request duration heatmap",
@@ -602,16 +607,12 @@ def overview():
                    "Quantiles of the time spent waiting for upstreams ($upstream_response_time), from "
                    "accesslog_http_upstream_duration_seconds. Empty when the server proxies nothing or "
                    "the format carries no upstream time.",
-                   [target(f"histogram_quantile({q_}, sum by (le) (rate("
-                           f"accesslog_http_upstream_duration_seconds_bucket{sel()}[$__rate_interval])))",
-                           f"p{int(float(q_) * 100)}", ref)
+                   [target(quantile_expr("accesslog_http_upstream_duration_seconds", q_), f"p{int(float(q_) * 100)}", ref)
                     for ref, q_ in (("A", "0.5"), ("B", "0.9"), ("C", "0.99"))],
                    "s"),
         timeseries("Response size",
                    "Quantiles of the response body size (bytes sent), from accesslog_http_response_size_bytes.",
-                   [target(f"histogram_quantile({q_}, sum by (le) (rate("
-                           f"accesslog_http_response_size_bytes_bucket{sel()}[$__rate_interval])))",
-                           f"p{int(float(q_) * 100)}", ref)
+                   [target(quantile_expr("accesslog_http_response_size_bytes", q_), f"p{int(float(q_) * 100)}", ref)
                     for ref, q_ in (("A", "0.5"), ("B", "0.9"), ("C", "0.99"))],
                    "bytes"),
 

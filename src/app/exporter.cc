@@ -128,12 +128,17 @@ class Server {
               om.created_by_family[family] = since;
             }
           }
-          AppendOpenMetrics(CollectAll(all), om, &out);
+          ExpositionExtras extras;
+          const auto families = CollectAll(all, &extras);
+          om.extras = &extras;
+          AppendOpenMetrics(families, om, &out);
           return out;
         }
         case MetricsFormat::kProtobuf: {
           std::string out;
-          AppendProtobufDelimited(CollectAll(all), &out);
+          ExpositionExtras extras;
+          const auto families = CollectAll(all, &extras);
+          AppendProtobufDelimited(families, &out, &extras);
           return out;
         }
         case MetricsFormat::kText:

@@ -131,6 +131,11 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "route, syslog_tag, upstream (caps and route templates: config file).")
       ->delimiter(',')
       ->check(CLI::IsMember({"log", "method", "host", "route", "syslog_tag", "upstream"}));
+  app.add_flag("--histograms.native", options->histograms.native.enabled,
+               "Also keep native (sparse exponential) buckets in the request-duration, "
+               "upstream-duration and response-size histograms, served in the protobuf "
+               "exposition beside the classic ones (client_golang's defaults: schema 3, 160 "
+               "buckets, zero threshold 2^-128; config file: histograms.native).");
   app.add_option("--tail.from", tail_from,
                  "Where to start in a log that already exists: end (only new lines) or start.")
       ->check(CLI::IsMember({"start", "end"}))

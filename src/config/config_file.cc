@@ -200,6 +200,52 @@ std::vector<DropCondition> ParseDrop(const Walker& w, const YAML::Node& n, const
   return out;
 }
 
+// histograms.native: true, false, or a mapping (schema or bucket_factor, max_buckets,
+// zero_threshold) that turns them on. --histograms.native turns them on whatever it says.
+void ParseNativeHistograms(const Walker& w, const YAML::Node& n, bool flag, Options* o) {
+  NativeHistogramOptions& native = o->histograms.native;
+  if (n.IsScalar()) {
+    native.enabled = w.Bool(n, "histograms.native") || flag;
+    return;
+  }
+  if (!n.IsMap()) {
+    w.Fail(n, "histograms.native",
+           "expected true, false or a mapping (schema or bucket_factor, max_buckets, "
+           "zero_threshold)");
+  }
+  w.OnlyKeys(n, "histograms.native", {"schema", "bucket_factor", "max_buckets", "zero_threshold"});
+  native.enabled = true;
+  if (n["schema"] && n["bucket_factor"]) {
+    w.Fail(n["bucket_factor"], "histograms.native.bucket_factor",
+           "give schema or bucket_factor, not both");
+  }
+  if (n["schema"]) {
+    const double v = w.Number(n["schema"], "histograms.native.schema");
+    if (v != std::floor(v) || v < kMinNativeSchema || v > kMaxNativeSchema) {
+      w.Fail(n["schema"], "histograms.native.schema", "expected a whole number from -4 to 8");
+    }
+    native.schema = static_cast<int32_t>(v);
+  }
+  if (n["bucket_factor"]) {
+    const double f = w.Number(n["bucket_factor"], "histograms.native.bucket_factor");
+    if (f <= 1) {
+      w.Fail(n["bucket_factor"], "histograms.native.bucket_factor", "must be greater than 1");
+    }
+    native.schema = SchemaForBucketFactor(f);
+  }
+  if (n["max_buckets"]) {
+    native.max_buckets =
+        static_cast<uint32_t>(w.Count(n["max_buckets"], "histograms.native.max_buckets", 8, 32768));
+  }
+  if (n["zero_threshold"]) {
+    const double z = w.Number(n["zero_threshold"], "histograms.native.zero_threshold");
+    if (z < 0) {
+      w.Fail(n["zero_threshold"], "histograms.native.zero_threshold", "must not be negative");
+    }
+    native.zero_threshold = z;
+  }
+}
+
 void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
   w.OnlyKeys(n, "labels",
              {"log", "method", "host", "route", "syslog_tag", "upstream", "route_templates",
@@ -276,7 +322,7 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     const YAML::Node s = sources[i];
     w.OnlyKeys(s, path,
                {"name", "files", "listen", "syslog", "format", "json_fields", "wrapper", "streams",
-                "path_labels", "drop"});
+                "path_labels", "drop", "exemplars"});
     SourceOptions src;
     if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
     src.name = w.String(s["name"], path + ".name");
@@ -341,9 +387,22 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     if (s["json_fields"]) {
       src.format.json_fields = ParseJsonFields(w, s["json_fields"], path + ".json_fields");
     }
+    if (const YAML::Node e = s["exemplars"]; e) {
+      if (!e.IsMap()) w.Fail(e, path + ".exemplars", "expected a mapping: {trace_id: FIELD}");
+      w.OnlyKeys(e, path + ".exemplars", {"trace_id"});
+      if (!e["trace_id"]) w.Fail(e, path + ".exemplars.trace_id", "is required");
+      src.format.trace_id = w.NonEmptyString(e["trace_id"], path + ".exemplars.trace_id");
+    }
     std::string error;
     const auto parser = MakeParser(src.format, &error);
-    if (!parser) w.Fail(s["format"] ? s["format"] : s, path + ".format", error);
+    if (!parser) {
+      const bool trace = error.starts_with("exemplars.trace_id") ||
+                         error.find(": exemplars.trace_id") != std::string::npos;
+      w.Fail(trace         ? s["exemplars"]["trace_id"]
+             : s["format"] ? s["format"]
+                           : s,
+             path + (trace ? ".exemplars.trace_id" : ".format"), error);
+    }
     if (s["drop"]) {
       src.drop = ParseDrop(w, s["drop"], path + ".drop", parser->capabilities(),
                            static_cast<bool>(s["listen"]));
@@ -408,9 +467,13 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
       w.Fail(sources[i]["path_labels"], "sources[" + std::to_string(i) + "].path_labels", error);
     }
   }
+  o->histograms.exemplars = false;
+  for (const SourceOptions& s : o->sources) o->histograms.exemplars |= !s.format.trace_id.empty();
   if (const YAML::Node h = root["histograms"]; h) {
-    w.OnlyKeys(h, "histograms",
-               {"request_duration_seconds", "upstream_duration_seconds", "response_size_bytes"});
+    w.OnlyKeys(
+        h, "histograms",
+        {"request_duration_seconds", "upstream_duration_seconds", "response_size_bytes", "native"});
+    if (h["native"]) ParseNativeHistograms(w, h["native"], Given(*o, "--histograms.native"), o);
     if (h["request_duration_seconds"]) {
       o->histograms.request_duration =
           w.Buckets(h["request_duration_seconds"], "histograms.request_duration_seconds");

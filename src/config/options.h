@@ -45,7 +45,8 @@ struct SourceOptions {
     return name == o.name && files == o.files && listen == o.listen && syslog == o.syslog &&
            format.format == o.format.format &&
            format.json_fields.has_value() == o.format.json_fields.has_value() &&
-           unwrap == o.unwrap && path_labels == o.path_labels && drop == o.drop;
+           format.trace_id == o.format.trace_id && unwrap == o.unwrap &&
+           path_labels == o.path_labels && drop == o.drop;
   }
 };
 

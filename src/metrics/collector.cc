@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "metrics/exposition.h"
 
@@ -54,9 +55,13 @@ constexpr HistogramMeta kHistograms[kNumHistogramKinds] = {
 // Totals of one label set, folded over every worker.
 struct Totals {
   std::array<uint64_t, kStatusSlots> by_code{};
+  std::map<int, Exemplar> exemplars;  // by code: the latest over workers
   struct Hist {
     std::vector<uint64_t> buckets;  // non-cumulative
     double sum = 0;
+    std::optional<NativeHistogramSnapshot> native;  // histograms.native
+    bool native_torn = false;  // a worker's native buckets could not be read (never seen)
+    std::vector<std::optional<Exemplar>> exemplars;  // by bucket: the latest over workers
   };
   std::array<std::array<Hist, kNumClasses>, kNumHistogramKinds> hist;
   std::array<uint64_t, kNumClasses> retries{};
@@ -98,7 +103,8 @@ void AccessLogCollector::SetFileSnapshot(std::function<std::vector<FollowedFile>
   snapshot_ = std::move(snapshot);
 }
 
-void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const {
+void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
+                                          ExpositionExtras* extras) const {
   const StatusTable& table = *table_;
   if (recorders_.empty()) return;
   const LabelOptions& opts = recorders_.front()->labels();
@@ -152,13 +158,44 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
             set.responses.by_code[static_cast<size_t>(code)].Load();
       }
       for (size_t c = 0; c < kNumClasses; ++c) t.retries[c] += set.retries[c].Load();
+      if (extras && set.exemplars) {
+        Exemplar e;
+        for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
+          if (!set.exemplars->Get(code, &e)) continue;
+          auto [it, added] = t.exemplars.try_emplace(code, e);
+          if (!added && it->second.timestamp < e.timestamp) it->second = e;
+        }
+      }
       for (size_t k = 0; k < kNumHistogramKinds; ++k) {
         for (size_t c = 0; c < kNumClasses; ++c) {
           const HistogramSlots* h = set.hist[k][c].get();
           if (!h) continue;
           Totals::Hist& th = t.hist[k][c];
+          // Native before classic (recorder.h): the count, from the classic buckets, is then
+          // never below the native buckets' total.
+          if (const NativeHistogram* native = h->native(); native && extras && !th.native_torn) {
+            NativeHistogramSnapshot snapshot;
+            if (!native->Read(&snapshot)) {
+              th.native_torn = true;
+              th.native.reset();
+            } else if (th.native) {
+              th.native->Merge(snapshot);
+            } else {
+              th.native = std::move(snapshot);
+            }
+          }
           th.buckets.resize(h->size());
           for (size_t b = 0; b < h->size(); ++b) th.buckets[b] += h->bucket(b);
+          if (extras) {
+            th.exemplars.resize(h->size());
+            Exemplar e;
+            for (size_t b = 0; b < h->size(); ++b) {
+              if (h->exemplar(b, &e) &&
+                  (!th.exemplars[b] || th.exemplars[b]->timestamp < e.timestamp)) {
+                th.exemplars[b] = e;
+              }
+            }
+          }
           th.sum += h->sum();
         }
       }
@@ -186,6 +223,11 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
                               {"code", std::to_string(code)},
                               {"documented", documented ? "true" : "false"}}),
                 static_cast<double>(n));
+      if (auto it = t.exemplars.find(code); extras && it != t.exemplars.end()) {
+        std::vector<SampleExtras>& e = (*extras)[responses.name];
+        e.resize(responses.metric.size());
+        e.back().exemplar = it->second;
+      }
     }
     for (int c = 0; c < kNumClasses; ++c) {
       AddSample(&classes, With(labels, {{"class", std::string(ClassName(c))}}),
@@ -240,6 +282,18 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out) const 
         }
         m.histogram.bucket.push_back({count, std::numeric_limits<double>::infinity()});
         family.metric.push_back(std::move(m));
+        if (h.native && extras) {
+          std::vector<SampleExtras>& e = (*extras)[family.name];
+          e.resize(family.metric.size());
+          e.back().native = h.native;
+          e.back().native->Limit(first.buckets().native.max_buckets);
+        }
+        if (extras && std::any_of(h.exemplars.begin(), h.exemplars.end(),
+                                  [](const auto& x) { return x.has_value(); })) {
+          std::vector<SampleExtras>& e = (*extras)[family.name];
+          e.resize(family.metric.size());
+          e.back().bucket_exemplars = h.exemplars;
+        }
       }
     }
     out->push_back(std::move(family));
@@ -339,10 +393,12 @@ void AccessLogCollector::CollectSources(std::vector<MetricFamily>* out) const {
   }
 }
 
-std::vector<MetricFamily> AccessLogCollector::Collect() const {
+std::vector<MetricFamily> AccessLogCollector::Collect() const { return Collect(nullptr); }
+
+std::vector<MetricFamily> AccessLogCollector::Collect(ExpositionExtras* extras) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MetricFamily> out;
-  CollectResponses(&out);
+  CollectResponses(&out, extras);
   auto info =
       Family("accesslog_status_code_info",
              "The API's documented status-code table (value is always 1).", MetricType::Gauge);
@@ -365,10 +421,11 @@ std::vector<MetricFamily> AccessLogCollector::Collect() const {
 }
 
 std::vector<MetricFamily> CollectAll(
-    const std::vector<const prometheus::Collectable*>& collectables) {
+    const std::vector<const prometheus::Collectable*>& collectables, ExpositionExtras* extras) {
   std::vector<MetricFamily> families;
   for (const auto* c : collectables) {
-    auto more = c->Collect();
+    const auto* ours = extras ? dynamic_cast<const AccessLogCollector*>(c) : nullptr;
+    auto more = ours ? ours->Collect(extras) : c->Collect();
     families.insert(families.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
   }

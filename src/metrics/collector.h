@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "classify/status_table.h"
+#include "metrics/exposition_extras.h"
 #include "metrics/recorder.h"
 #include "metrics/slots.h"
 
@@ -70,6 +71,9 @@ class AccessLogCollector final : public prometheus::Collectable {
   void SetFileSnapshot(std::function<std::vector<FollowedFile>()> snapshot);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
+  // The same families, and in *extras what only OpenMetrics and protobuf carry (native
+  // buckets, exemplars; exposition_extras.h).
+  std::vector<prometheus::MetricFamily> Collect(ExpositionExtras* extras) const;
 
  private:
   struct Source {
@@ -77,7 +81,7 @@ class AccessLogCollector final : public prometheus::Collectable {
     std::shared_ptr<const SourceSlots> slots;
   };
 
-  void CollectResponses(std::vector<prometheus::MetricFamily>* out) const;
+  void CollectResponses(std::vector<prometheus::MetricFamily>* out, ExpositionExtras* extras) const;
   void CollectSources(std::vector<prometheus::MetricFamily>* out) const;
 
   mutable std::mutex mu_;
@@ -91,8 +95,10 @@ class AccessLogCollector final : public prometheus::Collectable {
 // Collects every collectable and serializes them in the text exposition format 0.0.4
 // (exposition.h).
 // Every family of every collectable, in order (the input of the exposition writers).
+// With `extras`, an AccessLogCollector among them also fills it.
 std::vector<prometheus::MetricFamily> CollectAll(
-    const std::vector<const prometheus::Collectable*>& collectables);
+    const std::vector<const prometheus::Collectable*>& collectables,
+    ExpositionExtras* extras = nullptr);
 
 std::string RenderExposition(const std::vector<const prometheus::Collectable*>& collectables);
 

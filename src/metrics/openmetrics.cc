@@ -62,13 +62,26 @@ void AppendLabels(const std::vector<ClientMetric::Label>& labels, const char* ex
   *out += '}';
 }
 
+void AppendExemplar(const Exemplar& e, std::string* out) {
+  *out += " # {trace_id=\"";
+  AppendEscapedLabelValue(e.trace_id, out);
+  *out += "\"} ";
+  AppendSampleValue(e.value, out);
+  char buf[48];
+  const auto r = std::to_chars(buf, buf + sizeof(buf), e.timestamp, std::chars_format::fixed, 3);
+  *out += ' ';
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
 void Sample(const std::string& name, const char* suffix, const ClientMetric& m,
-            const char* extra_name, std::string_view extra_value, double value, std::string* out) {
+            const char* extra_name, std::string_view extra_value, double value, std::string* out,
+            const Exemplar* exemplar = nullptr) {
   *out += name;
   *out += suffix;
   AppendLabels(m.label, extra_name, extra_value, out);
   *out += ' ';
   AppendSampleValue(value, out);
+  if (exemplar) AppendExemplar(*exemplar, out);
   *out += '\n';
 }
 
@@ -123,10 +136,20 @@ void AppendOpenMetrics(const std::vector<MetricFamily>& families, const OpenMetr
       AppendHelp(f.help, out);
       *out += '\n';
     }
-    for (const ClientMetric& m : f.metric) {
+    const std::vector<SampleExtras>* family_extras = nullptr;
+    if (options.extras) {
+      if (auto it = options.extras->find(f.name); it != options.extras->end()) {
+        family_extras = &it->second;
+      }
+    }
+    for (size_t i = 0; i < f.metric.size(); ++i) {
+      const ClientMetric& m = f.metric[i];
+      const SampleExtras* x =
+          family_extras && i < family_extras->size() ? &(*family_extras)[i] : nullptr;
       switch (f.type) {
         case MetricType::Counter:
-          Sample(name, "_total", m, nullptr, {}, m.counter.value, out);
+          Sample(name, "_total", m, nullptr, {}, m.counter.value, out,
+                 x && x->exemplar ? &*x->exemplar : nullptr);
           if (created > 0) Sample(name, "_created", m, nullptr, {}, created, out);
           break;
         case MetricType::Gauge:
@@ -134,11 +157,16 @@ void AppendOpenMetrics(const std::vector<MetricFamily>& families, const OpenMetr
           break;
         case MetricType::Histogram: {
           bool has_inf = false;
-          for (const auto& b : m.histogram.bucket) {
+          for (size_t b = 0; b < m.histogram.bucket.size(); ++b) {
+            const auto& bucket = m.histogram.bucket[b];
             le.clear();
-            AppendCanonical(b.upper_bound, &le);
-            has_inf |= std::isinf(b.upper_bound);
-            Sample(name, "_bucket", m, "le", le, static_cast<double>(b.cumulative_count), out);
+            AppendCanonical(bucket.upper_bound, &le);
+            has_inf |= std::isinf(bucket.upper_bound);
+            const Exemplar* e = x && b < x->bucket_exemplars.size() && x->bucket_exemplars[b]
+                                    ? &*x->bucket_exemplars[b]
+                                    : nullptr;
+            Sample(name, "_bucket", m, "le", le, static_cast<double>(bucket.cumulative_count), out,
+                   e);
           }
           if (!has_inf) {
             Sample(name, "_bucket", m, "le", "+Inf", static_cast<double>(m.histogram.sample_count),

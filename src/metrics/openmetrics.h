@@ -9,7 +9,9 @@
 // when a creation time is known, <name>_created; histograms get _created too; a family whose
 // name ends in _seconds or _bytes gets # UNIT; untyped families are "unknown"; histogram le
 // values are canonical floats ("1.0", "+Inf"); HELP escapes \, newline and "; the exposition
-// ends with "# EOF".
+// ends with "# EOF". With options.extras, exemplars (exposition_extras.h) follow their sample:
+// `name_total{…} 42 # {trace_id="…"} 1 1764590000.123` on a counter, and on the histogram
+// bucket each fell in (OpenMetrics "Exemplars"; the timestamp in seconds, to the millisecond).
 //
 // Thread-safety: no state.
 #pragma once
@@ -20,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "metrics/exposition_extras.h"
+
 namespace accesslog {
 
 struct OpenMetricsOptions {
@@ -28,6 +32,8 @@ struct OpenMetricsOptions {
   // A creation time of their own for some families (by the family's full name), e.g. the
   // response counters after a reload reset them.
   std::map<std::string, double> created_by_family;
+  // Exemplars to write (the collector's); none when null.
+  const ExpositionExtras* extras = nullptr;
 };
 
 void AppendOpenMetrics(const std::vector<prometheus::MetricFamily>& families,

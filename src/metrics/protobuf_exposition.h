@@ -7,7 +7,11 @@
 //   accesslog::AppendProtobufDelimited(families, &body);
 //
 // Each family becomes one message, named as in the text format (counters keep _total, as the Go
-// client writes them); histograms carry their classic cumulative buckets (+Inf included).
+// client writes them); histograms carry their classic cumulative buckets (+Inf included) and,
+// where `extras` has them (histograms.native), their native buckets beside: schema, zero
+// threshold and count, spans and deltas (NativeSpans), as client_golang writes a histogram with
+// both; a native histogram with no bucket and no zero bucket gets client_golang's empty span
+// (offset 0, length 0), so that Prometheus still reads it as native.
 //
 // Thread-safety: no state.
 #pragma once
@@ -17,9 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "metrics/exposition_extras.h"
+
 namespace accesslog {
 
 void AppendProtobufDelimited(const std::vector<prometheus::MetricFamily>& families,
-                             std::string* out);
+                             std::string* out, const ExpositionExtras* extras = nullptr);
 
 }  // namespace accesslog

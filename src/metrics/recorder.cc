@@ -114,9 +114,12 @@ Recorder::LabelSet* Recorder::Add(const LabelSetKey& key) {
   for (int k = 0; k < kNumHistogramKinds; ++k) {
     if (!histograms_[static_cast<size_t>(k)]) continue;
     for (auto& h : set->hist[static_cast<size_t>(k)]) {
-      h = std::make_unique<HistogramSlots>(bounds[k]->size());
+      h = std::make_unique<HistogramSlots>(
+          bounds[k]->size(), buckets_.native,
+          buckets_.exemplars && k == static_cast<int>(HistogramKind::kRequestDuration));
     }
   }
+  if (buckets_.exemplars) set->exemplars = std::make_unique<ResponseExemplars>();
   LabelSet* raw = set.get();
   std::lock_guard<std::mutex> lock(mu_);
   if (!free_sets_.empty()) {
@@ -179,7 +182,8 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
   return set;
 }
 
-void Recorder::Observe(LabelSet* set, HistogramKind kind, int cls, double value) {
+void Recorder::Observe(LabelSet* set, HistogramKind kind, int cls, double value,
+                       const ExemplarRef* exemplar) {
   const auto k = static_cast<size_t>(kind);
   const std::vector<double>& bounds =
       kind == HistogramKind::kRequestDuration    ? buckets_.request_duration
@@ -191,7 +195,7 @@ void Recorder::Observe(LabelSet* set, HistogramKind kind, int cls, double value)
   // end, docs/performance.md).
   size_t bucket = 0;
   for (const double bound : bounds) bucket += bound < value ? 1 : 0;
-  set->hist[k][static_cast<size_t>(cls)]->Observe(bucket, value);
+  set->hist[k][static_cast<size_t>(cls)]->Observe(bucket, value, exemplar);
 }
 
 void Recorder::Record(uint16_t log_id, const Fields& f, int code, uint32_t path_id) {
@@ -202,9 +206,18 @@ void Recorder::Record(uint16_t log_id, const Fields& f, int code, uint32_t path_
   const int cls = ClassIndex(code);
   if (folded) folded_lines_.Add(1);
   if (f.upstream_tries > 1) set->retries[static_cast<size_t>(cls)].Add(1);
+  // exemplars.trace_id: the line's trace id, on its response counter and its request-duration
+  // bucket.
+  ExemplarRef line_exemplar;
+  const ExemplarRef* exemplar = nullptr;
+  if (set->exemplars && !f.trace_id.empty() && KeepTraceId(f.trace_id)) {
+    line_exemplar = {f.trace_id, CoarseNowSeconds()};
+    exemplar = &line_exemplar;
+    set->exemplars->Record(code, line_exemplar);
+  }
   auto observe = [&](HistogramKind kind, double value) {
     if (!histograms_[static_cast<size_t>(kind)] || value < 0) return;
-    Observe(set, kind, cls, value);
+    Observe(set, kind, cls, value, kind == HistogramKind::kRequestDuration ? exemplar : nullptr);
     if (folded) folded_obs_[static_cast<size_t>(kind)].Add(1);
   };
   observe(HistogramKind::kRequestDuration, f.request_time);

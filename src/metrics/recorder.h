@@ -11,6 +11,9 @@
 // host/route value and per label set. Path labels cost nothing per line: a file's values are
 // interned once, when the file is first followed (InternPathLabels), and the line carries the id.
 // Those lookups allocate only when a new value or label set is added, which the caps bound.
+// With histograms.native each histogram also keeps native buckets (native_histogram.h); when a
+// source has exemplars.trace_id, each label set keeps the last trace id per response code and
+// per request-duration bucket (exemplar.h). Both are preallocated with the label set.
 //
 // Expiry (labels.expire_after): each label set remembers the last tick (Expire, called by the
 // writer once per poll interval) in which it counted a line, one plain store per line. Expire
@@ -38,7 +41,9 @@
 #include <vector>
 
 #include "classify/status_table.h"
+#include "metrics/exemplar.h"
 #include "metrics/labels.h"
+#include "metrics/native_histogram.h"
 #include "metrics/slots.h"
 #include "parse/fields.h"
 
@@ -52,6 +57,10 @@ struct HistogramOptions {
   std::vector<double> request_duration = DefaultDurationBuckets();   // seconds
   std::vector<double> upstream_duration = DefaultDurationBuckets();  // seconds
   std::vector<double> response_size = DefaultSizeBuckets();          // bytes
+  NativeHistogramOptions native;  // histograms.native: sparse buckets beside the classic ones
+  // Not a key of its own: true when a source has exemplars.trace_id (set by the config loader),
+  // so that each series keeps room for its exemplars.
+  bool exemplars = false;
   bool operator==(const HistogramOptions&) const = default;
 };
 
@@ -62,15 +71,29 @@ enum class HistogramKind : uint8_t {
 };
 inline constexpr int kNumHistogramKinds = 3;
 
-// One histogram's counters: non-cumulative bucket counts (the last one is +Inf), and the sum.
+// One histogram's counters: non-cumulative bucket counts (the last one is +Inf), and the sum;
+// with histograms.native, its native buckets too (native_histogram.h), counted after the classic
+// ones: read native() before bucket() and the classic count is never below the native one.
 class HistogramSlots {
  public:
-  explicit HistogramSlots(size_t bounds)
-      : buckets_(new RelaxedCounter[bounds + 1]), n_(bounds + 1) {}
-  void Observe(size_t bucket, double value) {
+  explicit HistogramSlots(size_t bounds, const NativeHistogramOptions& native = {},
+                          bool exemplars = false)
+      : buckets_(new RelaxedCounter[bounds + 1]),
+        n_(bounds + 1),
+        native_(native.enabled ? std::make_unique<NativeHistogram>(native) : nullptr),
+        exemplars_(exemplars ? std::make_unique<ExemplarSlot[]>(bounds + 1) : nullptr) {}
+  // `exemplar`: the line's, kept as its bucket's last (when this histogram keeps exemplars).
+  void Observe(size_t bucket, double value, const ExemplarRef* exemplar = nullptr) {
     buckets_[bucket].Add(1);
     sum_.store(sum_.load(std::memory_order_relaxed) + value, std::memory_order_relaxed);
+    if (native_) native_->Observe(value);
+    if (exemplar && exemplars_)
+      exemplars_[bucket].Store(exemplar->trace_id, value, exemplar->timestamp);
   }
+  // The last exemplar of bucket i (non-cumulative index), when there is one.
+  bool exemplar(size_t i, Exemplar* out) const { return exemplars_ && exemplars_[i].Load(out); }
+  // Null unless histograms.native is on.
+  [[nodiscard]] const NativeHistogram* native() const { return native_.get(); }
   [[nodiscard]] uint64_t bucket(size_t i) const { return buckets_[i].Load(); }
   [[nodiscard]] size_t size() const { return n_; }
   [[nodiscard]] double sum() const { return sum_.load(std::memory_order_relaxed); }
@@ -79,6 +102,8 @@ class HistogramSlots {
   std::unique_ptr<RelaxedCounter[]> buckets_;
   size_t n_;
   std::atomic<double> sum_{0};
+  std::unique_ptr<NativeHistogram> native_;
+  std::unique_ptr<ExemplarSlot[]> exemplars_;  // one per bucket, with exemplars only
 };
 
 // The label values of one label set, as ids (resolved to strings at scrape time).
@@ -130,6 +155,8 @@ class Recorder {
     // [kind][class]; null when that histogram is not enabled.
     std::array<std::array<std::unique_ptr<HistogramSlots>, kNumClasses>, kNumHistogramKinds> hist;
     uint32_t last_used = 0;  // writer only: the tick of its last line
+    // With exemplars: accesslog_http_responses_total's, by code.
+    std::unique_ptr<ResponseExemplars> exemplars;
   };
   // Label sets alive now (the overflow set included).
   [[nodiscard]] size_t LabelSetCount() const { return live_.load(std::memory_order_relaxed); }
@@ -180,7 +207,8 @@ class Recorder {
   void UnrefPath(uint32_t id);
   struct IndexKey;
   static IndexKey KeyOf(const LabelSetKey& key);
-  void Observe(LabelSet* set, HistogramKind kind, int cls, double value);
+  void Observe(LabelSet* set, HistogramKind kind, int cls, double value,
+               const ExemplarRef* exemplar = nullptr);
 
   LabelOptions labels_;
   HistogramOptions buckets_;

@@ -25,6 +25,7 @@ struct Fields {
   std::string_view syslog_tag;   // set by the source, not the parser: a syslog message's tag
   std::string_view referer;
   std::string_view user_agent;
+  std::string_view trace_id;  // exemplars.trace_id: the line's trace id ("" when none or "-")
   int64_t body_bytes = -1;    // response body bytes ($body_bytes_sent, %B, %b); -1: absent
   double request_time = -1;   // seconds the request took; -1: absent
   double upstream_time = -1;  // seconds spent upstream, summed over retries; -1: absent

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "parse/trace_id.h"
 #include "parse/values.h"
 
 namespace accesslog {
@@ -16,7 +17,17 @@ const char* const kFieldNames[] = {
     "status",     "request",     "method",       "path",          "protocol",
     "host",       "remote_addr", "remote_user",  "time_local",    "referer",
     "user_agent", "body_bytes",  "request_time", "upstream_time", "upstream",
+    "trace_id",
 };
+
+// exemplars.trace_id: the trace id's pointer, and whether it holds a whole traceparent.
+void AddTracePointer(std::string_view pointer, std::vector<std::string>* pointers,
+                     bool* traceparent) {
+  if (pointer.empty()) return;
+  pointers->emplace_back(pointer);
+  const std::string_view last = pointer.substr(pointer.rfind('/') + 1);
+  *traceparent = last == "traceparent";
+}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -240,8 +251,10 @@ bool JsonLinesParser::IsJsonFormat(std::string_view name) {
 }
 
 std::unique_ptr<JsonLinesParser> JsonLinesParser::ForPreset(std::string_view name,
-                                                            std::string* error) {
+                                                            std::string* error,
+                                                            std::string_view trace_pointer) {
   Mapping m;
+  AddTracePointer(trace_pointer, &m.pointers[kTraceId], &m.traceparent);
   auto set = [&m](Field f, std::initializer_list<const char*> pointers) {
     for (const char* p : pointers) m.pointers[f].emplace_back(p);
   };
@@ -312,15 +325,17 @@ std::unique_ptr<JsonLinesParser> JsonLinesParser::ForPreset(std::string_view nam
 }
 
 std::unique_ptr<JsonLinesParser> JsonLinesParser::ForMap(const JsonFieldMap& map,
-                                                         std::string* error) {
+                                                         std::string* error,
+                                                         std::string_view trace_pointer) {
   Mapping m;
+  AddTracePointer(trace_pointer, &m.pointers[kTraceId], &m.traceparent);
   const std::string* pointers[kFieldCount] = {
       &map.status,     &map.request,     &map.method,       &map.path,          &map.protocol,
       &map.host,       &map.remote_addr, &map.remote_user,  &map.time_local,    &map.referer,
       &map.user_agent, &map.body_bytes,  &map.request_time, &map.upstream_time, &map.upstream,
   };
   for (size_t f = 0; f < kFieldCount; ++f) {
-    if (!pointers[f]->empty()) m.pointers[f].push_back(*pointers[f]);
+    if (pointers[f] != nullptr && !pointers[f]->empty()) m.pointers[f].push_back(*pointers[f]);
   }
   m.request_time_to_seconds = map.request_time_to_seconds;
   m.upstream_time_to_seconds = map.upstream_time_to_seconds;
@@ -368,6 +383,7 @@ std::unique_ptr<JsonLinesParser> JsonLinesParser::Build(const Mapping& m, std::s
   }
   IndexChildren(&p->root_);
   auto has = [&m](Field f) { return !m.pointers[f].empty(); };
+  p->traceparent_ = m.traceparent;
   p->capabilities_ = {.request_time = has(kRequestTime),
                       .upstream_time = has(kUpstreamTime),
                       .body_bytes = has(kBodyBytes),
@@ -565,6 +581,13 @@ bool JsonLinesParser::Fill(Fields* out) {
     std::string_view text;
     if (!Text(found, &text)) return false;
     *text_fields[f] = Dash(text);
+  }
+  // The trace id: a string only (anything else: no trace id, the line still counts).
+  if (const Found& trace = found_[kTraceId];
+      trace.rank != UINT8_MAX && trace.type == od::json_type::string) {
+    std::string_view text;
+    if (!Text(trace, &text)) return false;
+    out->trace_id = traceparent_ ? TraceIdOfTraceparent(text) : Dash(text);
   }
   // Numbers: JSON numbers or strings holding one; null, "" and "-" are absent.
   auto number_text = [this](const Found& found, std::string_view* text) -> int {

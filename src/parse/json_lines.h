@@ -60,12 +60,16 @@ class JsonLinesParser final : public Parser {
  public:
   // One of the presets above ("json", "json:nginx", "json:envoy", "json:traefik",
   // "json:caddy"). Returns nullptr and sets *error for any other name.
-  [[nodiscard]] static std::unique_ptr<JsonLinesParser> ForPreset(std::string_view name,
-                                                                  std::string* error);
+  // `trace_pointer` (exemplars.trace_id, "" for none) is the JSON pointer of the trace id, for
+  // both: its string becomes Fields::trace_id (a traceparent's trace id when the pointer's last
+  // key is "traceparent").
+  [[nodiscard]] static std::unique_ptr<JsonLinesParser> ForPreset(
+      std::string_view name, std::string* error, std::string_view trace_pointer = {});
   // A user's map. Returns nullptr and sets *error (naming the field) when status is missing, a
   // pointer does not start with '/' or has a bad ~ escape, or a factor is not positive.
   [[nodiscard]] static std::unique_ptr<JsonLinesParser> ForMap(const JsonFieldMap& map,
-                                                               std::string* error);
+                                                               std::string* error,
+                                                               std::string_view trace_pointer = {});
   // True when `name` is "json" or starts with "json:".
   [[nodiscard]] static bool IsJsonFormat(std::string_view name);
 
@@ -96,6 +100,7 @@ class JsonLinesParser final : public Parser {
     kRequestTime,
     kUpstreamTime,
     kUpstream,
+    kTraceId,  // exemplars.trace_id (not in JsonFieldMap: the source's exemplars key)
     kFieldCount,
   };
 
@@ -105,6 +110,7 @@ class JsonLinesParser final : public Parser {
     std::vector<std::string> pointers[kFieldCount];
     double request_time_to_seconds = 1;
     double upstream_time_to_seconds = 1;
+    bool traceparent = false;  // the trace pointer's last key is "traceparent"
   };
   // One node of the compiled pointer tree: the key (or array index) it matches, the fields whose
   // pointer ends here (with their preference rank), and the deeper nodes, found by key through
@@ -151,6 +157,7 @@ class JsonLinesParser final : public Parser {
   double request_divisor_ = 1;
   double upstream_divisor_ = 1;
   FormatCapabilities capabilities_;
+  bool traceparent_ = false;
 
   simdjson::ondemand::parser parser_;
   std::unique_ptr<char[]> line_;  // padded copy of the line

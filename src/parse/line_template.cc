@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "parse/trace_id.h"
 #include "parse/values.h"
 
 namespace accesslog {
@@ -137,6 +138,9 @@ bool LineTemplate::Assign(const Step& step, std::string_view value, Fields* out)
       return true;
     case Target::kHost:
       out->host = Dash(value);
+      return true;
+    case Target::kTraceId:
+      out->trace_id = step.spec.traceparent ? TraceIdOfTraceparent(value) : Dash(value);
       return true;
     case Target::kReferer:
       out->referer = Dash(value);

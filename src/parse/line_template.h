@@ -57,6 +57,7 @@ enum class Target : uint8_t {
   kQuery,  // Apache %q: extends the path when it directly follows it in the format and the line
   kProtocol,
   kHost,
+  kTraceId,  // exemplars.trace_id (trace_id.h)
   kReferer,
   kUserAgent,
   kBodyBytes,
@@ -81,7 +82,8 @@ struct VariableSpec {
   Shape shape = Shape::kText;
   double divisor = 1;        // durations: logged unit -> seconds (1e3 for ms, 1e6 for us)
   int64_t dash_bytes = -1;   // body bytes: the value "-" stands for (-1 absent, 0 for %b)
-  bool multi_value = false;  // nginx upstream list "0.1, 0.2 : 0.3" (durations: summed)
+  bool multi_value = false;  // durations: nginx upstream list "0.1, 0.2 : 0.3" (summed)
+  bool traceparent = false;  // trace id: the value is a W3C traceparent (TraceIdOfTraceparent)
 };
 
 class LineTemplate {

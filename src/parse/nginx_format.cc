@@ -174,7 +174,15 @@ bool LooksLikeNginxFormat(std::string_view format) {
 }
 
 std::unique_ptr<NginxFormatParser> NginxFormatParser::Compile(std::string_view format,
-                                                              std::string* error) {
+                                                              std::string* error,
+                                                              std::string_view trace_variable) {
+  std::string trace;  // the variable's name, lower case, without $ or braces
+  if (!trace_variable.empty()) {
+    trace = Lower(trace_variable.starts_with('$') ? trace_variable.substr(1) : trace_variable);
+    if (trace.size() > 2 && trace.front() == '{' && trace.back() == '}') {
+      trace = trace.substr(1, trace.size() - 2);
+    }
+  }
   std::string text;
   if (!Unwrap(format, &text, error)) return nullptr;
   std::unique_ptr<NginxFormatParser> parser(new NginxFormatParser());
@@ -215,13 +223,21 @@ std::unique_ptr<NginxFormatParser> NginxFormatParser::Compile(std::string_view f
       name = std::string_view(text).substr(i + 1, j - i - 1);
       i = j;
     }
-    t.AddVariable(SpecFor(name));
+    if (!trace.empty() && Lower(name) == trace) {
+      t.AddVariable({.target = Target::kTraceId, .traceparent = trace == "http_traceparent"});
+    } else {
+      t.AddVariable(SpecFor(name));
+    }
     literal_start = i;
   }
   t.AddLiteral(std::string_view(text).substr(literal_start));
   t.Finish();
   if (!t.Has(Target::kStatus)) {
     *error = "the nginx log_format has no $status; every line needs one to be counted";
+    return nullptr;
+  }
+  if (!trace.empty() && !t.Has(Target::kTraceId)) {
+    *error = "exemplars.trace_id: the log_format does not write $" + trace;
     return nullptr;
   }
   return parser;

@@ -61,8 +61,10 @@ namespace accesslog {
 
 class NginxFormatParser final : public Parser {
  public:
-  [[nodiscard]] static std::unique_ptr<NginxFormatParser> Compile(std::string_view format,
-                                                                  std::string* error);
+  // `trace_variable` ("$request_id", exemplars.trace_id; "" for none) must be written by the
+  // format; its value becomes Fields::trace_id ($http_traceparent: the trace id in it).
+  [[nodiscard]] static std::unique_ptr<NginxFormatParser> Compile(
+      std::string_view format, std::string* error, std::string_view trace_variable = {});
 
   [[nodiscard]] ParseResult Parse(std::string_view line, Fields* out) override {
     return template_.Match(line, out);

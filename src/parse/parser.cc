@@ -18,6 +18,11 @@ std::unique_ptr<Parser> MakeParser(const FormatSpec& spec, std::string* error) {
              "' is not json or json:<preset>; set the format to json";
     return nullptr;
   }
+  if (!spec.trace_id.empty() && (format == "combined" || format == "common")) {
+    *error = "exemplars.trace_id: the " + format +
+             " format carries no trace id (use an nginx log_format, a JSON format or a regex)";
+    return nullptr;
+  }
   if (format == "combined") return std::make_unique<CombinedParser>(/*require_agent=*/true);
   if (format == "common") return std::make_unique<CombinedParser>(/*require_agent=*/false);
   if (format == "ingress-nginx") {
@@ -27,20 +32,36 @@ std::unique_ptr<Parser> MakeParser(const FormatSpec& spec, std::string* error) {
   }
   if (json) {
     // The preset name is checked even when json_fields replaces its map: a typo must not pass.
-    auto preset = JsonLinesParser::ForPreset(format, error);
+    if (!spec.trace_id.empty() && !spec.trace_id.starts_with('/')) {
+      *error = "exemplars.trace_id: for a JSON format, a JSON pointer such as /trace_id, got '" +
+               spec.trace_id + "'";
+      return nullptr;
+    }
+    auto preset = JsonLinesParser::ForPreset(format, error, spec.trace_id);
     if (!preset || !spec.json_fields) return preset;
-    return JsonLinesParser::ForMap(*spec.json_fields, error);
+    return JsonLinesParser::ForMap(*spec.json_fields, error, spec.trace_id);
   }
   std::unique_ptr<Parser> parser;
   const char* kind = nullptr;
   if (format.starts_with("regex:") || format.find("(?P<") != std::string::npos) {
     kind = "regex";
-    parser = RegexParser::Compile(format, error);
+    if (!spec.trace_id.empty() && spec.trace_id != "trace_id") {
+      *error =
+          "exemplars.trace_id: for a regex, the group is named trace_id (write trace_id), "
+          "got '" +
+          spec.trace_id + "'";
+      return nullptr;
+    }
+    parser = RegexParser::Compile(format, error, !spec.trace_id.empty());
   } else if (LooksLikeNginxFormat(format)) {
     kind = "nginx log_format";
-    parser = NginxFormatParser::Compile(format, error);
+    parser = NginxFormatParser::Compile(format, error, spec.trace_id);
   } else if (format.find('%') != std::string::npos) {
     kind = "Apache LogFormat";
+    if (!spec.trace_id.empty()) {
+      *error = "exemplars.trace_id is not supported for an Apache LogFormat yet";
+      return nullptr;
+    }
     parser = ApacheFormatParser::Compile(format, error);
   } else {
     *error =

@@ -91,6 +91,10 @@ struct FormatSpec {
   std::string format = "combined";
   // For JSON formats: field locations that replace the preset's (configuration file only).
   std::optional<JsonFieldMap> json_fields;
+  // exemplars.trace_id (trace_id.h): where the trace id is, "" for none: an nginx variable
+  // ("$request_id"; "$http_traceparent" is reduced to its trace id), a JSON pointer
+  // ("/trace_id"), or, for a regex, the group name "trace_id".
+  std::string trace_id;
 };
 
 // Compiles a format, deciding its kind by these rules, in this order:

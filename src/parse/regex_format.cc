@@ -6,7 +6,8 @@
 
 namespace accesslog {
 
-std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std::string* error) {
+std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std::string* error,
+                                                  bool trace_id) {
   if (pattern.starts_with("regex:")) pattern.remove_prefix(6);
   RE2::Options options;
   options.set_log_errors(false);
@@ -34,10 +35,16 @@ std::unique_ptr<RegexParser> RegexParser::Compile(std::string_view pattern, std:
       {"upstream_time_ms", kUpstreamTimeMs},
       {"upstream_time", kUpstreamTime},
       {"upstream", kUpstream},
+      {"trace_id", kTraceId},  // last: only when exemplars ask for it
   };
   std::unique_ptr<RegexParser> p(new RegexParser());
-  p->matcher_ = GroupMatcher::Compile(pattern, kNames, kGroupCount, options, error);
+  const std::span<const GroupMatcher::Name> names(kNames, std::size(kNames) - (trace_id ? 0 : 1));
+  p->matcher_ = GroupMatcher::Compile(pattern, names, kGroupCount, options, error);
   if (!p->matcher_) return nullptr;
+  if (trace_id && !p->matcher_->Has(kTraceId)) {
+    *error = "exemplars.trace_id: the regex has no (?P<trace_id>...) group";
+    return nullptr;
+  }
   if (!p->matcher_->Has(kStatus)) {
     *error =
         "the regex has no (?P<status>...) group; every line needs a status (groups: status, "
@@ -79,6 +86,7 @@ ParseResult RegexParser::Parse(std::string_view line, Fields* out) {
     out->upstream = UpstreamListLast(up);
     out->upstream_tries = UpstreamListSize(up);
   }
+  out->trace_id = Dash(Get(kTraceId));
   if (!out->request.empty() &&
       (out->method.empty() || out->path.empty() || out->protocol.empty())) {
     const RequestLine r = SplitRequest(out->request);

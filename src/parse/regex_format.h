@@ -41,8 +41,10 @@ class RegexParser final : public Parser {
  public:
   // `pattern` with or without the "regex:" prefix. Returns nullptr and sets *error when RE2
   // rejects it (with RE2's reason and the offending part) or it has no status group.
+  // `trace_id`: extract the group named trace_id into Fields::trace_id (exemplars.trace_id).
   [[nodiscard]] static std::unique_ptr<RegexParser> Compile(std::string_view pattern,
-                                                            std::string* error);
+                                                            std::string* error,
+                                                            bool trace_id = false);
 
   RegexParser(const RegexParser&) = delete;  // owns the compiled RE2 and the submatch array
   RegexParser& operator=(const RegexParser&) = delete;
@@ -71,6 +73,7 @@ class RegexParser final : public Parser {
     kUpstreamTimeMs,
     kUpstreamTime,
     kUpstream,
+    kTraceId,  // exemplars.trace_id: the group named trace_id (last: left out when not asked)
     kGroupCount,
   };
 

@@ -79,6 +79,17 @@ TEST(CliTest, LogWrapperAppliesToEveryLogFile) {
   EXPECT_NE(msg.find("set the source's wrapper"), std::string::npos) << msg;
 }
 
+TEST(CliTest, HistogramsNative) {
+  Options o;
+  std::string msg;
+  ASSERT_EQ(Parse({"--log.file=a.log"}, &o, &msg), CliOutcome::kRun) << msg;
+  EXPECT_FALSE(o.histograms.native.enabled);
+  Options n;
+  ASSERT_EQ(Parse({"--log.file=a.log", "--histograms.native"}, &n, &msg), CliOutcome::kRun) << msg;
+  EXPECT_EQ(n.histograms.native, (NativeHistogramOptions{.enabled = true}));
+  EXPECT_TRUE(n.flags_given.count("--histograms.native"));
+}
+
 TEST(CliTest, LogPathLabels) {
   Options o;
   std::string msg;

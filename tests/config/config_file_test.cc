@@ -100,6 +100,32 @@ INSTANTIATE_TEST_SUITE_P(
             "histograms.request_duration_seconds[1]: bucket bounds must increase"},
         BadConfig{"sources: [{name: a, files: x}]\nhistograms: {response_size_bytes: [a]}\n",
                   "histograms.response_size_bytes[0]: expected a number, got 'a'"},
+        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {native: yes}\n",
+                  "histograms.native: expected true or false, got 'yes'"},
+        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {native: {schema: 9}}\n",
+                  "histograms.native.schema: expected a whole number from -4 to 8"},
+        BadConfig{"sources: [{name: a, files: x}]\n"
+                  "histograms: {native: {schema: 3, bucket_factor: 1.1}}\n",
+                  "histograms.native.bucket_factor: give schema or bucket_factor, not both"},
+        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {native: {bucket_factor: 1}}\n",
+                  "histograms.native.bucket_factor: must be greater than 1"},
+        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {native: {max_buckets: 4}}\n",
+                  "histograms.native.max_buckets: expected a whole number from 8 to 32768"},
+        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {native: {zero_threshold: -1}}\n",
+                  "histograms.native.zero_threshold: must not be negative"},
+        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {native: {scheme: 3}}\n",
+                  "histograms.native.scheme: unknown key"},
+        BadConfig{"sources: [{name: a, files: x, exemplars: {trace_id: $request_id}}]\n",
+                  "sources[0].exemplars.trace_id: exemplars.trace_id: the combined format "
+                  "carries no trace id"},
+        BadConfig{"sources: [{name: a, files: x, format: '$status', exemplars: {trace_id: "
+                  "$request_id}}]\n",
+                  "sources[0].exemplars.trace_id: nginx log_format '$status': "
+                  "exemplars.trace_id: the log_format does not write $request_id"},
+        BadConfig{"sources: [{name: a, files: x, exemplars: {span_id: x}}]\n",
+                  "sources[0].exemplars.span_id: unknown key"},
+        BadConfig{"sources: [{name: a, files: x, exemplars: $request_id}]\n",
+                  "sources[0].exemplars: expected a mapping: {trace_id: FIELD}"},
         BadConfig{"sources: [{name: a, files: x}]\ntail: {from: middle}\n",
                   "tail.from: expected start or end, got 'middle'"},
         BadConfig{"sources: [{name: a, files: x}]\ntail: {poll_interval: 10}\n",
@@ -165,6 +191,54 @@ INSTANTIATE_TEST_SUITE_P(
                   "labels.expire_after: expected a duration"},
         BadConfig{"sources: [{name: a, files: x}]\nlabels: {expire_after: 400d}\n",
                   "(1s to 365d), got '400d'"}));
+
+TEST(ConfigFileTest, NativeHistograms) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\n", &o, &error)) << error;
+  EXPECT_FALSE(o.histograms.native.enabled) << "off by default";
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\nhistograms: {native: true}\n", &o, &error));
+  EXPECT_TRUE(o.histograms.native.enabled);
+  EXPECT_EQ(o.histograms.native, (NativeHistogramOptions{.enabled = true}));
+  EXPECT_EQ(o.histograms.native.schema, 3);
+  EXPECT_EQ(o.histograms.native.max_buckets, 160u);
+  EXPECT_EQ(o.histograms.native.zero_threshold, 0x1p-128);
+  o = Options();
+  ASSERT_TRUE(
+      Parse("sources: [{name: a, files: x}]\nhistograms:\n  native:\n"
+            "    bucket_factor: 2\n    max_buckets: 40\n    zero_threshold: 0.0001\n",
+            &o, &error))
+      << error;
+  EXPECT_EQ(o.histograms.native,
+            (NativeHistogramOptions{
+                .enabled = true, .schema = 0, .max_buckets = 40, .zero_threshold = 0.0001}));
+  o = Options();
+  ASSERT_TRUE(
+      Parse("sources: [{name: a, files: x}]\nhistograms: {native: {schema: -2}}\n", &o, &error));
+  EXPECT_EQ(o.histograms.native.schema, -2);
+  // --histograms.native wins over a false in the file.
+  o = Options();
+  o.histograms.native.enabled = true;
+  o.flags_given.insert("--histograms.native");
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\nhistograms: {native: false}\n", &o, &error));
+  EXPECT_TRUE(o.histograms.native.enabled);
+}
+
+TEST(ConfigFileTest, Exemplars) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(
+      Parse("sources:\n  - {name: a, files: x, format: json, exemplars: {trace_id: "
+            "/trace_id}}\n  - {name: b, files: y}\n",
+            &o, &error))
+      << error;
+  EXPECT_EQ(o.sources[0].format.trace_id, "/trace_id");
+  EXPECT_EQ(o.sources[1].format.trace_id, "");
+  EXPECT_TRUE(o.histograms.exemplars) << "a source has them: the series keep room for them";
+  o = Options();
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\n", &o, &error)) << error;
+  EXPECT_FALSE(o.histograms.exemplars);
+}
 
 TEST(ConfigFileTest, PathLabels) {
   Options o;

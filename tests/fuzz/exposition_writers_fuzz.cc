@@ -3,7 +3,10 @@
 // collectors do). Whatever they hold: the OpenMetrics text has exactly the lines its families
 // call for (no value can break a line), ends with "# EOF", and every label value reads back
 // unescaped as given; the protobuf decodes with the generated classes to the same names, label
-// values, HELP and sample values.
+// values, HELP and sample values. Each counter sample also gets an exemplar whose trace id is
+// its raw piece (any bytes), when the recorder's rule keeps it (KeepTraceId: valid UTF-8, the
+// 128-rune limit of the label set, the slot's 128 bytes): then it is on the sample's line and
+// reads back unescaped as given, and in the protobuf as given; otherwise it is on neither.
 #include <google/protobuf/io/coded_stream.h>
 
 #include <cmath>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "metrics.pb.h"
+#include "metrics/exemplar.h"
 #include "metrics/openmetrics.h"
 #include "metrics/protobuf_exposition.h"
 #include "util/utf8.h"
@@ -50,10 +54,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   // Pieces separated by NUL: help, then label values; doubles from the first 8 bytes.
   std::vector<std::string> pieces;
+  std::vector<std::string> raw;
   size_t start = 0;
   while (start <= in.size() && pieces.size() < 8) {
     size_t end = in.find('\0', start);
     if (end == std::string_view::npos) end = in.size();
+    raw.emplace_back(in.substr(start, end - start));
     pieces.push_back(accesslog::ToValidUtf8(in.substr(start, end - start)));
     start = end + 1;
   }
@@ -74,9 +80,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   families.push_back(c);
   families.push_back(g);
+  accesslog::ExpositionExtras extras;
+  std::vector<accesslog::SampleExtras>& counter_extras = extras[c.name];
+  counter_extras.resize(c.metric.size());
+  for (size_t i = 1; i < raw.size(); ++i) {
+    if (accesslog::KeepTraceId(raw[i])) {
+      counter_extras[i - 1].exemplar = accesslog::Exemplar{raw[i], 1, 1700000000.5};
+    }
+  }
 
   std::string om;
-  accesslog::AppendOpenMetrics(families, {.created_seconds = 1}, &om);
+  accesslog::AppendOpenMetrics(families, {.created_seconds = 1, .extras = &extras}, &om);
   Check(om.ends_with("# EOF\n"));
   size_t lines = 0;
   for (char ch : om) lines += ch == '\n';
@@ -87,17 +101,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(lines == 2 + 1 + help + 3 * n + 1);
   size_t at = 0;
   for (size_t i = 1; i < pieces.size(); ++i) {
-    const std::string key = "fuzz_things_total{v=\"";
+    // At a line start: a label value may hold the same text (but never a raw newline).
+    const std::string key = "\nfuzz_things_total{v=\"";
     at = om.find(key, at);
     Check(at != std::string::npos);
     at += key.size();
-    const size_t close = om.find("\",i=\"" + std::to_string(i) + "\"}", at);
+    const std::string end = "\",i=\"" + std::to_string(i) + "\"} ";
+    const size_t close = om.find(end, at);
     Check(close != std::string::npos);
     Check(Unescape(std::string_view(om).substr(at, close - at)) == pieces[i]);
+    // The rest of the line: the value, then the exemplar when kept.
+    const size_t eol = om.find('\n', close);
+    const std::string_view rest =
+        std::string_view(om).substr(close + end.size(), eol - close - end.size());
+    const size_t hash = rest.find(" # {trace_id=\"");
+    Check((hash != std::string_view::npos) == counter_extras[i - 1].exemplar.has_value());
+    if (hash != std::string_view::npos) {
+      const std::string_view e = rest.substr(hash + 14);
+      Check(e.ends_with("\"} 1 1700000000.500"));
+      Check(Unescape(e.substr(0, e.size() - 19)) == raw[i]);
+    }
   }
 
   std::string pb;
-  accesslog::AppendProtobufDelimited(families, &pb);
+  accesslog::AppendProtobufDelimited(families, &pb, &extras);
   google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(pb.data()),
                                                 static_cast<int>(pb.size()));
   for (const MetricFamily& f : families) {
@@ -117,6 +144,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const double want =
           f.type == MetricType::Counter ? f.metric[i].counter.value : f.metric[i].gauge.value;
       Check(got == want);
+      if (f.type == MetricType::Counter) {
+        const auto& counter = decoded.metric(static_cast<int>(i)).counter();
+        Check(counter.has_exemplar() == counter_extras[i].exemplar.has_value());
+        if (counter.has_exemplar()) {
+          Check(counter.exemplar().label(0).value() == counter_extras[i].exemplar->trace_id);
+        }
+      }
     }
   }
   uint32_t more = 0;

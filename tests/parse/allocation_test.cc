@@ -146,6 +146,30 @@ INSTANTIATE_TEST_SUITE_P(
 // RE2 gives no way to hand it scratch memory: submatch extraction (BitState/NFA) allocates
 // per call unless the pattern is one-pass. This test records the measured rate instead of
 // asserting zero, so a change is visible in the test log; see docs/formats.md.
+// exemplars.trace_id in each parser that has it: taking the trace id (and out of a traceparent)
+// allocates nothing either.
+TEST(ParserAllocationTest, TraceIdsDoNotAllocate) {
+  const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  struct Case {
+    FormatSpec spec;
+    std::vector<std::string> lines;
+  };
+  const Case cases[] = {
+      {{.format = "$status $request_time \"$http_traceparent\"", .trace_id = "$http_traceparent"},
+       {"200 0.1 \"" + tp + "\"", "503 2 \"-\"", "200 0.1 \"junk\""}},
+      {{.format = "json", .trace_id = "/trace_id"},
+       {R"({"status":200,"trace_id":"abc"})", R"({"status":200,"trace_id":"a\u00e9"})"}},
+      {{.format = R"(regex:^(?P<status>\d+) (?P<trace_id>\S+)$)", .trace_id = "trace_id"},
+       {"200 t-1", "404 -"}},
+  };
+  for (const Case& c : cases) {
+    std::string error;
+    auto parser = MakeParser(c.spec, &error);
+    ASSERT_NE(parser, nullptr) << error;
+    EXPECT_EQ(AllocationsPerLine(parser.get(), c.lines, 200), 0) << c.spec.format;
+  }
+}
+
 TEST(ParserAllocationTest, RegexAllocationsAreMeasured) {
   const std::vector<std::string> lines = {
       "192.0.2.1 - -" + kT + R"("GET /a HTTP/1.1" 200 5 "-" "ua")",
