@@ -174,7 +174,11 @@ void WriteMetric(const MetricFamily& f, const ClientMetric& m, const SampleExtra
       BytesField(field::kMetricGauge, v, &metric);
       break;
     case MetricType::Histogram: {
-      VarintField(field::kSampleCount, m.histogram.sample_count, &v);
+      // With native buckets, the count is theirs (zero bucket included): Prometheus checks that
+      // a native histogram's count equals its buckets' total, and a scrape beside the writer
+      // may read the classic buckets a few observations later (recorder.h).
+      VarintField(field::kSampleCount,
+                  x && x->native ? x->native->count() : m.histogram.sample_count, &v);
       DoubleField(field::kSampleSum, m.histogram.sample_sum, &v);
       for (size_t i = 0; i < m.histogram.bucket.size(); ++i) {
         b->nested.clear();

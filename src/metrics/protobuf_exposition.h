@@ -11,7 +11,10 @@
 // where `extras` has them (histograms.native), their native buckets beside: schema, zero
 // threshold and count, spans and deltas (NativeSpans), as client_golang writes a histogram with
 // both; a native histogram with no bucket and no zero bucket gets client_golang's empty span
-// (offset 0, length 0), so that Prometheus still reads it as native.
+// (offset 0, length 0), so that Prometheus still reads it as native. Such a histogram's
+// sample_count is its native buckets' total, which newer Prometheus versions require to be
+// exact; the classic buckets, read a moment later during a scrape beside the writer, may hold
+// a few more observations (nothing checks those against the count).
 //
 // Thread-safety: no state.
 #pragma once
