@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pod churn in node mode: series and memory return to their baseline.
 
-    churn_bench.py EXPORTER [--pods 10000] [--wave 500] [--workdir DIR] [--smoke]
+    churn_bench.py EXPORTER [--pods 10000] [--wave 500] [--workdir DIR] [--smoke] [--malloc-stats]
 
 A tree laid out as /var/log/pods; the exporter follows it (wrapper: cri, path_labels:
 kubernetes, labels.expire_after: 1s, tail.poll_interval: 100ms). In waves of --wave pods, until
@@ -9,12 +9,17 @@ kubernetes, labels.expire_after: 1s, tail.poll_interval: 100ms). In waves of --w
 access lines (one split at 16 KiB), the exporter counts them, then the pods are deleted; the
 next wave starts once every file of this one is drained and forgotten (accesslog_files_followed
 is 0) and their series have expired. After each wave it prints the exporter's resident memory
-(VmRSS), the response series on /metrics and the inotify watches and descriptors it holds.
+(VmRSS) when the wave is gone and again 2 s later, the response series on /metrics and the
+inotify watches and descriptors it holds.
 
 Checks (exit 1 when broken, never on a timing): every line counted exactly, nothing malformed,
 and after the last wave no series of any pod left, accesslog_series_expired_total equal to the
 label sets made, descriptors and watches back to their baseline. RSS is printed, not checked.
 --smoke: 2 waves of 50 pods.
+--malloc-stats: after the last wave, attach gdb to the exporter and print glibc's malloc_stats()
+(bytes the arena holds from the system against bytes in use), then call malloc_trim(0) and print
+the RSS again: what is in use is retained by the exporter; what is free but resident is the
+allocator's.
 """
 
 import argparse
@@ -86,6 +91,21 @@ def record(n, line):
     return "".join(out)
 
 
+def malloc_stats(pid, err_path):
+    """glibc's own account of the heap, then the RSS after a trim (see --malloc-stats)."""
+    before = os.path.getsize(err_path)
+    subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "call (void)malloc_stats()"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+    with open(err_path) as f:
+        f.seek(before)
+        stats = [l.rstrip() for l in f if "bytes" in l or "Arena" in l]
+    print("malloc_stats:", "; ".join(stats[-4:]))
+    rss = proc(pid, "VmRSS:")
+    subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "call (int)malloc_trim(0)"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+    print(f"RSS {rss} KiB; after malloc_trim(0) from gdb: {proc(pid, 'VmRSS:')} KiB")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("exporter")
@@ -93,6 +113,7 @@ def main():
     ap.add_argument("--wave", type=int, default=500)
     ap.add_argument("--workdir")
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--malloc-stats", action="store_true")
     args = ap.parse_args()
     if args.smoke:
         args.pods, args.wave = 100, 50
@@ -150,9 +171,13 @@ def main():
                  "every deleted pod's file forgotten")
             wait(lambda: "pod=\"pod-" not in scrape(port), 30, "every deleted pod's series expired")
             fds, watches = fds_and_watches(p.pid)
+            after_rss = proc(p.pid, "VmRSS:")
+            # The exporter looks at its free heap once a second (app/heap_trim.h).
+            time.sleep(2)
             print(f"wave {wave_start // args.wave + 1}: {made} pods so far; with the wave: "
                   f"{peak_series} series, RSS {peak_rss} KiB; after it: RSS "
-                  f"{proc(p.pid, 'VmRSS:')} KiB, {fds} fds, {watches} watches", flush=True)
+                  f"{after_rss} KiB, 2 s later {proc(p.pid, 'VmRSS:')} KiB, {fds} fds, "
+                  f"{watches} watches", flush=True)
         body = scrape(port)
         if value(body, 'accesslog_lines_total{log="pods",result="malformed"}') != 0:
             fail("malformed lines")
@@ -164,6 +189,8 @@ def main():
         print(f"after {made} pods: RSS {proc(p.pid, 'VmRSS:')} KiB (baseline {base_rss}, peak "
               f"{proc(p.pid, 'VmHWM:')}), {fds} fds, {watches} watches, "
               f"{value(body, 'accesslog_series_expired_total'):.0f} label sets expired")
+        if args.malloc_stats:
+            malloc_stats(p.pid, os.path.join(work, "err"))
     finally:
         p.terminate()
         p.wait(timeout=10)

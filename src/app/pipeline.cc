@@ -96,9 +96,14 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
         for (const auto& s : previous->options.sources) old_names.push_back(s.name);
         return old_names == names && previous->recorder->path_label_names() == path_names;
       }();
+  // One series budget (labels.limits.series) for every recorder of the configuration; a
+  // recorder kept over a reload keeps the budget it has taken from.
+  std::shared_ptr<SeriesBudget> budget =
+      same_metrics ? previous->recorder->budget()
+                   : std::make_shared<SeriesBudget>(options.labels.max_series);
   auto make_recorder = [&] {
     return std::make_shared<Recorder>(options.labels, options.histograms, names, histograms,
-                                      path_names, upstream_retries);
+                                      path_names, upstream_retries, budget);
   };
   p->recorder = same_metrics ? previous->recorder : make_recorder();
   for (const auto& src : options.sources) {

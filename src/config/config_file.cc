@@ -290,9 +290,12 @@ void ParseLabels(const Walker& w, const YAML::Node& n, LabelOptions* labels) {
   }
   if (const YAML::Node lim = n["limits"]; lim) {
     w.OnlyKeys(lim, "labels.limits",
-               {"hosts", "routes", "label_sets", "paths", "syslog_tags", "upstreams"});
+               {"hosts", "routes", "label_sets", "paths", "syslog_tags", "upstreams", "series"});
     if (lim["upstreams"]) {
       labels->max_upstreams = w.Count(lim["upstreams"], "labels.limits.upstreams", 1, 100000);
+    }
+    if (lim["series"]) {
+      labels->max_series = w.Count(lim["series"], "labels.limits.series", 1, 10000000);
     }
     if (lim["syslog_tags"]) {
       labels->max_syslog_tags = w.Count(lim["syslog_tags"], "labels.limits.syslog_tags", 1, 100000);
@@ -472,8 +475,45 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   if (const YAML::Node h = root["histograms"]; h) {
     w.OnlyKeys(
         h, "histograms",
-        {"request_duration_seconds", "upstream_duration_seconds", "response_size_bytes", "native"});
+        {"request_duration_seconds", "upstream_duration_seconds", "response_size_bytes", "native",
+         "labels"});
     if (h["native"]) ParseNativeHistograms(w, h["native"], Given(*o, "--histograms.native"), o);
+    if (h["labels"]) {
+      // The labels histograms may carry: the exporter's own, and the sources' path labels
+      // (all of them or none: they are one value per file).
+      std::set<std::string> known = {"class", "log",        "method",
+                                     "host",  "route",      "syslog_tag",
+                                     "upstream"};
+      std::vector<std::string> path_names;
+      for (const auto& src : o->sources) {
+        if (src.path_labels.empty()) continue;
+        std::string error;
+        if (const auto labeler = PathLabeler::Make(src.path_labels, &error)) {
+          for (const auto& name : labeler->names()) {
+            if (known.insert(name).second) path_names.push_back(name);
+          }
+        }
+      }
+      o->histograms.labels = w.Strings(h["labels"], "histograms.labels");
+      std::set<std::string> listed_paths;
+      for (size_t i = 0; i < o->histograms.labels.size(); ++i) {
+        const std::string& name = o->histograms.labels[i];
+        if (!known.count(name)) {
+          w.Fail(h["labels"][i], "histograms.labels[" + std::to_string(i) + "]",
+                 "'" + name +
+                     "' is not a label of the exporter (class, log, method, host, route, "
+                     "syslog_tag, upstream) or of a source's path_labels");
+        }
+        if (std::find(path_names.begin(), path_names.end(), name) != path_names.end()) {
+          listed_paths.insert(name);
+        }
+      }
+      if (!listed_paths.empty() && listed_paths.size() != path_names.size()) {
+        w.Fail(h["labels"], "histograms.labels",
+               "path labels go on histograms together: list all of the sources' path labels "
+               "or none");
+      }
+    }
     if (h["request_duration_seconds"]) {
       o->histograms.request_duration =
           w.Buckets(h["request_duration_seconds"], "histograms.request_duration_seconds");

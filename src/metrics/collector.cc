@@ -117,42 +117,46 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
     static_labels.push_back({name, ToValidUtf8(value)});
   }
 
-  // Fold every worker's label sets into totals keyed by the label values, in label order:
-  // log, method, host, route, then the static labels.
+  // The label values of a key, in label order: log, method, host, route, syslog_tag, the path
+  // labels, then the static labels; `sel` says which of them (counters: all configured;
+  // histograms: histograms.labels).
+  auto label_values = [&](const Recorder& rec, const LabelSetKey& key, const LabelSelection& sel) {
+    Labels labels;
+    if (sel.log) labels.push_back({"log", ToValidUtf8(rec.log_name(key.log))});
+    if (sel.method) {
+      labels.push_back({"method", std::string(MethodName(static_cast<Method>(key.method)))});
+    }
+    if (sel.host) labels.push_back({"host", std::string(rec.host(key.host))});
+    if (sel.route) labels.push_back({"route", std::string(rec.route(key.route))});
+    if (sel.syslog_tag) labels.push_back({"syslog_tag", std::string(rec.syslog_tag(key.tag))});
+    if (sel.upstream) labels.push_back({"upstream", std::string(rec.upstream(key.upstream))});
+    // Path labels: the file's values, joined by '\0' in the recorder (or "__overflow__").
+    const std::vector<std::string>& path_names = rec.path_label_names();
+    if (sel.path && !path_names.empty()) {
+      const std::string_view joined = rec.path_values(key.path);
+      const bool overflow = rec.is_path_overflow(key.path);
+      size_t at = 0;
+      for (const auto& name : path_names) {
+        if (overflow) {
+          labels.push_back({name, std::string(kOverflowValue)});
+          continue;
+        }
+        const size_t end = std::min(joined.find('\0', at), joined.size());
+        labels.push_back({name, std::string(joined.substr(at, end - at))});
+        at = std::min(end + 1, joined.size());
+      }
+    }
+    labels.insert(labels.end(), static_labels.begin(), static_labels.end());
+    return labels;
+  };
+
+  // Fold every worker's label sets into totals keyed by the label values; histograms are kept
+  // per histogram set (the label sets with the same histograms.labels values).
   std::map<Labels, Totals> totals;
+  std::map<Labels, Totals> hist_totals;
   for (const auto& rec : recorders_) {
     rec->ForEachLabelSet([&](const Recorder::LabelSet& set) {
-      Labels labels;
-      if (opts.log) labels.push_back({"log", ToValidUtf8(rec->log_name(set.key.log))});
-      if (opts.method) {
-        labels.push_back({"method", std::string(MethodName(static_cast<Method>(set.key.method)))});
-      }
-      if (opts.host) labels.push_back({"host", std::string(rec->host(set.key.host))});
-      if (opts.route) labels.push_back({"route", std::string(rec->route(set.key.route))});
-      if (opts.syslog_tag) {
-        labels.push_back({"syslog_tag", std::string(rec->syslog_tag(set.key.tag))});
-      }
-      if (opts.upstream) {
-        labels.push_back({"upstream", std::string(rec->upstream(set.key.upstream))});
-      }
-      // Path labels: the file's values, joined by '\0' in the recorder (or "__overflow__").
-      const std::vector<std::string>& path_names = rec->path_label_names();
-      if (!path_names.empty()) {
-        const std::string_view joined = rec->path_values(set.key.path);
-        const bool overflow = rec->is_path_overflow(set.key.path);
-        size_t at = 0;
-        for (const auto& name : path_names) {
-          if (overflow) {
-            labels.push_back({name, std::string(kOverflowValue)});
-            continue;
-          }
-          const size_t end = std::min(joined.find('\0', at), joined.size());
-          labels.push_back({name, std::string(joined.substr(at, end - at))});
-          at = std::min(end + 1, joined.size());
-        }
-      }
-      labels.insert(labels.end(), static_labels.begin(), static_labels.end());
-      Totals& t = totals[labels];
+      Totals& t = totals[label_values(*rec, set.key, rec->counter_labels())];
       for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
         t.by_code[static_cast<size_t>(code)] +=
             set.responses.by_code[static_cast<size_t>(code)].Load();
@@ -166,6 +170,9 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
           if (!added && it->second.timestamp < e.timestamp) it->second = e;
         }
       }
+    });
+    rec->ForEachHistogramSet([&](const Recorder::HistogramSet& set) {
+      Totals& t = hist_totals[label_values(*rec, set.key, rec->histogram_labels())];
       for (size_t k = 0; k < kNumHistogramKinds; ++k) {
         for (size_t c = 0; c < kNumClasses; ++c) {
           const HistogramSlots* h = set.hist[k][c].get();
@@ -234,6 +241,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
                 static_cast<double>(by_class[static_cast<size_t>(c)]));
     }
   }
+  size_t series = responses.metric.size() + classes.metric.size();
   out->push_back(std::move(responses));
   out->push_back(std::move(classes));
 
@@ -263,7 +271,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
   for (size_t k = 0; k < kNumHistogramKinds; ++k) {
     if (!first.histogram_enabled(static_cast<HistogramKind>(k))) continue;
     auto family = Family(kHistograms[k].name, kHistograms[k].help, MetricType::Histogram);
-    for (const auto& [labels, t] : totals) {
+    for (const auto& [labels, t] : hist_totals) {
       for (size_t c = 0; c < kNumClasses; ++c) {
         const Totals::Hist& h = t.hist[k][c];
         uint64_t count = 0;
@@ -281,6 +289,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
           m.histogram.bucket.push_back({cumulative, (*bounds[k])[b]});
         }
         m.histogram.bucket.push_back({count, std::numeric_limits<double>::infinity()});
+        series += m.histogram.bucket.size() + 2;  // the buckets, _sum and _count
         family.metric.push_back(std::move(m));
         if (h.native && extras) {
           std::vector<SampleExtras>& e = (*extras)[family.name];
@@ -298,6 +307,21 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
     }
     out->push_back(std::move(family));
   }
+
+  // The series budget (labels.limits.series): what the response metrics and histograms above
+  // export, and the limit, for the alert that fires before label sets fold.
+  auto exported = Family("accesslog_series",
+                         "Series of the response metrics and histograms exported now (the "
+                         "count that labels.limits.series bounds).",
+                         MetricType::Gauge);
+  AddSample(&exported, {}, static_cast<double>(series));
+  out->push_back(std::move(exported));
+  auto limit = Family("accesslog_series_limit",
+                      "labels.limits.series: the series budget of the response metrics and "
+                      "histograms.",
+                      MetricType::Gauge);
+  AddSample(&limit, {}, static_cast<double>(first.budget()->limit()));
+  out->push_back(std::move(limit));
 
   if (first_dynamic) {
     auto overflow = Family("accesslog_label_overflow_total",

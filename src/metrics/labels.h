@@ -42,6 +42,9 @@ struct LabelOptions {
   size_t max_syslog_tags = 100;  // distinct syslog_tag values before folding
   size_t max_upstreams = 100;    // distinct upstream values before folding
   size_t max_paths = 10000;      // distinct path label values (sources' path_labels) before folding
+  // labels.limits.series: series of the response metrics and histograms, over every label set
+  // (recorder.h says how they are counted); a label set past it is folded.
+  size_t max_series = 10000;
   // labels.expire_after: a label set that has counted no line for this long is removed (its
   // series leave the exposition, its memory is freed). 0: never.
   std::chrono::seconds expire_after{0};

@@ -5,15 +5,24 @@
 //
 // Responses are counted per label set (the combination of the opt-in labels: log, method, host,
 // route, and the labels taken from the file's path) in plain slots indexed by status code; the
-// request-duration, upstream-duration and response-size histograms are per label set and status
-// class, as plain bucket counters. With no dynamic label configured there is exactly one label set
-// and no lookup at all; with labels, a line costs a method switch, and one hash lookup per
-// host/route value and per label set. Path labels cost nothing per line: a file's values are
-// interned once, when the file is first followed (InternPathLabels), and the line carries the id.
-// Those lookups allocate only when a new value or label set is added, which the caps bound.
-// With histograms.native each histogram also keeps native buckets (native_histogram.h); when a
-// source has exemplars.trace_id, each label set keeps the last trace id per response code and
-// per request-duration bucket (exemplar.h). Both are preallocated with the label set.
+// request-duration, upstream-duration and response-size histograms are per histogram set and
+// status class, as plain bucket counters. A histogram set is what label sets with the same
+// values of histograms.labels share (by default: log and method, so routes and hosts do not
+// multiply the buckets); a label set points at its own, resolved when the set is added.
+//
+// Series budget (labels.limits.series, series_budget.h): a new label set takes its 5 by-class
+// series, a status code first seen in a set 1, a class first observed in a histogram set its
+// bounds + 3 per histogram; a line whose new series would pass the budget goes to the overflow
+// set. The check is one load and a mask per line (is this code / class new here?); the budget
+// is touched only when it is. Expiry gives the series back. With no dynamic label configured there
+// is exactly one label set and no lookup at all; with labels, a line costs a method switch, and one
+// hash lookup per host/route value and per label set. Path labels cost nothing per line: a file's
+// values are interned once, when the file is first followed (InternPathLabels), and the line
+// carries the id. Those lookups allocate only when a new value or label set is added, which the
+// caps bound. With histograms.native each histogram also keeps native buckets
+// (native_histogram.h); when a source has exemplars.trace_id, each label set keeps the last trace
+// id per response code, and each request-duration histogram per bucket (exemplar.h). Both are
+// preallocated with the set.
 //
 // Expiry (labels.expire_after): each label set remembers the last tick (Expire, called by the
 // writer once per poll interval) in which it counted a line, one plain store per line. Expire
@@ -44,6 +53,7 @@
 #include "metrics/exemplar.h"
 #include "metrics/labels.h"
 #include "metrics/native_histogram.h"
+#include "metrics/series_budget.h"
 #include "metrics/slots.h"
 #include "parse/fields.h"
 
@@ -57,6 +67,10 @@ struct HistogramOptions {
   std::vector<double> request_duration = DefaultDurationBuckets();   // seconds
   std::vector<double> upstream_duration = DefaultDurationBuckets();  // seconds
   std::vector<double> response_size = DefaultSizeBuckets();          // bytes
+  // histograms.labels: the labels histograms carry, of the configured ones ("class" always;
+  // "log" and static labels always when configured: they do not vary per line). Path labels
+  // go together: all of them or none.
+  std::vector<std::string> labels = {"class", "method"};
   NativeHistogramOptions native;  // histograms.native: sparse buckets beside the classic ones
   // Not a key of its own: true when a source has exemplars.trace_id (set by the config loader),
   // so that each series keeps room for its exemplars.
@@ -117,6 +131,21 @@ struct LabelSetKey {
   uint32_t upstream = 0;
 };
 
+// The by-class series of a label set (accesslog_http_responses_by_class_total, every class).
+inline constexpr size_t kClassSeries = kNumClasses;
+
+// Which of the configured labels a series carries (the counters: all; histograms: the
+// histograms.labels among them).
+struct LabelSelection {
+  bool log = false;
+  bool method = false;
+  bool host = false;
+  bool route = false;
+  bool syslog_tag = false;
+  bool path = false;  // every path label
+  bool upstream = false;
+};
+
 class Recorder {
  public:
   // `log_names` are the sources' names (the `log` label), indexed by log id. `histograms`
@@ -125,7 +154,8 @@ class Recorder {
   // order of first appearance); none by default.
   Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
            std::vector<std::string> log_names, std::array<bool, kNumHistogramKinds> histograms,
-           std::vector<std::string> path_label_names = {}, bool upstream_retries = false);
+           std::vector<std::string> path_label_names = {}, bool upstream_retries = false,
+           std::shared_ptr<SeriesBudget> budget = nullptr);
   Recorder(const Recorder&) = delete;  // the collector holds references into it
   Recorder& operator=(const Recorder&) = delete;
 
@@ -147,16 +177,26 @@ class Recorder {
   void Expire(std::chrono::steady_clock::time_point now);
 
   // --- read side (scrape) ---
+  // The histograms of every label set with the same histogram labels (its key is the label
+  // set's key with the labels histograms do not carry cleared).
+  struct HistogramSet {
+    LabelSetKey key;
+    // [kind][class]; null when that histogram is not enabled.
+    std::array<std::array<std::unique_ptr<HistogramSlots>, kNumClasses>, kNumHistogramKinds> hist;
+    uint32_t refs = 0;      // writer only: the label sets that observe into it
+    uint16_t observed = 0;  // writer only: bit kind * kNumClasses + class, once observed
+    size_t slot = 0;        // writer only: its index in the recorder's table
+  };
   struct LabelSet {
     LabelSetKey key;
     ResponseSlots responses;
     // Responses for which nginx contacted more than one upstream server, by class.
     std::array<RelaxedCounter, kNumClasses> retries;
-    // [kind][class]; null when that histogram is not enabled.
-    std::array<std::array<std::unique_ptr<HistogramSlots>, kNumClasses>, kNumHistogramKinds> hist;
-    uint32_t last_used = 0;  // writer only: the tick of its last line
     // With exemplars: accesslog_http_responses_total's, by code.
     std::unique_ptr<ResponseExemplars> exemplars;
+    HistogramSet* histograms = nullptr;  // never null; shared by label sets
+    uint32_t last_used = 0;              // writer only: the tick of its last line
+    uint16_t observed = 0;  // writer only: the bits of histograms->observed this set has seen
   };
   // Label sets alive now (the overflow set included).
   [[nodiscard]] size_t LabelSetCount() const { return live_.load(std::memory_order_relaxed); }
@@ -170,6 +210,20 @@ class Recorder {
       if (sets_[i]) f(*sets_[i]);
     }
   }
+  // Calls f(const HistogramSet&) for every histogram set alive, as ForEachLabelSet.
+  template <typename F>
+  void ForEachHistogramSet(F f) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    const size_t n = hist_count_.load(std::memory_order_acquire);
+    for (size_t i = 0; i < n; ++i) {
+      if (hist_sets_[i]) f(*hist_sets_[i]);
+    }
+  }
+  // The labels the counters carry, and those the histograms carry.
+  [[nodiscard]] const LabelSelection& counter_labels() const { return counter_labels_; }
+  [[nodiscard]] const LabelSelection& histogram_labels() const { return histogram_labels_; }
+  // The series budget (labels.limits.series), shared with the other recorders of a pipeline.
+  [[nodiscard]] const std::shared_ptr<SeriesBudget>& budget() const { return budget_; }
   // Label sets removed by expire_after so far.
   [[nodiscard]] uint64_t expired() const { return expired_.Load(); }
   [[nodiscard]] const LabelOptions& labels() const { return labels_; }
@@ -202,8 +256,25 @@ class Recorder {
   }
 
  private:
-  LabelSet* Find(uint16_t log_id, const Fields& fields, uint32_t path_id, bool* folded);
-  LabelSet* Add(const LabelSetKey& key);
+  LabelSet* Find(uint16_t log_id, const Fields& fields, uint32_t path_id, int code, int cls,
+                 bool* folded);
+  // The histograms a line of class `cls` observes: bit kind * kNumClasses + cls.
+  [[nodiscard]] uint16_t Observes(const Fields& f, int cls) const;
+  LabelSet* Add(const LabelSetKey& key, HistogramSet* histograms);
+  // The set's series that a line of `code` observing `observes` adds (a code or a histogram
+  // class not seen yet) are taken from the budget; past it, the line goes to the overflow set.
+  LabelSet* Admit(LabelSet* set, int code, uint16_t observes, bool* folded);
+  LabelSet* Overflow(uint16_t log);
+  LabelSetKey HistogramKey(const LabelSetKey& key) const;
+  HistogramSet* FindHistogramSet(const LabelSetKey& key);  // null when there is none
+  HistogramSet* AddHistogramSet(const LabelSetKey& key);
+  void ReleaseHistogramSet(HistogramSet* h);
+  // Series of the histograms whose bits are in `bits`: bounds + 3 each (buckets, +Inf, _sum,
+  // _count).
+  [[nodiscard]] size_t HistogramSeries(uint16_t bits) const;
+  // A label set's by-class series: the responses by class, and the upstream retries by class
+  // when that counter exists.
+  [[nodiscard]] size_t ClassSeries() const { return kClassSeries * (upstream_retries_ ? 2 : 1); }
   void UnrefPath(uint32_t id);
   struct IndexKey;
   static IndexKey KeyOf(const LabelSetKey& key);
@@ -249,6 +320,13 @@ class Recorder {
     }
   };
   std::unordered_map<IndexKey, LabelSet*, IndexHash> index_;
+  LabelSelection counter_labels_;
+  LabelSelection histogram_labels_;
+  std::shared_ptr<SeriesBudget> budget_;
+  std::unordered_map<IndexKey, HistogramSet*, IndexHash> hist_index_;
+  std::vector<std::unique_ptr<HistogramSet>> hist_sets_;  // preallocated; never reallocates
+  std::atomic<size_t> hist_count_{0};                     // slots used so far
+  std::vector<size_t> free_hist_sets_;
   std::vector<std::unique_ptr<LabelSet>> sets_;  // preallocated; never reallocates
   std::atomic<size_t> count_{0};                 // slots used so far (some may be free again)
   std::atomic<size_t> live_{0};                  // label sets alive

@@ -25,7 +25,12 @@ struct Record {
   bool partial = false;      // the line goes on in the next record of the same stream
   std::string_view time;     // as written: RFC 3339, with or without a fraction of a second
   std::string_view message;  // the server's bytes; docker: unescaped, without its final "\n"
+  // At least kMessagePaddingBytes readable bytes follow `message` in memory (any content).
+  bool message_padded = false;
 };
+// What a decoder guarantees after a message it marks message_padded (the line splitter's
+// padding, so that the parser after it reads the message in place).
+inline constexpr size_t kMessagePaddingBytes = 64;
 
 enum class DecodeResult : uint8_t { kOk, kInvalid };
 
@@ -39,6 +44,12 @@ enum class DecodeResult : uint8_t { kOk, kInvalid };
 
 // Docker's json-file records: one JSON object with "log" and "stream" strings ("time" is kept
 // when present; other keys, such as "attrs", are ignored).
+//
+// Two paths with one result: the layout Docker writes ({"log":"…","stream":"…","time":"…"}, no
+// blanks, ASCII outside "log") is scanned directly, with "log" unescaped into the decoder's
+// padded buffer (message_padded); anything else, including everything invalid, is decoded by
+// simdjson On-Demand (DecodeAnyLayout), so the direct scan never decides that a record is
+// invalid.
 class DockerDecoder {
  public:
   // Records up to `max_line_bytes` long are decoded; the buffers are allocated here, once.
@@ -51,10 +62,18 @@ class DockerDecoder {
   // kDockerPaddingBytes readable bytes follow the line in memory (any content), so it is read
   // in place instead of copied.
   [[nodiscard]] DecodeResult Decode(std::string_view line, bool padded, Record* out);
+  // The same through simdjson only, whatever the layout (Decode's fallback; for tests that
+  // compare the two paths).
+  [[nodiscard]] DecodeResult DecodeAnyLayout(std::string_view line, bool padded, Record* out);
 
  private:
+  // Docker's own layout, scanned directly; false when the record is not exactly in it (then
+  // simdjson decides).
+  bool DecodeDockerLayout(std::string_view line, Record* out);
+
   size_t max_line_;
-  std::unique_ptr<char[]> copy_;  // max_line_ + padding: a copy of an unpadded line
+  std::unique_ptr<char[]> copy_;       // max_line_ + padding: a copy of an unpadded line
+  std::unique_ptr<char[]> unescaped_;  // max_line_ + kMessagePaddingBytes: "log", unescaped
   simdjson::ondemand::parser parser_;
 };
 inline constexpr size_t kDockerPaddingBytes = simdjson::SIMDJSON_PADDING;

@@ -36,7 +36,8 @@
 // runtimes write the pieces of a line together, so the window is a single write.
 //
 // Per line there is no allocation once warm: a complete record is handed on as a view (cri:
-// into the line splitter's buffer; docker: into the decoder's buffer), and reassembly appends
+// into the line splitter's buffer, padded; docker: into the decoder's own buffer, padded when
+// its direct path read the record, or simdjson's, not padded), and reassembly appends
 // into a per-stream buffer that keeps its capacity.
 //
 // Thread-safety: an Unwrapper and its DockerDecoder are used by one thread (the one that

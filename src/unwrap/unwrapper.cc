@@ -100,12 +100,13 @@ void Unwrapper::Handle(std::string_view line, bool padded) {
   if (!r.partial && options_.streams[s]) next_->OnRecordTime(r.time);
   if (!p.active && !r.partial) {
     // The common case: a whole line in one record, handed on where it lies. A CRI message is
-    // the end of the splitter's padded line, so it keeps the padding; a docker message lies
-    // in simdjson's string buffer, which promises none.
+    // the end of the splitter's padded line, so it keeps the padding; a docker message keeps
+    // it when the decoder's direct path unescaped it into its padded buffer (not simdjson's).
+    static_assert(kMessagePaddingBytes >= kLinePaddingBytes);
     if (!options_.streams[s]) {
       next_->OnDroppedLine();
     } else {
-      Emit(r.message, padded && !docker);
+      Emit(r.message, docker ? r.message_padded : padded);
     }
     return;
   }

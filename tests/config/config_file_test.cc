@@ -190,7 +190,31 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"sources: [{name: a, files: x}]\nlabels: {expire_after: 0s}\n",
                   "labels.expire_after: expected a duration"},
         BadConfig{"sources: [{name: a, files: x}]\nlabels: {expire_after: 400d}\n",
-                  "(1s to 365d), got '400d'"}));
+                  "(1s to 365d), got '400d'"},
+        BadConfig{"sources: [{name: a, files: x}]\nlabels: {limits: {series: 0}}\n",
+                  "labels.limits.series: expected a whole number from 1 to 10000000"},
+        BadConfig{"sources: [{name: a, files: x}]\nhistograms: {labels: [class, code]}\n",
+                  "c.yaml:2:30: histograms.labels[1]: 'code' is not a label of the exporter"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: kubernetes}]\n"
+                  "histograms: {labels: [method, pod]}\n",
+                  "histograms.labels: path labels go on histograms together"}));
+
+TEST(ConfigFileTest, SeriesBudgetAndHistogramLabels) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\n", &o, &error)) << error;
+  EXPECT_EQ(o.labels.max_series, 10000u);
+  EXPECT_EQ(o.histograms.labels, (std::vector<std::string>{"class", "method"}));
+  ASSERT_TRUE(
+      Parse("sources: [{name: a, files: x, path_labels: kubernetes}]\n"
+            "labels: {limits: {series: 50000}}\n"
+            "histograms: {labels: [class, route, namespace, pod, container]}\n",
+            &o, &error))
+      << error;
+  EXPECT_EQ(o.labels.max_series, 50000u);
+  EXPECT_EQ(o.histograms.labels,
+            (std::vector<std::string>{"class", "route", "namespace", "pod", "container"}));
+}
 
 TEST(ConfigFileTest, NativeHistograms) {
   Options o;

@@ -1,4 +1,5 @@
-// libFuzzer target: the docker json-file envelope (DockerDecoder, simdjson On-Demand) and the
+// libFuzzer target: the docker json-file envelope (DockerDecoder: its direct path for Docker's
+// layout must agree with simdjson On-Demand, DecodeAnyLayout, on every input) and the
 // Unwrapper over it, on arbitrary bytes. Whatever the input: Decode returns; reading the line
 // in place (padded, garbage after it) gives the same result and the same record as reading a
 // copy; a final record's message never ends in the "\n" that ended its "log"; the input cut at
@@ -52,6 +53,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     }
     if (b.message.size() > size) std::abort();
+  }
+  // The direct path (Docker's layout) and simdjson agree: same result, same record.
+  accesslog::Record c;
+  if (decoder.DecodeAnyLayout(input, false, &c) != in_place) std::abort();
+  if (in_place == accesslog::DecodeResult::kOk &&
+      (c.message != a_message || c.time != a_time || c.stream != a_stream ||
+       c.partial != a_partial)) {
+    std::abort();
   }
 
   CheckingSink sink;

@@ -25,7 +25,9 @@ std::shared_ptr<Recorder> PodRecorder(int expire_seconds, size_t max_sets = 2000
   LabelOptions labels;
   labels.expire_after = seconds(expire_seconds);
   labels.max_label_sets = max_sets;
-  return std::make_shared<Recorder>(labels, HistogramOptions{}, std::vector<std::string>{"pods"},
+  HistogramOptions buckets;
+  buckets.labels = {"class", "pod"};  // so that expiry is seen on histograms too
+  return std::make_shared<Recorder>(labels, buckets, std::vector<std::string>{"pods"},
                                     std::array<bool, kNumHistogramKinds>{true, false, true},
                                     std::vector<std::string>{"pod"});
 }

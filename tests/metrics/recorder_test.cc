@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "metrics/collector.h"
@@ -206,12 +207,62 @@ TEST(RecorderTest, LabelsOnEveryResponseMetric) {
   EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_by_class_total{class="2xx",)" +
                                   labels_text + "}"),
             2);
-  EXPECT_EQ(SampleValue(text, R"(accesslog_http_request_duration_seconds_count{class="2xx",)" +
-                                  labels_text + "}"),
+  // Histograms carry histograms.labels (default class and method), log and the static labels.
+  EXPECT_EQ(SampleValue(text, R"(accesslog_http_request_duration_seconds_count{class="2xx",)"
+                              R"(log="web",method="POST",env="prod"})"),
             2);
   EXPECT_EQ(SampleValue(
                 text, R"(accesslog_label_overflow_total{metric="accesslog_http_responses_total"})"),
             0);
+}
+
+TEST(RecorderTest, HistogramsCarryTheirListedLabelsOnly) {
+  LabelOptions labels;
+  labels.method = labels.host = labels.route = true;
+  for (const std::vector<std::string>& listed :
+       {std::vector<std::string>{"class", "method"}, std::vector<std::string>{"route", "host"},
+        std::vector<std::string>{"class"}}) {
+    HistogramOptions buckets;
+    buckets.labels = listed;
+    auto r = std::make_shared<Recorder>(labels, buckets, std::vector<std::string>{"api"},
+                                        kAllHistograms);
+    Fields f;
+    f.method = "GET";
+    f.host = "h";
+    f.request_time = 0.2;
+    for (int i = 0; i < 50; ++i) {
+      const std::string path = "/r" + std::to_string(i);
+      f.path = path;
+      r->Record(0, f, 200);
+    }
+    const std::string text = Render(r);
+    std::string hist_labels = "class=\"2xx\"";
+    size_t histograms = 1;
+    if (std::count(listed.begin(), listed.end(), "method")) hist_labels += ",method=\"GET\"";
+    if (std::count(listed.begin(), listed.end(), "host")) hist_labels += ",host=\"h\"";
+    if (std::count(listed.begin(), listed.end(), "route")) {
+      hist_labels += ",route=\"/r7\"";
+      histograms = 50;
+    }
+    // Counters keep every label: one label set per route.
+    EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_by_class_total{class="2xx",)"
+                                R"(method="GET",host="h",route="/r7"})"),
+              1);
+    EXPECT_EQ(
+        SampleValue(text, "accesslog_http_request_duration_seconds_count{" + hist_labels + "}"),
+        histograms == 1 ? 50 : 1)
+        << text;
+    size_t counted = 0;
+    for (size_t at = 0; (at = text.find("\naccesslog_http_request_duration_seconds_count{", at)) !=
+                        std::string::npos;
+         ++at) {
+      ++counted;
+    }
+    EXPECT_EQ(counted, histograms);
+    // accesslog_series: 50 label sets x (5 by class + 1 code) + histograms x (bounds + 3): the
+    // request duration only (11 bounds; no upstream time or size in these lines).
+    EXPECT_EQ(SampleValue(text, "accesslog_series"), 50 * 6 + histograms * (11 + 3));
+  }
 }
 
 // A million distinct paths with `route` on: the series stay at the cap, the rest fold into

@@ -138,6 +138,64 @@ TEST(DockerTest, Table) {
   }
 }
 
+// Docker's own layout goes through the direct scan; the same records through simdjson only
+// must give the same answer, field by field (and the direct path's message is padded).
+TEST(DockerTest, TheDirectPathAgreesWithSimdjson) {
+  const std::string long_log = std::string(100, 'a') + R"(\"q\" )" + std::string(37, 'b');
+  const std::vector<std::string> logs = {
+      R"(GET / 200\n)",
+      R"(1.2.3.4 - - [06/May/2024:07:08:09 +0000] \"GET /a?x=1\u0026y=2 HTTP/1.1\" 200 5\n)",
+      R"(tab\t cr\r\n)",
+      R"(partial, no newline)",
+      "",
+      R"(\u00e9 \u20ac \u0000 \/ \b\f)",
+      "caf\xc3\xa9 raw UTF-8\\n",
+      long_log + R"(\n)",
+      std::string(16, 'x') + R"(\")" + std::string(15, 'y'),
+      // Not handled by the direct path; simdjson decides (valid or not) in both.
+      R"(\ud83d\ude00 a surrogate pair\n)",
+      R"(\q bad escape)",
+      "raw \x01 control",
+      "bad UTF-8 \xc3\x28",
+      R"(ends in a backslash \)",
+      R"(short \u12)",
+  };
+  const std::vector<std::string> tails = {
+      R"(","stream":"stdout","time":"2024-05-06T07:08:09.123456789Z"})",
+      R"(","stream":"stderr","time":"2024-05-06T07:08:09Z"})",
+      R"(","stream":"stdout","time":""})",
+      R"(","stream":"stdout","attrs":{"a":"b"},"time":"t"})",  // attrs: simdjson's
+      R"(","stream":"stdout","time":"t"} )",                   // a blank after: simdjson's
+      R"(","stream":"stdout","time":"t\u0031"})",              // an escaped time: simdjson's
+      R"(","stream":"stdout","time":"t")",                     // invalid
+      R"(","stream":"tty","time":"t"})",                       // invalid
+  };
+  DockerDecoder d(kMax);
+  int direct = 0;
+  for (const std::string& log : logs) {
+    for (const std::string& tail : tails) {
+      const std::string line = R"({"log":")" + log + tail;
+      const std::string buf = line + std::string(kDockerPaddingBytes, ' ');
+      Record a, b;
+      const DecodeResult ra = d.Decode(line, false, &a);
+      const std::string message(a.message), time(a.time);
+      const bool padded = a.message_padded;
+      const DecodeResult rb =
+          d.DecodeAnyLayout(std::string_view(buf.data(), line.size()), true, &b);
+      ASSERT_EQ(ra, rb) << line;
+      if (ra != DecodeResult::kOk) continue;
+      EXPECT_EQ(message, b.message) << line;
+      EXPECT_EQ(time, b.time) << line;
+      EXPECT_EQ(a.stream, b.stream) << line;
+      EXPECT_EQ(a.partial, b.partial) << line;
+      EXPECT_FALSE(b.message_padded);
+      direct += padded;
+    }
+  }
+  // The first nine logs with the first three tails are Docker's layout: all read directly.
+  EXPECT_EQ(direct, 9 * 3);
+}
+
 TEST(DockerTest, ARecordLongerThanTheMaximumIsInvalid) {
   DockerDecoder d(256);
   Record r;
