@@ -445,7 +445,10 @@ int RunAnalyzeCommand(const Options& flags) {
       std::cerr << "accesslog_exporter analyze: " << error << "\n";
       return kAnalyzeError;
     }
-    if (!flags.flags_given.count("--log.format")) an.format = file.sources.front().format;
+    if (!flags.flags_given.count("--log.format")) {
+      an.format = file.sources.front().format;
+      an.drop = file.sources.front().drop;  // written for that format
+    }
     if (!flags.flags_given.count("--log.wrapper")) an.unwrap = file.sources.front().unwrap;
     if (an.status_codes_file.empty()) an.status_codes_file = file.status_codes_file;
     an.route_templates = file.labels.route_templates;

@@ -150,6 +150,13 @@ void Accumulator::HandleLine(std::string_view line, bool padded) {
     }
     return;
   }
+  if (drop_) {
+    auto route = [this] { return drop_routes_->Normalize(fields_.path, &drop_route_scratch_); };
+    if (drop_->Matches({.fields = &fields_}, route)) {
+      ++tally_.dropped;
+      return;
+    }
+  }
   ++tally_.responses;
   ++tally_.codes[static_cast<size_t>(code)];
   const bool is_5xx = code >= 500;

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "classify/drop_rules.h"
 #include "classify/status_table.h"
 #include "metrics/labels.h"
 #include "parse/parser.h"
@@ -136,9 +137,11 @@ struct Tally {
   uint64_t empty = 0;      // skipped
   uint64_t overlong = 0;   // skipped: longer than max_line_bytes
   bool wrapped = false;    // read through a container log envelope (--log.wrapper)
-  uint64_t dropped = 0;    // with a wrapper: lines of a stream not listed
+  uint64_t dropped = 0;    // lines of a stream not listed (wrapper); lines drop rules match
   uint64_t untimed = 0;    // responses whose line has no timestamp
   uint64_t bad_time = 0;   // responses whose timestamp could not be read (not in a window)
+
+  bool drop_rules = false;  // the source has drop rules (Accumulator::SetDropRules)
   std::array<uint64_t, kStatusSlots> codes{};
   TimeWindows windows;
   RouteTable routes;
@@ -160,6 +163,14 @@ class Accumulator final : public MessageSink {
   // The inputs are read through a container log envelope: the report says how many lines of
   // other streams were dropped.
   void SetWrapped() { tally_.wrapped = true; }
+  // Lines that `rules` match (after their status is validated) count as dropped and nowhere
+  // else, as in the exporter; `routes` normalises the route field for them. Both outlive the
+  // accumulator.
+  void SetDropRules(const DropRules* rules, const RouteNormalizer* routes) {
+    drop_ = rules;
+    drop_routes_ = routes;
+    tally_.drop_rules = true;
+  }
 
   void OnLine(std::string_view line) override { Handle(line, /*padded=*/false); }
   void OnPaddedLine(std::string_view line) override { Handle(line, /*padded=*/true); }
@@ -195,6 +206,9 @@ class Accumulator final : public MessageSink {
   std::string last_path_;
   RouteTable::Counts* last_route_ = nullptr;
   std::string route_scratch_;
+  const DropRules* drop_ = nullptr;
+  const RouteNormalizer* drop_routes_ = nullptr;
+  std::string drop_route_scratch_;
 };
 
 }  // namespace accesslog

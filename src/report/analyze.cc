@@ -85,6 +85,12 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
   const FormatCapabilities caps = parser->capabilities();
   const RouteNormalizer normalizer(options.route_templates);
   auto acc = std::make_unique<Accumulator>(parser.get(), caps.path ? &normalizer : nullptr);
+  std::unique_ptr<DropRules> drop;
+  if (!options.drop.empty()) {
+    drop = DropRules::Compile(options.drop, caps, /*syslog=*/false, &error);
+    if (!drop) return fail(kAnalyzeUsage, "drop rules: " + error);
+    acc->SetDropRules(drop.get(), &normalizer);
+  }
   if (options.unwrap.wrapper != Wrapper::kNone) acc->SetWrapped();
   LineSplitter splitter(options.max_line_bytes, kReadChunkBytes);
   Progress progress(&err == &std::cerr && ::isatty(STDERR_FILENO) == 1 ? &err : nullptr,

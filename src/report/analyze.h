@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "classify/drop_rules.h"
 #include "metrics/labels.h"
 #include "parse/parser.h"
 #include "unwrap/unwrap.h"
@@ -29,6 +30,7 @@ struct AnalyzeOptions {
   size_t top = 10;                    // --top: rows in the top-routes tables
   size_t max_line_bytes = 64 * 1024;  // --log.max-line-bytes
   UnwrapOptions unwrap;               // --log.wrapper (or the config file's first source)
+  std::vector<DropCondition> drop;    // the config file's first source's, with its format
   enum class Color { kAuto, kAlways, kNever } color = Color::kAuto;  // --color
 };
 

@@ -138,6 +138,7 @@ Report BuildReport(const Tally& t, const StatusTable& table, const FormatCapabil
   r.empty = t.empty;
   r.overlong = t.overlong;
   r.wrapped = t.wrapped;
+  r.drop_rules = t.drop_rules;
   r.dropped = t.dropped;
 
   for (int i = 0; i < kNumClasses; ++i) r.classes[static_cast<size_t>(i)].name = ClassName(i);

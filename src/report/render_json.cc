@@ -61,7 +61,8 @@ void RenderJson(const Report& r, std::ostream& out) {
                      {"skipped", Json{{"empty", r.empty}, {"overlong", r.overlong}}},
                      {"first_time", OrNull(w.available, w.first)},
                      {"last_time", OrNull(w.available, w.last)}};
-  if (r.wrapped) j["totals"]["dropped"] = r.dropped;  // only with --log.wrapper
+  // only with --log.wrapper or drop rules
+  if (r.wrapped || r.drop_rules) j["totals"]["dropped"] = r.dropped;
 
   Json classes = Json::array();
   for (const Report::Class& c : r.classes) {

@@ -54,7 +54,12 @@ Section Summary(const Report& r) {
       Count(r.malformed) + " (" + FormatPercent(Ratio(r.malformed, r.lines)) + " of lines)");
   row("skipped", Count(r.empty + r.overlong) + " (" + Count(r.empty) + " empty, " +
                      Count(r.overlong) + " longer than --log.max-line-bytes)");
-  if (r.wrapped) row("dropped", Count(r.dropped) + " (container streams not listed)");
+  if (r.drop_rules) {
+    row("dropped", Count(r.dropped) + (r.wrapped ? " (drop rules, container streams not listed)"
+                                                 : " (drop rules)"));
+  } else if (r.wrapped) {
+    row("dropped", Count(r.dropped) + " (container streams not listed)");
+  }
   if (r.windows.available) row("time range", r.windows.first + " .. " + r.windows.last);
   return s;
 }

@@ -106,7 +106,8 @@ struct Report {
   uint64_t malformed = 0;
   uint64_t empty = 0;
   uint64_t overlong = 0;
-  bool wrapped = false;  // --log.wrapper: `dropped` is reported
+  bool wrapped = false;     // --log.wrapper: `dropped` is reported
+  bool drop_rules = false;  // the config file's drop rules: `dropped` is reported
   uint64_t dropped = 0;
   std::array<Class, kNumClasses> classes;
   std::vector<Code> codes;  // codes seen, ascending
