@@ -261,6 +261,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
                   static_cast<double>(t.retries[static_cast<size_t>(c)]));
       }
     }
+    series += family.metric.size();
     out->push_back(std::move(family));
   }
 

@@ -29,7 +29,7 @@ std::string Render(std::vector<std::shared_ptr<const Recorder>> recorders) {
 struct Sums {
   size_t series = 0;           // samples of the response metrics and histograms
   size_t overflow_series = 0;  // of those, the overflow set's (a label "__overflow__")
-  double responses = 0, by_class = 0, request_count = 0;
+  double responses = 0, by_class = 0, request_count = 0, retries = 0;
 };
 
 Sums Count(const std::string& text) {
@@ -41,6 +41,7 @@ Sums Count(const std::string& text) {
   for (std::string line; std::getline(in, line);) {
     const bool ours = starts(line, "accesslog_http_responses_total{") ||
                       starts(line, "accesslog_http_responses_by_class_total{") ||
+                      starts(line, "accesslog_http_upstream_retries_total{") ||
                       starts(line, "accesslog_http_request_duration_seconds") ||
                       starts(line, "accesslog_http_upstream_duration_seconds") ||
                       starts(line, "accesslog_http_response_size_bytes");
@@ -49,23 +50,26 @@ Sums Count(const std::string& text) {
     const double v = std::stod(line.substr(line.rfind(' ') + 1));
     if (starts(line, "accesslog_http_responses_total{")) s.responses += v;
     if (starts(line, "accesslog_http_responses_by_class_total{")) s.by_class += v;
+    if (starts(line, "accesslog_http_upstream_retries_total{")) s.retries += v;
     if (starts(line, "accesslog_http_request_duration_seconds_count")) s.request_count += v;
   }
   return s;
 }
 
-// A million distinct routes, a thousand hosts, every method, four codes, path labels from 300
-// files and a static label: every label on, the default caps and budget. (The `upstream`
-// label is not in this branch yet; it adds one more dynamic label to the same key.)
+// A million distinct routes, a thousand hosts, a hundred upstreams (one response in ten
+// retried), every method, four codes, path labels from 300 files and a static label: every label
+// on, the default caps and budget.
 TEST(SeriesBudgetTest, AMillionRoutesWithEveryLabelStayWithinTheBudget) {
   LabelOptions labels;
   labels.log = labels.method = labels.host = labels.route = labels.syslog_tag = true;
+  labels.upstream = true;
   labels.static_labels = {{"env", "prod"}};
   ASSERT_EQ(labels.max_series, 10000u) << "the default budget";
   auto r =
       std::make_shared<Recorder>(labels, HistogramOptions{}, std::vector<std::string>{"api", "web"},
                                  std::array<bool, kNumHistogramKinds>{true, true, true},
-                                 std::vector<std::string>{"namespace", "pod", "container"});
+                                 std::vector<std::string>{"namespace", "pod", "container"},
+                                 /*upstream_retries=*/true);
   std::vector<uint32_t> files;
   for (int i = 0; i < 300; ++i) {
     files.push_back(
@@ -74,13 +78,16 @@ TEST(SeriesBudgetTest, AMillionRoutesWithEveryLabelStayWithinTheBudget) {
   const char* methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "BREW"};
   const int codes[] = {200, 404, 500, 503};
   Fields f;
-  std::string path, host;
+  std::string path, host, upstream;
   constexpr int kLines = 1000000;
   for (int i = 0; i < kLines; ++i) {
     path = "/p" + std::to_string(i) + "x/items";  // not an id: a distinct route each
     host = "h" + std::to_string(i % 1000) + ".example";
     f.path = path;
     f.host = host;
+    upstream = "10.0." + std::to_string(i % 100) + ".1:8080";
+    f.upstream = upstream;
+    f.upstream_tries = i % 10 == 0 ? 2 : 1;
     f.method = methods[i % 7];
     f.syslog_tag = "";
     f.request_time = (i % 100) / 100.0;
@@ -97,15 +104,16 @@ TEST(SeriesBudgetTest, AMillionRoutesWithEveryLabelStayWithinTheBudget) {
   // What the recorder took from the budget is what was exported.
   EXPECT_EQ(r->budget()->used(), s.series);
   // The budget, plus what the overflow set (which has nowhere to fold to) may add beyond it:
-  // its 5 by-class series, one per code (4 here) and its histograms' classes (2xx, 4xx, 5xx)
-  // x (bounds + 3) for the two durations (11 bounds) and the size (6).
-  const size_t overflow_allowance = 5 + 4 + 3 * ((11 + 3) * 2 + (6 + 3));
+  // its 5 by-class series and 5 retries series, one per code (4 here) and its histograms'
+  // classes (2xx, 4xx, 5xx) x (bounds + 3) for the two durations (11 bounds) and the size (6).
+  const size_t overflow_allowance = 5 + 5 + 4 + 3 * ((11 + 3) * 2 + (6 + 3));
   EXPECT_LE(s.series, labels.max_series + overflow_allowance);
   EXPECT_GT(s.series, labels.max_series / 2) << "the budget is used, not wasted";
   // Every line counted once, in counters and histograms alike.
   EXPECT_EQ(s.responses, kLines);
   EXPECT_EQ(s.by_class, kLines);
   EXPECT_EQ(s.request_count, kLines);
+  EXPECT_EQ(s.retries, kLines / 10);
   // What folded is counted.
   const auto folded = SampleValue(
       text, R"(accesslog_label_overflow_total{metric="accesslog_http_responses_total"})");
