@@ -272,8 +272,11 @@ void FileFollower::CheckRotation() {
     return;
   }
   gone_since_ = {};
+  CheckContent();
+}
 
-  // The name reaches the same file. Has its content been cut under us?
+// The name reaches the same file. Has its content been cut under us?
+void FileFollower::CheckContent() {
   struct stat by_fd {};
   if (::fstat(current_.fd, &by_fd) != 0) return;
   const int64_t size = static_cast<int64_t>(by_fd.st_size);
@@ -354,6 +357,22 @@ bool FileFollower::Poll(Clock::time_point now) {
   more = Read(&current_) >= max_bytes_per_poll_ || more;
   PublishStatus();
   return more;
+}
+
+// Without the stat of the name: an inotify event said the file was written and nothing of its
+// name (a rename or a new file under the name is an event of its own, which calls Poll). A
+// truncation is still seen: the read that brings bytes is confirmed against the fingerprint
+// (cut and rewritten past our offset), and a read that brings nothing is followed by
+// CheckContent's fstat (cut shorter than our offset).
+bool FileFollower::PollWritten(Clock::time_point now) {
+  if (draining_.open() || !current_.open() || name_gone()) return Poll(now);
+  size_t n = Read(&current_);
+  if (n == 0) {
+    CheckContent();
+    n = Read(&current_);
+  }
+  PublishStatus();
+  return n >= max_bytes_per_poll_;
 }
 
 }  // namespace accesslog
