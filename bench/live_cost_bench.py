@@ -456,6 +456,30 @@ def run_case(a, name, spec, pool, workdir):
             f.stop()
 
 
+WAKE_FLOOR = r"""
+import os, select, sys, threading
+n, ms = int(sys.argv[1]), int(sys.argv[2])
+tid = threading.get_native_id()
+def ns():
+    with open(f"/proc/self/task/{tid}/schedstat") as f:
+        return int(f.read().split()[0])
+p = select.poll()
+c0 = ns()
+for _ in range(n):
+    p.poll(ms)
+print((ns() - c0) / n)
+"""
+
+
+def wake_floor(wakes_per_s=50, seconds=5):
+    """CPU (ns) of one wake-up that does nothing: a process that sleeps in poll(2) and wakes
+    `wakes_per_s` times a second, measured now, on this machine (the reference for the wake-ups
+    a follower cannot avoid)."""
+    out = subprocess.run([sys.executable, "-c", WAKE_FLOOR, str(int(wakes_per_s * seconds)),
+                          str(int(1000 / wakes_per_s))], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
+
+
 def print_cost(name, r):
     c = r["cost"]
     ours = c["accesslog_exporter"]
@@ -507,8 +531,16 @@ def main():
     print(f"# {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
           f"mtail: {a.mtail or 'not run'}")
     try:
+        floor = wake_floor(seconds=1 if a.smoke else 5)
+        results["wake_floor_us"] = floor / 1000
+        print(f"# wake-up floor: a process that only sleeps 20 ms in poll(2) and wakes costs "
+              f"{floor / 1000:.1f} us of CPU per wake-up here now ({50 * floor / 1e9:.5f} cores "
+              "at 50 wake-ups/s)")
         for name, spec in cases.items():
             results["cases"][name] = run_case(a, name, spec, pool, workdir)
+        floor = wake_floor(seconds=1 if a.smoke else 5)
+        results["wake_floor_end_us"] = floor / 1000
+        print(f"# wake-up floor at the end: {floor / 1000:.1f} us per wake-up")
     finally:
         if not a.workdir:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -107,6 +107,7 @@ bool DirectoryWatches::Watch(const std::set<std::string>& dirs) {
     Dir& d = dirs_[dir];
     if (d.wd < 0 && Add(dir, &d)) added = true;
   }
+  IndexNames();
   return added;
 }
 
@@ -115,7 +116,18 @@ bool DirectoryWatches::Retry() {
   for (auto& [dir, d] : dirs_) {
     if (d.wd < 0 && Add(dir, &d)) added = true;
   }
+  if (added) IndexNames();
   return added;
+}
+
+void DirectoryWatches::IndexNames() {
+  names_by_wd_.clear();
+  for (const auto& [wd, paths] : by_wd_) {
+    for (const std::string& dir : paths) {
+      const auto it = names_.find(dir);
+      if (it != names_.end()) names_by_wd_[wd].push_back(&it->second);
+    }
+  }
 }
 
 bool DirectoryWatches::Trusted(const std::string& dir) const {
@@ -125,7 +137,10 @@ bool DirectoryWatches::Trusted(const std::string& dir) const {
 
 size_t DirectoryWatches::watched() const { return by_wd_.size(); }
 
-void DirectoryWatches::ClearNames() { names_.clear(); }
+void DirectoryWatches::ClearNames() {
+  names_by_wd_.clear();
+  names_.clear();
+}
 
 void DirectoryWatches::AddName(const std::string& path, uint32_t slot) {
   const size_t slash = path.rfind('/');
@@ -158,8 +173,6 @@ DirectoryWatches::Drained DirectoryWatches::Drain(std::vector<Touched>* touched)
                   IN_MOVE_SELF | IN_IGNORED)) {
         out.names_changed = true;
       }
-      const auto w = by_wd_.find(ev->wd);
-      if (w == by_wd_.end()) continue;  // a watch removed since
       const bool self = mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED);
       const uint8_t what =
           (mask & (IN_MODIFY | IN_CLOSE_WRITE)) && !self &&
@@ -168,21 +181,25 @@ DirectoryWatches::Drained DirectoryWatches::Drain(std::vector<Touched>* touched)
               : kTouchRenamed;
       const std::string_view name =
           ev->len > 0 ? std::string_view(ev->name, ::strnlen(ev->name, ev->len)) : "";
-      for (const std::string& dir : w->second) {
-        const auto names = names_.find(dir);
-        if (names == names_.end()) continue;
-        if (self) {  // the directory itself: every name in it may reach another file now
-          for (const auto& [_, slots] : names->second) {
-            for (uint32_t s : slots) touched->push_back({s, kTouchRenamed});
+      const auto named = names_by_wd_.find(ev->wd);
+      if (named != names_by_wd_.end()) {
+        for (const Names* names : named->second) {
+          if (self) {  // the directory itself: every name in it may reach another file now
+            for (const auto& [_, slots] : *names) {
+              for (uint32_t s : slots) touched->push_back({s, kTouchRenamed});
+            }
+            continue;
           }
-          continue;
+          const auto it = names->find(name);
+          if (it == names->end()) continue;
+          for (uint32_t s : it->second) touched->push_back({s, what});
         }
-        const auto it = names->second.find(name);
-        if (it == names->second.end()) continue;
-        for (uint32_t s : it->second) touched->push_back({s, what});
       }
-      if (mask & IN_IGNORED) {  // the directory went away: watch it again when it is back
+      const auto w = by_wd_.find(ev->wd);
+      if ((mask & IN_IGNORED) && w != by_wd_.end()) {
+        // The directory went away: watch it again when it is back.
         out.lost_watch = true;
+        names_by_wd_.erase(ev->wd);
         const std::vector<std::string> paths = std::move(w->second);
         by_wd_.erase(w);
         for (const auto& dir : paths) {

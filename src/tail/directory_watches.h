@@ -96,11 +96,13 @@ class DirectoryWatches {
 
   bool Add(const std::string& dir, Dir* d);
   void Remove(const std::string& dir, int wd);
+  void IndexNames();  // names_by_wd_ from names_ and by_wd_
 
   int fd_ = -1;
   std::map<std::string, Dir> dirs_;
-  std::unordered_map<int, std::vector<std::string>> by_wd_;  // one inode may have two paths
-  std::unordered_map<std::string, Names> names_;             // directory -> name -> slots
+  std::unordered_map<int, std::vector<std::string>> by_wd_;   // one inode may have two paths
+  std::unordered_map<std::string, Names> names_;              // directory -> name -> slots
+  std::unordered_map<int, std::vector<Names*>> names_by_wd_;  // into names_
 };
 
 }  // namespace accesslog

@@ -77,7 +77,11 @@ void FileFollower::PublishStatus() {
 }
 
 bool FileFollower::OpenCurrent(bool at_startup) {
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  // O_NOATIME: following a log does not make each read a write of its inode (with relatime, a
+  // file written since its last read has its atime updated on the next read: every read of a
+  // live log). Only the file's owner (or CAP_FOWNER) may ask for it; others open without.
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno != ENOENT && errno != ENOTDIR && !warned_open_) {
       LogWarn("cannot open log file", {{"path", path_}, {"err", std::strerror(errno)}});

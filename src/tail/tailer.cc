@@ -224,6 +224,7 @@ bool Tailer::Rescan(bool at_startup, bool all) {
       const auto& f = e.f;
       if (f->pattern() != p.pattern) continue;
       f->matched = matched.count(f->path()) > 0;
+      if (!f->matched) maybe_gone_ = true;
       have.insert(f->path());
     }
     for (const auto& path : matches) {
@@ -416,6 +417,7 @@ bool Tailer::PollOne(uint32_t slot, bool written_only, Clock::time_point now) {
     watches_stale_ = true;  // opened, closed or rotated: its (symlink target's) watch may change
     moved_ = true;
   }
+  if (!f.matched && !f.has_open_files()) maybe_gone_ = true;
   if (!e.hot && IsHot(f)) {
     e.hot = true;
     hot_.push_back(slot);
@@ -459,6 +461,8 @@ bool Tailer::Sweep(Clock::time_point now, bool all, bool tick) {
   }
   touched_.clear();
   again_.clear();
+  const bool check_gone = maybe_gone_;
+  maybe_gone_ = false;
   std::erase_if(hot_, [&](uint32_t slot) {
     if (slot < followers_.size() && IsHot(*followers_[slot].f)) return false;
     if (slot < followers_.size()) followers_[slot].hot = false;
@@ -466,7 +470,7 @@ bool Tailer::Sweep(Clock::time_point now, bool all, bool tick) {
   });
   // A glob follower whose name is no longer matched goes once its files are closed (drained).
   const auto gone = [](const Followed& e) { return !e.f->matched && !e.f->has_open_files(); };
-  if (std::any_of(followers_.begin(), followers_.end(), gone)) {
+  if (check_gone && std::any_of(followers_.begin(), followers_.end(), gone)) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       followers_.erase(std::remove_if(followers_.begin(), followers_.end(), gone),

@@ -170,6 +170,7 @@ class Tailer : private FollowerHost {
   uint64_t round_ = 0;
   bool poll_all_ = false;       // followers were removed: slots moved, read everything once
   bool moved_ = true;           // offsets or files changed since the positions were last saved
+  bool maybe_gone_ = false;     // a glob follower may be unmatched with no open file: remove it
   std::string last_positions_;  // last content written, to skip unchanged saves
   bool positions_failing_ = false;
   int wake_fd_ = -1;  // eventfd: Stop() wakes Run()
