@@ -74,6 +74,7 @@ bool DirectoryWatches::Add(const std::string& dir, Dir* d) {
               {{"dir", dir}, {"err", std::strerror(errno)}});
     }
     d->err = errno;
+    ++unwatched_;
     return false;
   }
   d->wd = wd;
@@ -95,6 +96,7 @@ void DirectoryWatches::Remove(const std::string& dir, int wd) {
 bool DirectoryWatches::Watch(const std::set<std::string>& dirs) {
   if (fd_ < 0) return false;
   bool added = false;
+  unwatched_ = 0;
   for (auto it = dirs_.begin(); it != dirs_.end();) {
     if (dirs.count(it->first)) {
       ++it;
@@ -112,7 +114,9 @@ bool DirectoryWatches::Watch(const std::set<std::string>& dirs) {
 }
 
 bool DirectoryWatches::Retry() {
+  if (unwatched_ == 0) return false;  // (a walk of every watched directory is not free)
   bool added = false;
+  unwatched_ = 0;
   for (auto& [dir, d] : dirs_) {
     if (d.wd < 0 && Add(dir, &d)) added = true;
   }
@@ -204,7 +208,10 @@ DirectoryWatches::Drained DirectoryWatches::Drain(std::vector<Touched>* touched)
         by_wd_.erase(w);
         for (const auto& dir : paths) {
           auto d = dirs_.find(dir);
-          if (d != dirs_.end()) d->second.wd = -1;
+          if (d != dirs_.end()) {
+            d->second.wd = -1;
+            ++unwatched_;
+          }
         }
       }
     }

@@ -99,6 +99,7 @@ class DirectoryWatches {
   void IndexNames();  // names_by_wd_ from names_ and by_wd_
 
   int fd_ = -1;
+  size_t unwatched_ = 0;  // entries of dirs_ without a watch (Retry's work)
   std::map<std::string, Dir> dirs_;
   std::unordered_map<int, std::vector<std::string>> by_wd_;   // one inode may have two paths
   std::unordered_map<std::string, Names> names_;              // directory -> name -> slots

@@ -164,6 +164,7 @@ class FileFollower {
   FileStream draining_;  // the previous file after a rename, read until idle
   std::chrono::steady_clock::time_point gone_since_{};  // the name stopped existing
   bool warned_open_ = false;
+  bool size_checked_ = false;  // current_.size was taken in this Poll (fstat or open)
   std::atomic<int64_t> status_size_{0};
   std::atomic<int64_t> status_offset_{0};
 };

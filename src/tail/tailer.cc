@@ -216,7 +216,9 @@ bool Tailer::Rescan(bool at_startup, bool all) {
   bool added = false;
   for (const auto& p : patterns_) {
     if (!p.glob || (!all && p.watched)) continue;
-    watches_stale_ = true;  // the directories it can match in may have changed too
+    // The directories it can match in may have appeared: looked at again (UpdateWatches) for
+    // a glob not all watched. For one that is, events say when they change (the caller).
+    if (!p.watched) watches_stale_ = true;
     const std::vector<std::string> matches = Glob(p.pattern);
     const std::set<std::string> matched(matches.begin(), matches.end());
     std::set<std::string> have;
@@ -320,9 +322,12 @@ bool Tailer::UpdateWatches() {
     }
   }
   const bool added = watches_.Watch(dirs);
-  for (auto& e : followers_) {
+  polled_.clear();
+  for (uint32_t i = 0; i < followers_.size(); ++i) {
+    Followed& e = followers_[i];
     e.trusted = watches_.Trusted(DirName(e.f->path())) &&
                 (e.target.empty() || watches_.Trusted(DirName(e.target)));
+    if (!e.trusted || !e.f->is_open()) polled_.push_back(i);
   }
   for (size_t i = 0; i < patterns_.size(); ++i) {
     patterns_[i].watched = std::all_of(glob_dirs[i].begin(), glob_dirs[i].end(),
@@ -336,7 +341,10 @@ bool Tailer::UpdateWatches() {
 // (bounded: one round per level of the deepest glob, and a few more).
 void Tailer::Reindex() {
   for (int round = 0; round < 16 && watches_stale_; ++round) {
-    if (UpdateWatches()) Rescan(/*at_startup=*/false);
+    if (UpdateWatches()) {
+      Rescan(/*at_startup=*/false);
+      watches_stale_ = true;  // and the directories again: one may have appeared meanwhile
+    }
   }
 }
 
@@ -452,11 +460,8 @@ bool Tailer::Sweep(Clock::time_point now, bool all, bool tick) {
     for (uint32_t slot : again_) more = PollOne(slot, true, now) || more;
     for (size_t k = 0; k < hot_.size(); ++k) more = PollOne(hot_[k], false, now) || more;
     if (tick) {
-      for (uint32_t i = 0; i < followers_.size(); ++i) {
-        if (!followers_[i].trusted || !followers_[i].f->is_open()) {
-          more = PollOne(i, false, now) || more;
-        }
-      }
+      // (A follower that opened or closed a file since is in the next UpdateWatches's list.)
+      for (size_t k = 0; k < polled_.size(); ++k) more = PollOne(polled_[k], false, now) || more;
     }
   }
   touched_.clear();
@@ -559,6 +564,10 @@ void Tailer::Run() {
       if (tick_) tick_(now);
     }
     if (rescan) Rescan(/*at_startup=*/false);
+    // A name appeared or went away in a watched directory: the directories to watch may change
+    // (a new pod's directory). Not at the full check alone: had it missed a directory, the glob
+    // finds the files in it then.
+    if (events.names_changed || events.overflow) watches_stale_ = true;
     more = Sweep(now, all, tick);
     if (events.events > 0) {
       // Batch only a writer that keeps writing (this read came soon after the last one): a

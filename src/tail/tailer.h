@@ -167,6 +167,7 @@ class Tailer : private FollowerHost {
   std::vector<uint32_t> more_;    // followers with more to read at once
   std::vector<uint32_t> again_;   // more_ of the previous round, being read
   std::vector<uint32_t> hot_;     // followers draining a file or whose name is gone
+  std::vector<uint32_t> polled_;  // followers not open or not in a trusted watch (UpdateWatches)
   uint64_t round_ = 0;
   bool poll_all_ = false;       // followers were removed: slots moved, read everything once
   bool moved_ = true;           // offsets or files changed since the positions were last saved
