@@ -23,6 +23,9 @@ PACKAGES=(
   nginx apache2 prometheus logrotate curl python3 procps openssl
   # load test (tests/load): scrapes /metrics while the exporter follows a fast-growing log
   wrk
+  # benchmarks (bench/): mtail follows the same files beside the exporter; strace counts the
+  # system calls of the live-cost benchmark
+  mtail strace
   # deployment tests (tests/deploy): amtool, PyYAML for Debian's python3, systemd-analyze
   prometheus-alertmanager python3-yaml systemd
 )

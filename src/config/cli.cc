@@ -141,8 +141,9 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->check(CLI::IsMember({"start", "end"}))
       ->capture_default_str();
   app.add_option("--tail.poll-interval", poll_ms,
-                 "Milliseconds between checks for rotation, and between reads where inotify "
-                 "is unavailable.")
+                 "Milliseconds between checks of what inotify cannot tell of (files not there "
+                 "yet, unwatched or network directories), and between reads where inotify is "
+                 "unavailable.")
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();
   app.add_option("--log.max-line-bytes", max_line,

@@ -29,8 +29,12 @@ struct TailOptions {
   size_t max_line_bytes = 64 * 1024;              // --log.max-line-bytes: longer lines are skipped
   size_t read_chunk_bytes = 256 * 1024;           // one read() at most this much
   std::chrono::milliseconds poll_interval{1000};  // --tail.poll-interval
-  bool use_inotify = true;                        // false: poll only
-  std::string positions_file;                     // --positions.file; empty: no positions are kept
+  // With inotify, how often every followed file and every glob is looked at even though no
+  // event said anything happened: the safety net for an event the kernel did not deliver.
+  // (Files events cannot tell of are looked at every poll_interval.)
+  std::chrono::milliseconds full_check_interval{30000};
+  bool use_inotify = true;     // false: poll only
+  std::string positions_file;  // --positions.file; empty: no positions are kept
   std::chrono::milliseconds positions_interval{1000};  // how often positions are saved
   // A renamed or deleted file is read on until it has had no new bytes for this long (and at
   // least two poll intervals), so lines a server writes before it reopens its log are counted.
@@ -103,6 +107,12 @@ class FileFollower {
   // true when it stopped at that bound with more to read (the tailer then polls again at once,
   // without waiting for an event that was already consumed).
   bool Poll(std::chrono::steady_clock::time_point now);
+  // The step for "its file was written, and nothing happened to its name" (what an inotify
+  // event said): reads the current file, and only when that brings nothing new checks its
+  // content for a truncation (CheckRotation's cases 3 and 4). Does what Poll does when a file is
+  // being drained or the name is gone. The read is confirmed against the fingerprint as always.
+  // Returns what Poll returns.
+  bool PollWritten(std::chrono::steady_clock::time_point now);
   // Takes over a file found to belong to this name (at start-up: a renamed file the positions
   // file knew) and drains it from `offset`.
   void AdoptRotated(int fd, const FileIdentity& id, int64_t offset, bool skip_to_newline);
@@ -119,6 +129,10 @@ class FileFollower {
   [[nodiscard]] int64_t offset() const { return current_.offset; }
   [[nodiscard]] const FileStream& current() const { return current_; }
   [[nodiscard]] const FileStream& draining() const { return draining_; }
+  // The name reached no file at the last check, while the current file is still read.
+  [[nodiscard]] bool name_gone() const {
+    return gone_since_ != std::chrono::steady_clock::time_point{};
+  }
   // Thread-safe: what the last Poll saw of the current file.
   [[nodiscard]] int64_t status_size() const { return status_size_.load(std::memory_order_relaxed); }
   [[nodiscard]] int64_t status_offset() const {
@@ -133,6 +147,7 @@ class FileFollower {
   void BeginDrain(FileStream* s);
   void Finish(FileStream* s);
   void Truncated(const FileIdentity& before);
+  void CheckContent();
   void PublishStatus();
 
   std::string path_;
@@ -149,6 +164,7 @@ class FileFollower {
   FileStream draining_;  // the previous file after a rename, read until idle
   std::chrono::steady_clock::time_point gone_since_{};  // the name stopped existing
   bool warned_open_ = false;
+  bool size_checked_ = false;  // current_.size was taken in this Poll (fstat or open)
   std::atomic<int64_t> status_size_{0};
   std::atomic<int64_t> status_offset_{0};
 };

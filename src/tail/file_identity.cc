@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
+#include <cstring>
 #include <string_view>
 
 namespace accesslog {
@@ -36,6 +38,25 @@ uint64_t FingerprintHash(const char* data, size_t n) {
   return h;
 }
 
+uint64_t QuickHash(const char* data, size_t n) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  uint64_t lane[4] = {n, kMul, ~n, kMul ^ n};
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    for (int k = 0; k < 4; ++k) {
+      uint64_t w;
+      std::memcpy(&w, data + i + 8 * k, 8);
+      lane[k] = std::rotl((lane[k] ^ w) * kMul, 31);
+    }
+  }
+  uint64_t h = lane[0] ^ std::rotl(lane[1], 17) ^ std::rotl(lane[2], 34) ^ std::rotl(lane[3], 51);
+  for (; i < n; ++i) h = (h ^ static_cast<unsigned char>(data[i])) * kMul;
+  h ^= h >> 29;
+  h *= kMul;
+  h ^= h >> 32;
+  return h | 1;
+}
+
 bool IdentifyOpenFile(int fd, FileIdentity* id, int64_t* size) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
@@ -47,6 +68,7 @@ bool IdentifyOpenFile(int fd, FileIdentity* id, int64_t* size) {
   id->ino = static_cast<uint64_t>(st.st_ino);
   id->fp_bytes = static_cast<uint32_t>(n);
   id->fp_hash = FingerprintHash(buf, static_cast<size_t>(n));
+  id->fp_quick = QuickHash(buf, static_cast<size_t>(n));
   *size = static_cast<int64_t>(st.st_size);
   return true;
 }
@@ -56,10 +78,13 @@ PrefixCheck CheckPrefix(int fd, FileIdentity* id) {
   const ssize_t n = ReadPrefix(fd, buf, kFingerprintBytes);
   if (n < 0) return PrefixCheck::kError;
   if (static_cast<size_t>(n) < id->fp_bytes) return PrefixCheck::kChanged;  // now shorter
-  if (FingerprintHash(buf, id->fp_bytes) != id->fp_hash) return PrefixCheck::kChanged;
+  const bool same = id->fp_quick != 0 ? QuickHash(buf, id->fp_bytes) == id->fp_quick
+                                      : FingerprintHash(buf, id->fp_bytes) == id->fp_hash;
+  if (!same) return PrefixCheck::kChanged;
   if (static_cast<uint32_t>(n) > id->fp_bytes) {
     id->fp_bytes = static_cast<uint32_t>(n);
     id->fp_hash = FingerprintHash(buf, static_cast<size_t>(n));
+    id->fp_quick = QuickHash(buf, static_cast<size_t>(n));
   }
   return PrefixCheck::kSame;
 }

@@ -28,6 +28,9 @@ struct FileIdentity {
   uint32_t fp_bytes = 0;  // leading bytes the fingerprint covers (< kFingerprintBytes while the
                           // file is shorter; grows with the file up to kFingerprintBytes)
   uint64_t fp_hash = 0;   // FingerprintHash of those bytes
+  // QuickHash of the same bytes, for the check of every read of an open file (in memory only,
+  // never saved: the positions file keeps fp_hash). 0: not computed (from a positions file).
+  uint64_t fp_quick = 0;
 
   [[nodiscard]] bool SameInode(const FileIdentity& o) const { return dev == o.dev && ino == o.ino; }
   [[nodiscard]] bool SameFingerprint(const FileIdentity& o) const {
@@ -37,6 +40,9 @@ struct FileIdentity {
 
 // FNV-1a, 64 bits: a fingerprint, not a defence against an adversary.
 [[nodiscard]] uint64_t FingerprintHash(const char* data, size_t n);
+// The same bytes hashed eight at a time in four independent lanes (about ten times faster than
+// FNV-1a's byte at a time over a kilobyte): what CheckPrefix compares on every read. Never 0.
+[[nodiscard]] uint64_t QuickHash(const char* data, size_t n);
 
 // Fills *id (device, inode, fingerprint of the first min(size, kFingerprintBytes) bytes) and
 // *size for an open descriptor. Returns false when fstat or the read fails, or when `fd` is not

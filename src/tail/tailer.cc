@@ -1,7 +1,6 @@
 #include "tail/tailer.h"
 
 #include <fcntl.h>
-#include <glob.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -15,6 +14,7 @@
 #include <cstring>
 #include <set>
 
+#include "tail/globs.h"
 #include "util/log.h"
 
 namespace accesslog {
@@ -26,37 +26,7 @@ using Clock = std::chrono::steady_clock;
 // offset), so that a glob matching a rotated file under its new name does not read it again.
 constexpr size_t kMaxKnownFiles = 1024;
 
-bool IsGlob(const std::string& pattern) {
-  return pattern.find_first_of("*?[") != std::string::npos;
-}
-
-std::string DirName(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// The deepest directory of a glob that has no wildcard in it: "/var/log/*/access.log" ->
-// "/var/log". Watching it sees new files (and, one level down, new directories) appear.
-std::string LiteralDir(const std::string& pattern) {
-  std::string dir = DirName(pattern);
-  while (IsGlob(dir) && dir != "/" && dir != ".") dir = DirName(dir);
-  return dir;
-}
-
-// The regular files matching `pattern` now, sorted.
-std::vector<std::string> Glob(const std::string& pattern) {
-  std::vector<std::string> out;
-  glob_t g{};
-  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
-    for (size_t i = 0; i < g.gl_pathc; ++i) {
-      struct stat st {};
-      if (::stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode)) out.emplace_back(g.gl_pathv[i]);
-    }
-  }
-  ::globfree(&g);
-  return out;
-}
+bool IsHot(const FileFollower& f) { return f.draining().open() || f.name_gone(); }
 
 }  // namespace
 
@@ -73,7 +43,6 @@ Tailer::~Tailer() {
     std::lock_guard<std::mutex> lock(mu_);
     followers_.clear();
   }
-  if (inotify_fd_ >= 0) ::close(inotify_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
@@ -88,7 +57,9 @@ FileFollower* Tailer::AddFollower(const std::string& path, const Pattern& p) {
   if (p.per_file != nullptr) f->AdoptSink(p.per_file->ForFile(path));
   FileFollower* raw = f.get();
   std::lock_guard<std::mutex> lock(mu_);
-  followers_.push_back(std::move(f));
+  followers_.push_back({std::move(f)});
+  watches_stale_ = true;
+  moved_ = true;
   return raw;
 }
 
@@ -144,7 +115,8 @@ void Tailer::Closed(const FileIdentity& id, int64_t offset) {
 }
 
 bool Tailer::IsFollowed(const std::string& pattern, const FileIdentity& id) const {
-  for (const auto& f : followers_) {
+  for (const Followed& e : followers_) {
+    const auto& f = e.f;
     if (f->pattern() != pattern) continue;
     if ((f->current().open() && f->current().id.SameInode(id)) ||
         (f->draining().open() && f->draining().id.SameInode(id))) {
@@ -170,7 +142,7 @@ bool Tailer::ShouldFollowNewMatch(const std::string& path, const Pattern& p) {
   int64_t size = 0;
   bool follow = IdentifyOpenFile(fd, &id, &size) && size > 0 && !IsFollowed(p.pattern, id);
   for (size_t i = 0; follow && i < followers_.size(); ++i) {
-    const auto& f = followers_[i];
+    const auto& f = followers_[i].f;
     if (f->pattern() != p.pattern) continue;
     for (const FileStream* s : {&f->current(), &f->draining()}) {
       if (s->open() && StartsWith(s->fd, id.fp_bytes, id.fp_hash)) follow = false;
@@ -180,15 +152,21 @@ bool Tailer::ShouldFollowNewMatch(const std::string& path, const Pattern& p) {
   return follow;
 }
 
-void Tailer::Rescan(bool at_startup) {
+bool Tailer::Rescan(bool at_startup, bool all) {
+  bool added = false;
   for (const auto& p : patterns_) {
-    if (!p.glob) continue;
+    if (!p.glob || (!all && p.watched)) continue;
+    // The directories it can match in may have appeared: looked at again (UpdateWatches) for
+    // a glob not all watched. For one that is, events say when they change (the caller).
+    if (!p.watched) watches_stale_ = true;
     const std::vector<std::string> matches = Glob(p.pattern);
     const std::set<std::string> matched(matches.begin(), matches.end());
     std::set<std::string> have;
-    for (const auto& f : followers_) {
+    for (const Followed& e : followers_) {
+      const auto& f = e.f;
       if (f->pattern() != p.pattern) continue;
       f->matched = matched.count(f->path()) > 0;
+      if (!f->matched) maybe_gone_ = true;
       have.insert(f->path());
     }
     for (const auto& path : matches) {
@@ -196,9 +174,12 @@ void Tailer::Rescan(bool at_startup) {
       if (!at_startup && !ShouldFollowNewMatch(path, p)) continue;
       FileFollower* f = AddFollower(path, p);
       f->EnsureOpen(at_startup);
+      added = true;
+      touched_.push_back({static_cast<uint32_t>(followers_.size() - 1), kTouchRenamed});
       if (!at_startup) LogInfo("following a new file", {{"path", path}, {"pattern", p.pattern}});
     }
   }
+  return added;
 }
 
 // Entries of the positions file that no file under a followed name claimed: their file was
@@ -210,8 +191,8 @@ void Tailer::Rescan(bool at_startup) {
 void Tailer::AdoptUnclaimedPositions() {
   for (auto it = saved_.begin(); it != saved_.end();) {
     FileFollower* owner = nullptr;
-    for (const auto& f : followers_) {
-      if (f->path() == it->path) owner = f.get();
+    for (const auto& e : followers_) {
+      if (e.f->path() == it->path) owner = e.f.get();
     }
     if (owner == nullptr || it->id.fp_bytes == 0) {
       ++it;
@@ -236,73 +217,75 @@ void Tailer::AdoptUnclaimedPositions() {
   }
 }
 
-void Tailer::UpdateWatches() {
-  if (inotify_fd_ < 0) return;
-  std::set<std::string> want;
-  for (const auto& p : patterns_) want.insert(LiteralDir(p.pattern));
-  for (const auto& f : followers_) {
-    want.insert(DirName(f->path()));
-    // A symlinked log is written in its target's directory: watch that one too.
-    struct stat st {};
-    if (::lstat(f->path().c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-      if (char* real = ::realpath(f->path().c_str(), nullptr)) {
-        want.insert(DirName(real));
-        std::free(real);
+bool Tailer::UpdateWatches() {
+  watches_stale_ = false;
+  if (!watches_.is_open()) {
+    for (auto& e : followers_) {
+      e.was_open = e.f->is_open();
+      e.dev = e.f->current().id.dev;
+      e.ino = e.f->current().id.ino;
+    }
+    return false;
+  }
+  std::set<std::string> dirs;
+  std::vector<std::vector<std::string>> glob_dirs(patterns_.size());
+  for (size_t i = 0; i < patterns_.size(); ++i) {
+    const Pattern& p = patterns_[i];
+    glob_dirs[i] = p.glob ? GlobDirs(p.pattern) : std::vector<std::string>{DirName(p.pattern)};
+    dirs.insert(glob_dirs[i].begin(), glob_dirs[i].end());
+  }
+  watches_.ClearNames();
+  for (uint32_t i = 0; i < followers_.size(); ++i) {
+    Followed& e = followers_[i];
+    const FileFollower& f = *e.f;
+    dirs.insert(DirName(f.path()));
+    watches_.AddName(f.path(), i);
+    // A symlinked log is written in its target's directory: watch that one too, and hear of
+    // the target's name. Looked up again only when the name reaches another file.
+    const bool open = f.is_open();
+    if (open != e.was_open || e.dev != f.current().id.dev || e.ino != f.current().id.ino) {
+      e.was_open = open;
+      e.dev = f.current().id.dev;
+      e.ino = f.current().id.ino;
+      e.target.clear();
+      struct stat st {};
+      if (::lstat(f.path().c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+        if (char* real = ::realpath(f.path().c_str(), nullptr)) {
+          e.target = real;
+          std::free(real);
+        }
       }
     }
-  }
-  constexpr uint32_t kMask = IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                             IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
-  for (const auto& dir : want) {
-    auto it = watches_.find(dir);
-    if (it != watches_.end() && it->second >= 0) continue;
-    const int wd = ::inotify_add_watch(inotify_fd_, dir.c_str(), kMask);
-    if (wd < 0 && errno != ENOENT && (it == watches_.end())) {
-      LogWarn("cannot watch directory; polling it every --tail.poll-interval",
-              {{"dir", dir}, {"err", std::strerror(errno)}});
+    if (!e.target.empty()) {
+      dirs.insert(DirName(e.target));
+      watches_.AddName(e.target, i);
     }
-    watches_[dir] = wd;
   }
-  for (auto it = watches_.begin(); it != watches_.end();) {
-    if (want.count(it->first)) {
-      ++it;
-      continue;
-    }
-    if (it->second >= 0) ::inotify_rm_watch(inotify_fd_, it->second);
-    it = watches_.erase(it);
+  const bool added = watches_.Watch(dirs);
+  polled_.clear();
+  for (uint32_t i = 0; i < followers_.size(); ++i) {
+    Followed& e = followers_[i];
+    e.trusted = watches_.Trusted(DirName(e.f->path())) &&
+                (e.target.empty() || watches_.Trusted(DirName(e.target)));
+    if (!e.trusted || !e.f->is_open()) polled_.push_back(i);
   }
+  for (size_t i = 0; i < patterns_.size(); ++i) {
+    patterns_[i].watched = std::all_of(glob_dirs[i].begin(), glob_dirs[i].end(),
+                                       [&](const std::string& d) { return watches_.Trusted(d); });
+  }
+  return added;
 }
 
-bool Tailer::DrainInotify() {
-  bool dir_changed = false;
-  alignas(inotify_event) char events[16 * 1024];
-  while (true) {
-    const ssize_t n = ::read(inotify_fd_, events, sizeof(events));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    // A read that left room for another event took every queued one: no second read to be
-    // told EAGAIN.
-    const bool all =
-        static_cast<size_t>(n) + sizeof(inotify_event) + NAME_MAX + 1 <= sizeof(events);
-    for (ssize_t pos = 0; pos < n;) {
-      const auto* ev = reinterpret_cast<const inotify_event*>(events + pos);
-      pos += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-      // Which file was written does not matter: a sweep reads every file, and costs one
-      // fstat for the quiet ones. Names appearing or going away re-evaluate the globs.
-      if (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
-                      IN_MOVE_SELF | IN_Q_OVERFLOW)) {
-        dir_changed = true;
-      }
-      if (ev->mask & IN_IGNORED) {  // the directory went away: watch it again when it is back
-        for (auto& [dir, wd] : watches_) {
-          if (wd == ev->wd) wd = -1;
-        }
-        dir_changed = true;
-      }
+// A directory watched for the first time may hold names created before the watch (a new pod's
+// directory that already has its container's): the globs are looked at again, and so on down
+// (bounded: one round per level of the deepest glob, and a few more).
+void Tailer::Reindex() {
+  for (int round = 0; round < 16 && watches_stale_; ++round) {
+    if (UpdateWatches()) {
+      Rescan(/*at_startup=*/false);
+      watches_stale_ = true;  // and the directories again: one may have appeared meanwhile
     }
-    if (all) break;
   }
-  return dir_changed;
 }
 
 void Tailer::ResumeFrom(std::vector<PositionEntry> positions) {
@@ -327,21 +310,20 @@ bool Tailer::Start(std::string* error) {
   }
   Rescan(/*at_startup=*/true);
   AdoptUnclaimedPositions();
-  if (options_.use_inotify) {
-    inotify_fd_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (inotify_fd_ < 0) {
-      LogWarn("inotify unavailable; polling every --tail.poll-interval instead",
-              {{"err", std::strerror(errno)}});
-    }
+  if (options_.use_inotify && !watches_.Open()) {
+    LogWarn("inotify unavailable; polling every --tail.poll-interval instead",
+            {{"err", std::strerror(errno)}});
   }
-  UpdateWatches();
+  watches_stale_ = true;
+  Reindex();
   if (!options_.positions_file.empty() && !SavePositions(error)) return false;
   return true;
 }
 
 std::vector<PositionEntry> Tailer::Positions() const {
   std::vector<PositionEntry> entries;
-  for (const auto& f : followers_) {
+  for (const Followed& e : followers_) {
+    const auto& f = e.f;
     for (const FileStream* s : {&f->current(), &f->draining()}) {
       if (!s->open()) continue;
       entries.push_back({f->path(), s->id, s->resume_offset(), s->carry.discarding,
@@ -354,41 +336,121 @@ std::vector<PositionEntry> Tailer::Positions() const {
 }
 
 bool Tailer::SavePositions(std::string* error) {
+  if (!moved_) return true;  // nothing read, opened or closed since the last save
+  moved_ = false;
   const std::vector<PositionEntry> entries = Positions();
   std::string text = SerializePositions(entries);
   if (text == last_positions_) return true;
-  if (!WriteFileAtomically(options_.positions_file, text, error)) return false;
+  if (!WriteFileAtomically(options_.positions_file, text, error)) {
+    moved_ = true;  // try again at the next save
+    return false;
+  }
   last_positions_ = std::move(text);
   return true;
 }
 
-bool Tailer::Sweep(Clock::time_point now) {
+bool Tailer::PollOne(uint32_t slot, bool written_only, Clock::time_point now) {
+  if (slot >= followers_.size()) return false;
+  Followed& e = followers_[slot];
+  if (e.round == round_) return false;  // once per round
+  e.round = round_;
+  FileFollower& f = *e.f;
+  const int64_t before = f.offset() + f.draining().offset;
+  const bool more = written_only && e.trusted ? f.PollWritten(now) : f.Poll(now);
+  if (more) more_.push_back(slot);
+  if (f.offset() + f.draining().offset != before) moved_ = true;
+  const bool open = f.is_open();
+  if (open != e.was_open ||
+      (open && (e.dev != f.current().id.dev || e.ino != f.current().id.ino))) {
+    watches_stale_ = true;  // opened, closed or rotated: its (symlink target's) watch may change
+    moved_ = true;
+  }
+  if (!f.matched && !f.has_open_files()) maybe_gone_ = true;
+  if (!e.hot && IsHot(f)) {
+    e.hot = true;
+    hot_.push_back(slot);
+  }
+  return more;
+}
+
+// Which followers a round reads. With inotify, those an event named (only the read, when the
+// event said "written": PollWritten), those that stopped at their per-poll bound, those draining
+// a renamed file or whose name is gone (the old file is written under a name nobody follows, or
+// under none: read at every wake-up, as before), and at the periodic check those events cannot
+// tell of (not open: the name reached no file; or not in a trusted watch). Every follower
+// otherwise at start, after the kernel's event queue overflowed, at the full check, and in the
+// polling fallback.
+bool Tailer::Sweep(Clock::time_point now, bool all, bool tick) {
+  ++round_;
   bool more = false;
-  for (const auto& f : followers_) more = f->Poll(now) || more;
+  again_.swap(more_);
+  more_.clear();
+  if (all || poll_all_) {
+    poll_all_ = false;
+    for (uint32_t i = 0; i < followers_.size(); ++i) more = PollOne(i, false, now) || more;
+  } else {
+    std::sort(touched_.begin(), touched_.end(),
+              [](const Touched& a, const Touched& b) { return a.slot < b.slot; });
+    for (size_t k = 0; k < touched_.size();) {
+      const uint32_t slot = touched_[k].slot;
+      uint8_t what = 0;
+      for (; k < touched_.size() && touched_[k].slot == slot; ++k) what |= touched_[k].what;
+      more = PollOne(slot, what == kTouchWritten, now) || more;
+    }
+    for (uint32_t slot : again_) more = PollOne(slot, true, now) || more;
+    for (size_t k = 0; k < hot_.size(); ++k) more = PollOne(hot_[k], false, now) || more;
+    if (tick) {
+      // (A follower that opened or closed a file since is in the next UpdateWatches's list.)
+      for (size_t k = 0; k < polled_.size(); ++k) more = PollOne(polled_[k], false, now) || more;
+    }
+  }
+  touched_.clear();
+  again_.clear();
+  const bool check_gone = maybe_gone_;
+  maybe_gone_ = false;
+  std::erase_if(hot_, [&](uint32_t slot) {
+    if (slot < followers_.size() && IsHot(*followers_[slot].f)) return false;
+    if (slot < followers_.size()) followers_[slot].hot = false;
+    return true;
+  });
   // A glob follower whose name is no longer matched goes once its files are closed (drained).
-  const auto gone = [](const std::unique_ptr<FileFollower>& f) {
-    return !f->matched && !f->has_open_files();
-  };
-  if (std::any_of(followers_.begin(), followers_.end(), gone)) {
-    std::lock_guard<std::mutex> lock(mu_);
-    followers_.erase(std::remove_if(followers_.begin(), followers_.end(), gone), followers_.end());
+  const auto gone = [](const Followed& e) { return !e.f->matched && !e.f->has_open_files(); };
+  if (check_gone && std::any_of(followers_.begin(), followers_.end(), gone)) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      followers_.erase(std::remove_if(followers_.begin(), followers_.end(), gone),
+                       followers_.end());
+    }
+    // Slots moved: the names are indexed again, and the next round reads every file once.
+    for (auto& e : followers_) e.hot = false;
+    hot_.clear();
+    more_.clear();
+    watches_stale_ = true;
+    poll_all_ = true;
+    moved_ = true;
+    more = true;
   }
   return more;
 }
 
 void Tailer::Run() {
   const bool keep_positions = !options_.positions_file.empty();
+  const bool inotify = watches_.is_open();
   auto now = Clock::now();
   auto next_tick = now + options_.poll_interval;
+  auto next_full = now + options_.full_check_interval;
   auto next_save = now + options_.positions_interval;
   // A file that stopped at its per-poll bound has more to read now: poll again without
   // waiting (the inotify event for those bytes has been consumed already).
-  bool more = Sweep(now);
+  bool more = Sweep(now, /*all=*/true, /*tick=*/false);
   Clock::time_point batch_until{};   // after an inotify event, the next poll waits until then
   Clock::time_point last_written{};  // the last sweep an inotify event woke
-  pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
-  const nfds_t nfds = inotify_fd_ >= 0 ? 2 : 1;
+  pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {watches_.fd(), POLLIN, 0}};
+  const nfds_t nfds = inotify ? 2 : 1;
+  bool warned_overflow = false;
   while (!stop_.load(std::memory_order_acquire)) {
+    Reindex();
+    bool batched = false;
     if (!more && now < batch_until) {
       // A write was just read: let the writer append a few more lines and read them together.
       // Sleeping before the next poll (rather than on its event) makes a steady writer cost one
@@ -397,33 +459,57 @@ void Tailer::Run() {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(batch_until - now);
       if (::poll(&stop_fd, 1, static_cast<int>(left.count())) > 0) break;
       now = Clock::now();
+      batched = true;
     }
-    auto deadline = keep_positions ? std::min(next_tick, next_save) : next_tick;
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    const int timeout =
-        more ? 0 : static_cast<int>(std::clamp<int64_t>(wait.count() + 1, 0, INT_MAX));
-    const int ready = ::poll(fds, nfds, timeout);
-    if (ready < 0 && errno != EINTR) {
-      LogError("poll failed", {{"err", std::strerror(errno)}});
-      break;
+    bool readable = batched && inotify;  // after the window: read what came, without a poll
+    if (!readable) {
+      auto deadline = keep_positions ? std::min(next_tick, next_save) : next_tick;
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+      const int timeout =
+          more ? 0 : static_cast<int>(std::clamp<int64_t>(wait.count() + 1, 0, INT_MAX));
+      const int ready = ::poll(fds, nfds, timeout);
+      if (ready < 0 && errno != EINTR) {
+        LogError("poll failed", {{"err", std::strerror(errno)}});
+        break;
+      }
+      readable = nfds == 2 && (fds[1].revents & POLLIN);
     }
-    bool rescan = false;
-    const bool written = nfds == 2 && (fds[1].revents & POLLIN);
-    if (written) rescan = DrainInotify();
-    now = Clock::now();
-    if (now >= next_tick) {
-      // The periodic check: re-evaluate globs, retry directories not watched yet, and (the
-      // polling fallback) look at every file even without an event.
+    DirectoryWatches::Drained events;
+    if (readable) events = watches_.Drain(&touched_);
+    bool rescan = events.names_changed;
+    bool all = events.overflow;
+    if (events.lost_watch) watches_stale_ = true;
+    if (events.overflow) {
       rescan = true;
+      if (!warned_overflow) {
+        LogWarn("inotify queue overflowed; reading every file (raise fs.inotify.max_queued_events)",
+                {});
+      }
+      warned_overflow = true;
+    }
+    now = Clock::now();
+    const bool tick = now >= next_tick;
+    if (tick) {
+      // The periodic check: what events cannot tell of (Sweep), globs in directories not all
+      // watched, directories not watched yet; every file and glob at the full check; and, in
+      // the polling fallback, every file and glob.
       next_tick = now + options_.poll_interval;
+      if (!inotify || now >= next_full) {
+        rescan = true;
+        all = true;
+        next_full = now + options_.full_check_interval;
+      }
+      if (inotify && watches_.Retry()) watches_stale_ = true;
+      if (!rescan) Rescan(/*at_startup=*/false, /*all=*/false);
       if (tick_) tick_(now);
     }
-    if (rescan) {
-      Rescan(/*at_startup=*/false);
-      UpdateWatches();
-    }
-    more = Sweep(now);
-    if (written) {
+    if (rescan) Rescan(/*at_startup=*/false);
+    // A name appeared or went away in a watched directory: the directories to watch may change
+    // (a new pod's directory). Not at the full check alone: had it missed a directory, the glob
+    // finds the files in it then.
+    if (events.names_changed || events.overflow) watches_stale_ = true;
+    more = Sweep(now, all, tick);
+    if (events.events > 0) {
       // Batch only a writer that keeps writing (this read came soon after the last one): a
       // write now and then is read at once and costs one wake-up, not two.
       if (now - last_written <= 2 * options_.read_batch_window) {
@@ -444,6 +530,7 @@ void Tailer::Run() {
     }
   }
   if (keep_positions) {
+    moved_ = true;
     std::string error;
     if (!SavePositions(&error)) LogError("cannot save positions at shutdown", {{"err", error}});
   }
@@ -459,7 +546,8 @@ std::vector<FileStatus> Tailer::Snapshot() const {
   std::vector<FileStatus> out;
   std::lock_guard<std::mutex> lock(mu_);
   out.reserve(followers_.size());
-  for (const auto& f : followers_) {
+  for (const Followed& e : followers_) {
+    const auto& f = e.f;
     const int64_t size = f->status_size();
     if (size < 0) continue;  // no file under that name now
     out.push_back({f->pattern(), f->path(), size, f->status_offset()});

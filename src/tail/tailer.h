@@ -9,9 +9,14 @@
 //   tailer.Stop(); t.join();                           // Run saved the positions on its way out
 //
 // Appends are noticed through inotify on each file's directory (which also sees files that do
-// not exist yet and names that are renamed or recreated), with a periodic check every
-// poll_interval that re-evaluates the globs and doubles as the polling fallback where inotify
-// is unavailable (use_inotify=false, or inotify_init fails: some container volumes).
+// not exist yet and names that are renamed or recreated; directory_watches.h): a wake-up reads
+// the files an event named, and nothing else. Every poll_interval a periodic check looks at
+// what events cannot tell of: files in directories that are not watched (missing yet, on a
+// network or user-space file system, reached through a symlinked directory), files not open,
+// renamed files being drained, globs whose directories are not all watched. Every
+// full_check_interval it looks at every file and every glob, in case an event was missed. Where
+// inotify is unavailable (use_inotify=false, or inotify_init fails: some container volumes),
+// the periodic check reads every file (the polling fallback).
 //
 // Files are followed by what they are (device, inode and a fingerprint of their first bytes;
 // see file_identity.h), not by name. Rotation and truncation are decided in one place,
@@ -42,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include "tail/directory_watches.h"
 #include "tail/file_follower.h"
 #include "tail/file_identity.h"
 #include "tail/line_sink.h"
@@ -104,12 +110,23 @@ class Tailer : private FollowerHost {
     LineSink* sink;
     LineSinkFactory* per_file;  // may be null
     bool glob;
+    bool watched = false;  // every directory it can match in is a trusted watch
   };
   struct KnownFile {  // a file read for the last time in this run
     FileIdentity id;
     int64_t offset;
   };
-
+  // One followed name, and what the tailer knows of it.
+  struct Followed {
+    std::unique_ptr<FileFollower> f;
+    bool trusted = false;  // events tell of its name and of writes to its file
+    bool hot = false;      // in hot_
+    uint64_t round = 0;    // the last Sweep round that polled it
+    // What the name reached when the watches were last set up: a change sets them up again.
+    bool was_open = false;
+    uint64_t dev = 0, ino = 0;
+    std::string target;  // the symlink's target (realpath), when the name is a symlink
+  };
   // FollowerHost
   int64_t StartOffset(const std::string& path, int fd, const FileIdentity& id, int64_t size,
                       bool at_startup, bool* skip_to_newline) override;
@@ -117,12 +134,21 @@ class Tailer : private FollowerHost {
   bool IsFollowed(const std::string& pattern, const FileIdentity& id) const override;
 
   FileFollower* AddFollower(const std::string& path, const Pattern& p);
-  void Rescan(bool at_startup);  // evaluate globs: new followers, unmatched ones
+  // Evaluates the globs (all of them, or those whose directories are not all watched): new
+  // followers, unmatched ones. Returns true when a follower was added.
+  bool Rescan(bool at_startup, bool all = true);
   bool ShouldFollowNewMatch(const std::string& path, const Pattern& p);
   void AdoptUnclaimedPositions();
-  void UpdateWatches();
-  bool DrainInotify();  // true when a directory changed (re-evaluate globs)
-  bool Sweep(std::chrono::steady_clock::time_point now);  // true: a file has more to read
+  // Sets up the watches and the names events are reported for, for the followers there are
+  // now. Returns true when a directory watch was added (the globs must be looked at again).
+  bool UpdateWatches();
+  void Reindex();  // UpdateWatches when stale, and the globs again while watches were added
+  // One round of reads. `all`: every follower (start, polling fallback, overflow, full check);
+  // `tick`: the periodic check (followers that events cannot tell of). Otherwise the followers
+  // events named, those with more to read, and those draining a renamed file. Returns true
+  // when a file has more to read now.
+  bool Sweep(std::chrono::steady_clock::time_point now, bool all, bool tick);
+  bool PollOne(uint32_t slot, bool written_only, std::chrono::steady_clock::time_point now);
   bool SavePositions(std::string* error);
 
   TailOptions options_;
@@ -130,15 +156,24 @@ class Tailer : private FollowerHost {
   std::vector<Pattern> patterns_;
   // Followers are added and removed by the Run thread only; mu_ guards that against Snapshot.
   mutable std::mutex mu_;
-  std::vector<std::unique_ptr<FileFollower>> followers_;
+  std::vector<Followed> followers_;
   std::deque<KnownFile> known_;        // bounded: kMaxKnownFiles
   std::vector<PositionEntry> saved_;   // from the positions file, not yet matched to a file
   std::vector<PositionEntry> resume_;  // ResumeFrom
   bool resume_set_ = false;
-  std::map<std::string, int> watches_;  // directory -> inotify watch (-1: not watched yet)
-  std::string last_positions_;          // last content written, to skip unchanged saves
+  DirectoryWatches watches_;      // inotify; not open: the polling fallback
+  bool watches_stale_ = true;     // followers or their files changed since UpdateWatches
+  std::vector<Touched> touched_;  // what the last events named (slots of followers_)
+  std::vector<uint32_t> more_;    // followers with more to read at once
+  std::vector<uint32_t> again_;   // more_ of the previous round, being read
+  std::vector<uint32_t> hot_;     // followers draining a file or whose name is gone
+  std::vector<uint32_t> polled_;  // followers not open or not in a trusted watch (UpdateWatches)
+  uint64_t round_ = 0;
+  bool poll_all_ = false;       // followers were removed: slots moved, read everything once
+  bool moved_ = true;           // offsets or files changed since the positions were last saved
+  bool maybe_gone_ = false;     // a glob follower may be unmatched with no open file: remove it
+  std::string last_positions_;  // last content written, to skip unchanged saves
   bool positions_failing_ = false;
-  int inotify_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: Stop() wakes Run()
   std::atomic<bool> stop_{false};
   std::function<void(std::chrono::steady_clock::time_point)> tick_;
