@@ -473,17 +473,15 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
   o->histograms.exemplars = false;
   for (const SourceOptions& s : o->sources) o->histograms.exemplars |= !s.format.trace_id.empty();
   if (const YAML::Node h = root["histograms"]; h) {
-    w.OnlyKeys(
-        h, "histograms",
-        {"request_duration_seconds", "upstream_duration_seconds", "response_size_bytes", "native",
-         "labels"});
+    w.OnlyKeys(h, "histograms",
+               {"request_duration_seconds", "upstream_duration_seconds", "response_size_bytes",
+                "native", "labels"});
     if (h["native"]) ParseNativeHistograms(w, h["native"], Given(*o, "--histograms.native"), o);
     if (h["labels"]) {
       // The labels histograms may carry: the exporter's own, and the sources' path labels
       // (all of them or none: they are one value per file).
-      std::set<std::string> known = {"class", "log",        "method",
-                                     "host",  "route",      "syslog_tag",
-                                     "upstream"};
+      std::set<std::string> known = {"class", "log",        "method",  "host",
+                                     "route", "syslog_tag", "upstream"};
       std::vector<std::string> path_names;
       for (const auto& src : o->sources) {
         if (src.path_labels.empty()) continue;

@@ -34,8 +34,8 @@ Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
   hist_index_.reserve(max_sets + 1);
   budget_ = budget ? std::move(budget) : std::make_shared<SeriesBudget>(labels.max_series);
   const bool with_path = !path_names_.empty();
-  counter_labels_ = {labels.log,   labels.method,     labels.host,   labels.route,
-                     labels.syslog_tag, with_path, labels.upstream};
+  counter_labels_ = {labels.log,        labels.method, labels.host,    labels.route,
+                     labels.syslog_tag, with_path,     labels.upstream};
   auto listed = [&](std::string_view name) {
     for (const auto& l : buckets.labels) {
       if (l == name) return true;

@@ -14,10 +14,9 @@ using Field = JsonLinesParser::Field;
 constexpr size_t kInitialCapacity = 16 * 1024;
 
 const char* const kFieldNames[] = {
-    "status",     "request",     "method",       "path",          "protocol",
-    "host",       "remote_addr", "remote_user",  "time_local",    "referer",
-    "user_agent", "body_bytes",  "request_time", "upstream_time", "upstream",
-    "trace_id",
+    "status",       "request",       "method",     "path",     "protocol",   "host",
+    "remote_addr",  "remote_user",   "time_local", "referer",  "user_agent", "body_bytes",
+    "request_time", "upstream_time", "upstream",   "trace_id",
 };
 
 // exemplars.trace_id: the trace id's pointer, and whether it holds a whole traceparent.
