@@ -55,7 +55,6 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libcrypt1 \
       libgcc-s1 \
-      libprotobuf32 \
       libre2-9 \
       libsimdjson14 \
       libssl3 \
