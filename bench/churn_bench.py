@@ -32,6 +32,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proc_stats import fds_and_watches, status_kib  # noqa: E402
+
 
 def fail(message):
     print("churn_bench: FAIL:", message, file=sys.stderr)
@@ -48,27 +51,6 @@ def value(body, series):
         if line.startswith(series + " "):
             return float(line.split()[-1])
     return None
-
-
-def proc(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key):
-                return int(line.split()[1])
-    return -1
-
-
-def fds_and_watches(pid):
-    fds = watches = 0
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        fds += 1
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:inotify":
-                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                    watches += sum(1 for line in f if line.startswith("inotify wd:"))
-        except OSError:
-            pass
-    return fds, watches
 
 
 def wait(cond, bound, what):
@@ -100,10 +82,10 @@ def malloc_stats(pid, err_path):
         f.seek(before)
         stats = [l.rstrip() for l in f if "bytes" in l or "Arena" in l]
     print("malloc_stats:", "; ".join(stats[-4:]))
-    rss = proc(pid, "VmRSS:")
+    rss = status_kib(pid, "VmRSS:")
     subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "call (int)malloc_trim(0)"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
-    print(f"RSS {rss} KiB; after malloc_trim(0) from gdb: {proc(pid, 'VmRSS:')} KiB")
+    print(f"RSS {rss} KiB; after malloc_trim(0) from gdb: {status_kib(pid, 'VmRSS:')} KiB")
 
 
 def main():
@@ -139,7 +121,7 @@ def main():
         if not port:
             fail("the exporter did not start")
         time.sleep(0.3)
-        base_rss = proc(p.pid, "VmRSS:")
+        base_rss = status_kib(p.pid, "VmRSS:")
         base_fds, base_watches = fds_and_watches(p.pid)
         print(f"baseline: RSS {base_rss} KiB, {base_fds} fds, {base_watches} inotify watches")
         lines = n = 0
@@ -164,19 +146,19 @@ def main():
             peak_body = scrape(port)
             peak_series = sum(1 for l in peak_body.splitlines()
                               if l.startswith("accesslog_http_responses_total{"))
-            peak_rss = proc(p.pid, "VmRSS:")
+            peak_rss = status_kib(p.pid, "VmRSS:")
             for d in dirs:
                 shutil.rmtree(d)
             wait(lambda: value(scrape(port), 'accesslog_files_followed{log="pods"}') == 0, 60,
                  "every deleted pod's file forgotten")
             wait(lambda: "pod=\"pod-" not in scrape(port), 30, "every deleted pod's series expired")
             fds, watches = fds_and_watches(p.pid)
-            after_rss = proc(p.pid, "VmRSS:")
+            after_rss = status_kib(p.pid, "VmRSS:")
             # The exporter looks at its free heap once a second (app/heap_trim.h).
             time.sleep(2)
             print(f"wave {wave_start // args.wave + 1}: {made} pods so far; with the wave: "
                   f"{peak_series} series, RSS {peak_rss} KiB; after it: RSS "
-                  f"{after_rss} KiB, 2 s later {proc(p.pid, 'VmRSS:')} KiB, {fds} fds, "
+                  f"{after_rss} KiB, 2 s later {status_kib(p.pid, 'VmRSS:')} KiB, {fds} fds, "
                   f"{watches} watches", flush=True)
         body = scrape(port)
         if value(body, 'accesslog_lines_total{log="pods",result="malformed"}') != 0:
@@ -186,8 +168,8 @@ def main():
         fds, watches = fds_and_watches(p.pid)
         if fds > base_fds or watches > base_watches:
             fail(f"descriptors {fds} (baseline {base_fds}) or watches {watches} ({base_watches})")
-        print(f"after {made} pods: RSS {proc(p.pid, 'VmRSS:')} KiB (baseline {base_rss}, peak "
-              f"{proc(p.pid, 'VmHWM:')}), {fds} fds, {watches} watches, "
+        print(f"after {made} pods: RSS {status_kib(p.pid, 'VmRSS:')} KiB (baseline {base_rss}, peak "
+              f"{status_kib(p.pid, 'VmHWM:')}), {fds} fds, {watches} watches, "
               f"{value(body, 'accesslog_series_expired_total'):.0f} label sets expired")
         if args.malloc_stats:
             malloc_stats(p.pid, os.path.join(work, "err"))

@@ -29,6 +29,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proc_stats import fds_and_watches, schedstat_ns, status_kib  # noqa: E402
+
 
 def fail(message):
     print("files_bench: FAIL:", message, file=sys.stderr)
@@ -45,18 +48,6 @@ def parsed(port):
         if line.startswith('accesslog_lines_total{log="pods",result="parsed"} '):
             return int(float(line.split()[-1]))
     return -1
-
-
-def cpu_seconds(pid):
-    """Seconds on a CPU of every live thread of `pid` (schedstat: nanoseconds)."""
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total / 1e9
 
 
 MTAIL_PROG = r'''
@@ -81,27 +72,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def status(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key):
-                return int(line.split()[1])
-    return -1
-
-
-def fds_and_watches(pid):
-    fds = watches = 0
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        fds += 1
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:inotify":
-                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                    watches += sum(1 for line in f if line.startswith("inotify wd:"))
-        except OSError:
-            pass
-    return fds, watches
 
 
 def wait(cond, bound, what):
@@ -183,14 +153,14 @@ def main():
                 fail(f"mtail counted {base} of the {n} lines there at start (expected 0 or all)")
         time.sleep(1)
         procs = [("accesslog_exporter", p)] + ([("mtail", mt)] if mt else [])
-        c0 = {name: cpu_seconds(q.pid) for name, q in procs}
+        c0 = {name: schedstat_ns(q.pid) / 1e9 for name, q in procs}
         time.sleep(args.idle_seconds)
-        idle = {name: cpu_seconds(q.pid) - c0[name] for name, q in procs}
+        idle = {name: schedstat_ns(q.pid) / 1e9 - c0[name] for name, q in procs}
         for name, q in procs:
             fds, watches = fds_and_watches(q.pid)
             print(f"{name}: idle {args.idle_seconds:.0f} s: CPU {idle[name] * 1000:.1f} ms "
                   f"({100 * idle[name] / args.idle_seconds:.3f}% of a core), "
-                  f"RSS {status(q.pid, 'VmRSS:')} KiB, {fds} descriptors, {watches} inotify watches")
+                  f"RSS {status_kib(q.pid, 'VmRSS:')} KiB, {fds} descriptors, {watches} inotify watches")
         t0 = time.monotonic()
         appended = 0
         for path in files[::10]:

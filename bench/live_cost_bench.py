@@ -57,6 +57,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "deploy"))
 from measure_cost import MTAIL_BY_CODE, MTAIL_BY_CODE_METHOD, free_port, line  # noqa: E402
+sys.path.insert(0, HERE)
+from proc_stats import schedstat_ns, status_kib, voluntary_switches  # noqa: E402
 
 RESPONSES = re.compile(rb"^accesslog_http_responses_total\{[^}]*\} (\S+)$", re.M)
 SERIES_418 = re.compile(rb'^accesslog_http_responses_total\{[^}]*code="418"[^}]*\} (\S+)$', re.M)
@@ -82,40 +84,6 @@ SMOKE_CASES = {
 def fail(message):
     print(f"live_cost_bench: FAIL: {message}", file=sys.stderr)
     sys.exit(1)
-
-
-def schedstat_ns(pid):
-    """Nanoseconds every live thread of `pid` has run (first field of schedstat)."""
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total
-
-
-def wakeups(pid):
-    """Voluntary context switches of every live thread: how often one went to sleep and woke."""
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                for l in f:
-                    if l.startswith("voluntary_ctxt_switches"):
-                        total += int(l.split()[1])
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for l in f:
-            if l.startswith("VmRSS:"):
-                return int(l.split()[1]) / 1024
-    return 0.0
 
 
 class Follower:
@@ -379,7 +347,7 @@ def run_case(a, name, spec, pool, workdir):
 
         # 1. cost
         cpu0 = {f.name: f.cpu_ns() for f in followers}
-        wake0 = {f.name: wakeups(f.proc.pid) for f in followers}
+        wake0 = {f.name: voluntary_switches(f.proc.pid) for f in followers}
         stop_scrapes = threading.Event()
         scrape_count = [0]
 
@@ -400,7 +368,7 @@ def run_case(a, name, spec, pool, workdir):
         if th:
             th.join(timeout=30)
         time.sleep(0.3)
-        wake1 = {f.name: wakeups(f.proc.pid) for f in followers}
+        wake1 = {f.name: voluntary_switches(f.proc.pid) for f in followers}
         cpu1 = wait_counted(followers, writer.written, 60)
         lines_per_s = writer.written / elapsed
         result["cost"] = {"seconds": elapsed, "lines": writer.written, "lines_per_s": lines_per_s,
@@ -411,7 +379,7 @@ def run_case(a, name, spec, pool, workdir):
                 "cpu_s": cpu_s, "cores": cpu_s / elapsed,
                 "cores_per_1k_lines_per_s": cpu_s / elapsed / (lines_per_s / 1000),
                 "wakeups_per_s": (wake1[f.name] - wake0[f.name]) / elapsed,
-                "rss_mib": rss_mib(f.proc.pid)}
+                "rss_mib": status_kib(f.proc.pid, "VmRSS:") / 1024}
         if labels:
             # One scrape of the whole exposition, alone: the mean of 5.
             for f in followers:
