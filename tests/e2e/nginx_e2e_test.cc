@@ -69,7 +69,9 @@ TEST(NginxEndToEndTest, CountsEveryCodeExactly) {
   int status = 0;
   ASSERT_TRUE(WaitFor([&] { return HttpGet(nginx_port, "/c200", &status).has_value(); }, 10s))
       << testing::ReadFile(dir.File("nginx.err")) << testing::ReadFile(dir.File("error.log"));
-  // That probe request is in the log before the exporter starts: --tail.from=end skips it.
+  // nginx logs a request after it has answered it: wait until the probe is in the log, so
+  // that it is there before the exporter starts and --tail.from=end skips it.
+  ASSERT_TRUE(WaitFor([&] { return !testing::ReadFile(dir.File("access.log")).empty(); }, 5s));
 
   Process exporter(
       {kBin, "--log.file=" + dir.File("access.log"), "--web.listen-address=127.0.0.1:0"},
