@@ -157,10 +157,16 @@ DirectoryWatches::Drained DirectoryWatches::Drain(std::vector<Touched>* touched)
   Drained out;
   if (fd_ < 0) return out;
   alignas(inotify_event) char buf[16 * 1024];
+  // The previous event that named followers: a file written again and again in one batching
+  // window repeats it (the kernel merges only an event identical to the last one queued).
+  int last_wd = -1;
+  uint32_t last_mask = 0;
+  std::string_view last_name;
   while (true) {
     const ssize_t n = ::read(fd_, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    last_wd = -1;  // last_name was in the buffer this read overwrote
     // A read that left room for another event took every queued one: no second read to be
     // told EAGAIN.
     const bool all = static_cast<size_t>(n) + sizeof(inotify_event) + NAME_MAX + 1 <= sizeof(buf);
@@ -185,6 +191,12 @@ DirectoryWatches::Drained DirectoryWatches::Drain(std::vector<Touched>* touched)
               : kTouchRenamed;
       const std::string_view name =
           ev->len > 0 ? std::string_view(ev->name, ::strnlen(ev->name, ev->len)) : "";
+      if (what == kTouchWritten && ev->wd == last_wd && mask == last_mask && name == last_name) {
+        continue;  // the same followers again: already in *touched
+      }
+      last_wd = what == kTouchWritten ? ev->wd : -1;
+      last_mask = mask;
+      last_name = name;
       const auto named = names_by_wd_.find(ev->wd);
       if (named != names_by_wd_.end()) {
         for (const Names* names : named->second) {
@@ -199,8 +211,8 @@ DirectoryWatches::Drained DirectoryWatches::Drain(std::vector<Touched>* touched)
           for (uint32_t s : it->second) touched->push_back({s, what});
         }
       }
-      const auto w = by_wd_.find(ev->wd);
-      if ((mask & IN_IGNORED) && w != by_wd_.end()) {
+      const auto w = (mask & IN_IGNORED) ? by_wd_.find(ev->wd) : by_wd_.end();
+      if (w != by_wd_.end()) {
         // The directory went away: watch it again when it is back.
         out.lost_watch = true;
         names_by_wd_.erase(ev->wd);
