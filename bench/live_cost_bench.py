@@ -3,6 +3,7 @@
 
     live_cost_bench.py EXPORTER [--seconds 30] [--latency-seconds 10] [--strace-seconds 5]
                        [--cases NAME,...] [--mtail PATH|none] [--smoke] [--json-out FILE]
+                       [--exporter-arg FLAG ...]
 
 For each case, the exporter (serving on a loopback port, --tail.from=start, nginx `combined`)
 and mtail (serving, a program counting by code, or by code and method for the route case)
@@ -325,6 +326,7 @@ def run_case(a, name, spec, pool, workdir):
             "--web.listen-address=127.0.0.1:0"]
     if labels:
         argv.append("--labels=" + labels)
+    argv += a.exporter_arg
     followers = [Follower("accesslog_exporter", argv, 0, d)]
     if a.mtail:
         progs = os.path.join(d, "progs")
@@ -478,6 +480,8 @@ def main():
     ap.add_argument("--workdir")
     ap.add_argument("--smoke", action="store_true", help="a few seconds in all")
     ap.add_argument("--json-out")
+    ap.add_argument("--exporter-arg", action="append", default=[],
+                    help="one more flag for the exporter (repeatable), e.g. --tail.batch-window=20")
     a = ap.parse_args()
     a.exporter = os.path.abspath(a.exporter)
     cases = SMOKE_CASES if a.smoke else CASES

@@ -40,6 +40,9 @@
 namespace accesslog {
 namespace {
 
+// How long a scrape waits at most for the tailer to read what is pending (CatchUpTailing).
+constexpr std::chrono::milliseconds kScrapeCatchUpWait{100};
+
 std::vector<std::string> Expand(const std::string& pattern) {
   glob_t g{};
   std::vector<std::string> out;
@@ -112,6 +115,7 @@ class Server {
 
     Endpoints endpoints;
     endpoints.render_metrics = [this](MetricsFormat format) {
+      CatchUpTailing();
       const std::vector<const prometheus::Collectable*> all = {collector_.get(), &process_, &web_,
                                                                &inputs_};
       switch (format) {
@@ -346,6 +350,14 @@ class Server {
     return positions;
   }
 
+  // Before a scrape: the tailer reads what the logs hold by now, so that a count never waits for
+  // the read batching window (--tail.batch-window). Bounded: a tailer busy with a large backlog
+  // does not hold the scrape past kScrapeCatchUpWait.
+  void CatchUpTailing() {
+    std::lock_guard<std::mutex> lock(tailer_mu_);
+    if (tailer_) tailer_->CatchUpNow(kScrapeCatchUpWait);
+  }
+
   // The files followed now, for accesslog_files_followed and accesslog_read_lag_bytes.
   std::vector<FollowedFile> Snapshot() {
     std::lock_guard<std::mutex> lock(tailer_mu_);
@@ -370,12 +382,14 @@ class Server {
       LogError("reload failed, keeping the running configuration", {{"err", *error}});
       return false;
     }
-    const bool same_tailing = next.sources == pipeline_->options.sources &&
-                              next.tail.from_start == pipeline_->options.tail.from_start &&
-                              next.tail.positions_file == pipeline_->options.tail.positions_file &&
-                              next.tail.poll_interval == pipeline_->options.tail.poll_interval &&
-                              next.tail.max_line_bytes == pipeline_->options.tail.max_line_bytes &&
-                              next_pipeline->recorder == pipeline_->recorder;
+    const bool same_tailing =
+        next.sources == pipeline_->options.sources &&
+        next.tail.from_start == pipeline_->options.tail.from_start &&
+        next.tail.positions_file == pipeline_->options.tail.positions_file &&
+        next.tail.poll_interval == pipeline_->options.tail.poll_interval &&
+        next.tail.read_batch_window == pipeline_->options.tail.read_batch_window &&
+        next.tail.max_line_bytes == pipeline_->options.tail.max_line_bytes &&
+        next_pipeline->recorder == pipeline_->recorder;
     if (same_tailing) {
       // Only the status-code table can differ: swap it, keep every counter and file position.
       pipeline_->table = next_pipeline->table;

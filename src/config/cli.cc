@@ -81,6 +81,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
 
   std::string tail_from = options->tail.from_start ? "start" : "end";
   int poll_ms = static_cast<int>(options->tail.poll_interval.count());
+  int batch_ms = static_cast<int>(options->tail.read_batch_window.count());
   size_t max_line = options->tail.max_line_bytes;
   std::string header_timeout = FormatDuration(options->web.header_timeout);
   std::string idle_timeout = FormatDuration(options->web.idle_timeout);
@@ -145,6 +146,13 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "yet, unwatched or network directories), and between reads where inotify is "
                  "unavailable.")
       ->check(CLI::Range(10, 60000))
+      ->capture_default_str();
+  app.add_option("--tail.batch-window", batch_ms,
+                 "Milliseconds a log that keeps being written waits after a read, so that its "
+                 "next lines are read together: fewer wake-ups for a server writing a line at a "
+                 "time. A scrape reads what is pending first, so it never shows older counts. 0: "
+                 "read on every write.")
+      ->check(CLI::Range(0, 10000))
       ->capture_default_str();
   app.add_option("--log.max-line-bytes", max_line,
                  "Longer lines are skipped and counted as result=\"skipped\".")
@@ -371,6 +379,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   ParseDuration(idle_timeout, &options->web.idle_timeout);
   options->tail.from_start = tail_from == "start";
   options->tail.poll_interval = std::chrono::milliseconds(poll_ms);
+  options->tail.read_batch_window = std::chrono::milliseconds(batch_ms);
   options->tail.max_line_bytes = max_line;
   return CliOutcome::kRun;
 }

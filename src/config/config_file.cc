@@ -526,7 +526,8 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
     }
   }
   if (const YAML::Node t = root["tail"]; t) {
-    w.OnlyKeys(t, "tail", {"from", "poll_interval", "positions_file", "max_line_bytes"});
+    w.OnlyKeys(t, "tail",
+               {"from", "poll_interval", "batch_window", "positions_file", "max_line_bytes"});
     if (t["from"] && !Given(*o, "--tail.from")) {
       const std::string from = w.String(t["from"], "tail.from");
       if (from != "start" && from != "end") {
@@ -538,6 +539,12 @@ void ParseFile(const Walker& w, const YAML::Node& root, const std::string& base_
       o->tail.poll_interval = w.Duration(t["poll_interval"], "tail.poll_interval");
       if (o->tail.poll_interval.count() < 10) {
         w.Fail(t["poll_interval"], "tail.poll_interval", "must be at least 10ms");
+      }
+    }
+    if (t["batch_window"] && !Given(*o, "--tail.batch-window")) {
+      o->tail.read_batch_window = w.Duration(t["batch_window"], "tail.batch_window");
+      if (o->tail.read_batch_window.count() > 10000) {
+        w.Fail(t["batch_window"], "tail.batch_window", "must be at most 10s");
       }
     }
     if (t["positions_file"] && !Given(*o, "--positions.file")) {

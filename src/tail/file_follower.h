@@ -41,10 +41,10 @@ struct TailOptions {
   std::chrono::milliseconds drain_idle{5000};
   // When inotify events come close together (within twice this of each other), the tailer sleeps
   // this long after each read before it looks at the events again, so a server that writes its
-  // log a line at a time costs one wake-up per batch, not per line. It adds at most this much to
-  // the time from a write to its count; a write after a quiet spell is read at once, and so is
-  // the next one. 0: read on every event.
-  std::chrono::milliseconds read_batch_window{20};
+  // log a line at a time costs one wake-up per batch, not per line (--tail.batch-window). A
+  // scrape does not wait for it (Tailer::CatchUpNow reads what is pending first); a write after
+  // a quiet spell is read at once, and so is the next one. 0: read on every event.
+  std::chrono::milliseconds read_batch_window{500};
 };
 
 // One open file: a descriptor, what it is, how far it was read, its partial last line.

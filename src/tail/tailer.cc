@@ -26,6 +26,10 @@ using Clock = std::chrono::steady_clock;
 // offset), so that a glob matching a rotated file under its new name does not read it again.
 constexpr size_t kMaxKnownFiles = 1024;
 
+// Inotify events one batching window should gather at most (a quarter of the kernel's default
+// fs.inotify.max_queued_events): a window that brought more is shortened in proportion.
+constexpr int64_t kEventsPerBatch = 4096;
+
 bool IsHot(const FileFollower& f) { return f.draining().open() || f.name_gone(); }
 
 }  // namespace
@@ -34,9 +38,10 @@ bool IsHot(const FileFollower& f) { return f.draining().open() || f.name_gone();
 // Tailer
 
 Tailer::Tailer(TailOptions options)
-    : options_(std::move(options)), splitter_(options_.max_line_bytes, options_.read_chunk_bytes) {
-  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-}
+    : options_(std::move(options)),
+      splitter_(options_.max_line_bytes, options_.read_chunk_bytes),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      catch_up_(wake_fd_) {}
 
 Tailer::~Tailer() {
   {
@@ -317,6 +322,7 @@ bool Tailer::Start(std::string* error) {
   watches_stale_ = true;
   Reindex();
   if (!options_.positions_file.empty() && !SavePositions(error)) return false;
+  catch_up_.Serving(true);  // from here an ask waits for Run, which may not have begun yet
   return true;
 }
 
@@ -443,6 +449,15 @@ void Tailer::Run() {
   // A file that stopped at its per-poll bound has more to read now: poll again without
   // waiting (the inotify event for those bytes has been consumed already).
   bool more = Sweep(now, /*all=*/true, /*tick=*/false);
+  uint64_t catching_up = 0;  // the latest CatchUpNow being served (until nothing is left to read)
+  // The wake fd said something: Stop (true), or a CatchUpNow to serve this round.
+  const auto woken = [&] {
+    uint64_t n = 0;
+    [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &n, sizeof(n));
+    if (stop_.load(std::memory_order_acquire)) return true;
+    catching_up = catch_up_.Asked();
+    return false;
+  };
   Clock::time_point batch_until{};   // after an inotify event, the next poll waits until then
   Clock::time_point last_written{};  // the last sweep an inotify event woke
   pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {watches_.fd(), POLLIN, 0}};
@@ -454,10 +469,10 @@ void Tailer::Run() {
     if (!more && now < batch_until) {
       // A write was just read: let the writer append a few more lines and read them together.
       // Sleeping before the next poll (rather than on its event) makes a steady writer cost one
-      // wake-up per batch. Only Stop() cuts this short.
+      // wake-up per batch. Stop() and CatchUpNow() cut this short.
       pollfd stop_fd = {wake_fd_, POLLIN, 0};
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(batch_until - now);
-      if (::poll(&stop_fd, 1, static_cast<int>(left.count())) > 0) break;
+      if (::poll(&stop_fd, 1, static_cast<int>(left.count())) > 0 && woken()) break;
       now = Clock::now();
       batched = true;
     }
@@ -473,6 +488,10 @@ void Tailer::Run() {
         break;
       }
       readable = nfds == 2 && (fds[1].revents & POLLIN);
+      if (ready > 0 && (fds[0].revents & POLLIN)) {
+        if (woken()) break;
+        readable = inotify;  // a catch-up reads the pending events even when poll saw none yet
+      }
     }
     DirectoryWatches::Drained events;
     if (readable) events = watches_.Drain(&touched_);
@@ -508,13 +527,23 @@ void Tailer::Run() {
     // (a new pod's directory). Not at the full check alone: had it missed a directory, the glob
     // finds the files in it then.
     if (events.names_changed || events.overflow) watches_stale_ = true;
-    more = Sweep(now, all, tick);
+    // A catch-up also reads the files events cannot tell of, and in the polling fallback every
+    // file.
+    more = Sweep(now, all || (catching_up != 0 && !inotify), tick || catching_up != 0);
+    if (catching_up != 0 && !more) {
+      catch_up_.Served(catching_up);
+      catching_up = 0;
+    }
     if (events.events > 0) {
       // Batch only a writer that keeps writing (this read came soon after the last one): a
-      // write now and then is read at once and costs one wake-up, not two.
-      if (now - last_written <= 2 * options_.read_batch_window) {
-        batch_until = now + options_.read_batch_window;
+      // write now and then is read at once and costs one wake-up, not two. The window shrinks
+      // when a batch brought many events, so that the inotify queue (16,384 events by default)
+      // does not overflow while the tailer sleeps.
+      auto window = options_.read_batch_window;
+      if (const auto n = static_cast<int64_t>(events.events); n > kEventsPerBatch) {
+        window = window * kEventsPerBatch / n;
       }
+      if (now - last_written <= 2 * options_.read_batch_window) batch_until = now + window;
       last_written = now;
     }
     if (keep_positions && now >= next_save) {
@@ -529,6 +558,7 @@ void Tailer::Run() {
       next_save = now + options_.positions_interval;
     }
   }
+  catch_up_.Serving(false);
   if (keep_positions) {
     moved_ = true;
     std::string error;
@@ -538,6 +568,7 @@ void Tailer::Run() {
 
 void Tailer::Stop() {
   stop_.store(true, std::memory_order_release);
+  catch_up_.Serving(false);
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
 }

@@ -30,8 +30,11 @@
 // read_chunk_bytes), and per followed name at most two open files (the current one and one
 // being drained) each holding at most one partial line.
 //
-// Thread-safety: Add and Start before Run; Run on one thread; Stop and Snapshot from any
-// thread.
+// Reads are batched: after a read, a file that keeps being written waits read_batch_window for
+// more (fewer wake-ups); a scrape does not wait for it (CatchUpNow).
+//
+// Thread-safety: Add and Start before Run; Run on one thread; Stop, CatchUpNow and Snapshot
+// from any thread.
 #pragma once
 
 #include <sys/types.h>
@@ -47,6 +50,7 @@
 #include <string>
 #include <vector>
 
+#include "tail/catch_up.h"
 #include "tail/directory_watches.h"
 #include "tail/file_follower.h"
 #include "tail/file_identity.h"
@@ -92,6 +96,12 @@ class Tailer : private FollowerHost {
   void SetTick(std::function<void(std::chrono::steady_clock::time_point)> tick) {
     tick_ = std::move(tick);
   }
+
+  // Thread-safe: reads what has been written by now (the pending events, files with more to
+  // read, files events cannot tell of) on Run's thread, and waits for that round, at most
+  // max_wait. A scrape calls it first, so the read batching window never delays a count on
+  // /metrics (catch_up.h). Returns false on timeout, or at once before Start and after Stop.
+  bool CatchUpNow(std::chrono::milliseconds max_wait) { return catch_up_.Ask(max_wait); }
 
   // The files followed now. Thread-safe: called at scrape time.
   [[nodiscard]] std::vector<FileStatus> Snapshot() const;
@@ -174,7 +184,8 @@ class Tailer : private FollowerHost {
   bool maybe_gone_ = false;     // a glob follower may be unmatched with no open file: remove it
   std::string last_positions_;  // last content written, to skip unchanged saves
   bool positions_failing_ = false;
-  int wake_fd_ = -1;  // eventfd: Stop() wakes Run()
+  int wake_fd_ = -1;  // eventfd: Stop() and CatchUpNow() wake Run()
+  CatchUp catch_up_;  // on wake_fd_
   std::atomic<bool> stop_{false};
   std::function<void(std::chrono::steady_clock::time_point)> tick_;
 };

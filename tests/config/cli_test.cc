@@ -33,8 +33,9 @@ TEST(CliTest, RepeatableLogFileAndEveryFlag) {
   ASSERT_EQ(
       Parse({"--log.file=a.log", "--log.file", "b.log", "--tail.from=start", "--log.format=common",
              "--web.listen-address=127.0.0.1:0", "--web.telemetry-path=/m", "--status.codes=t.yaml",
-             "--oneshot", "--tail.poll-interval=250", "--log.max-line-bytes=4096",
-             "--log.level=debug", "--labels=method,route", "--positions.file=p.json"},
+             "--oneshot", "--tail.poll-interval=250", "--tail.batch-window=40",
+             "--log.max-line-bytes=4096", "--log.level=debug", "--labels=method,route",
+             "--positions.file=p.json"},
             &o, &msg),
       CliOutcome::kRun)
       << msg;
@@ -51,6 +52,7 @@ TEST(CliTest, RepeatableLogFileAndEveryFlag) {
   EXPECT_EQ(o.status_codes_file, "t.yaml");
   EXPECT_EQ(o.command, Command::kOneshot);
   EXPECT_EQ(o.tail.poll_interval.count(), 250);
+  EXPECT_EQ(o.tail.read_batch_window.count(), 40);
   EXPECT_EQ(o.tail.max_line_bytes, 4096u);
   EXPECT_EQ(o.log_level, "debug");
   EXPECT_TRUE(o.labels.method && o.labels.route);

@@ -31,6 +31,24 @@ TEST(ConfigFileTest, TheDocumentedExampleIsValid) {
   EXPECT_EQ(o.labels.max_routes, 500u);
   EXPECT_EQ(o.histograms.response_size.size(), 6u);
   EXPECT_EQ(o.tail.poll_interval.count(), 1000);
+  EXPECT_EQ(o.tail.read_batch_window.count(), 500);
+}
+
+TEST(ConfigFileTest, TailBatchWindow) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\ntail: {batch_window: 0ms}\n", &o, &error))
+      << error;
+  EXPECT_EQ(o.tail.read_batch_window.count(), 0);
+  Options given;
+  given.flags_given = {"--tail.batch-window"};
+  given.tail.read_batch_window = std::chrono::milliseconds(30);
+  ASSERT_TRUE(Parse("sources: [{name: a, files: x}]\ntail: {batch_window: 2s}\n", &given, &error))
+      << error;
+  EXPECT_EQ(given.tail.read_batch_window.count(), 30);
+  Options bad;
+  EXPECT_FALSE(Parse("sources: [{name: a, files: x}]\ntail: {batch_window: 11s}\n", &bad, &error));
+  EXPECT_NE(error.find("tail.batch_window: must be at most 10s"), std::string::npos) << error;
 }
 
 TEST(ConfigFileTest, RelativePathsAreRelativeToTheFile) {

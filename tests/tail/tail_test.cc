@@ -293,6 +293,102 @@ TEST_F(BatchedReadsTest, AWriteAfterAQuietSpellIsReadAtOnce) {
   EXPECT_EQ(sink_.reads_.load(), 3) << "the two writes in the window came in one read";
 }
 
+// A scrape does not wait for the window: CatchUpNow reads what the window holds back, and
+// returns once it has.
+TEST_F(BatchedReadsTest, ACatchUpReadsWhatTheWindowHoldsBack) {
+  Follow(milliseconds(20000));
+  AppendFile(log_, "first\n");
+  ASSERT_TRUE(WaitFor([&] { return sink_.count() == 1; }, milliseconds(3000)));
+  AppendFile(log_, "second\n");  // read at once too; batching begins
+  ASSERT_TRUE(WaitFor([&] { return sink_.count() == 2; }, milliseconds(3000)));
+  AppendFile(log_, "third\n");
+  AppendFile(log_, "fourth\n");
+  std::this_thread::sleep_for(milliseconds(100));
+  ASSERT_EQ(sink_.count(), 2u) << "the window did not hold the writes back";
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(tailer_->tailer().CatchUpNow(milliseconds(5000)));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(sink_.count(), 4u) << "CatchUpNow returned before the round that reads them";
+  EXPECT_LT(waited, milliseconds(5000));
+  // Nothing pending: a round with nothing to read, and again at once.
+  EXPECT_TRUE(tailer_->tailer().CatchUpNow(milliseconds(5000)));
+  EXPECT_EQ(sink_.count(), 4u);
+  AppendFile(log_, "fifth\n");
+  EXPECT_TRUE(tailer_->tailer().CatchUpNow(milliseconds(5000)));
+  EXPECT_EQ(sink_.count(), 5u);
+  EXPECT_EQ(sink_.lines().back(), "fifth");
+}
+
+// Where inotify is not used, files are read every poll interval; a catch-up reads them now.
+TEST(CatchUpTest, ACatchUpReadsFilesEventsCannotTellOf) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  TailOptions o = Fast(false, /*inotify=*/false);
+  o.poll_interval = milliseconds(60000);
+  RecordingSink sink;
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  AppendFile(log, "one\ntwo\n");
+  EXPECT_TRUE(t.tailer().CatchUpNow(milliseconds(5000)));
+  EXPECT_EQ(sink.count(), 2u);
+}
+
+// Not running (before Run, after Stop): CatchUpNow does not wait.
+TEST(CatchUpTest, ACatchUpWithoutRunReturnsAtOnce) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  RecordingSink sink;
+  RunningTailer t(Fast(false));
+  t.tailer().Add(log, &sink);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(t.tailer().CatchUpNow(milliseconds(5000)));
+  t.Start();
+  EXPECT_TRUE(t.tailer().CatchUpNow(milliseconds(5000)));
+  t.Stop();
+  EXPECT_FALSE(t.tailer().CatchUpNow(milliseconds(5000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, milliseconds(4000));
+}
+
+// Scrapes from many threads at once while a writer writes: every ask returns, none waits for
+// another's window, and every line is read once.
+TEST(CatchUpTest, ConcurrentCatchUpsWhileWriting) {
+  TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
+  TailOptions o = Fast(false);
+  o.read_batch_window = milliseconds(20000);
+  RecordingSink sink;
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  constexpr size_t kLines = 300;
+  std::atomic<size_t> written{0};
+  std::atomic<int> late{0};
+  std::vector<std::thread> scrapers;
+  for (int k = 0; k < 4; ++k) {
+    scrapers.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        const size_t before = written.load();
+        if (!t.tailer().CatchUpNow(milliseconds(5000))) ++late;
+        if (sink.count() < before) ++late;  // a line written before the ask was not read
+        std::this_thread::sleep_for(milliseconds(1));
+      }
+    });
+  }
+  for (size_t i = 0; i < kLines; ++i) {
+    AppendFile(log, "line-" + std::to_string(i) + "\n");
+    written.store(i + 1);
+    if (i % 10 == 0) std::this_thread::sleep_for(milliseconds(1));
+  }
+  for (auto& s : scrapers) s.join();
+  EXPECT_EQ(late.load(), 0);
+  EXPECT_TRUE(t.tailer().CatchUpNow(milliseconds(5000)));
+  EXPECT_EQ(sink.count(), kLines);
+}
+
 // Many files, each written a line at a time, in turn: one wake-up reads every file written
 // during the window, so each file is read about once per window however many files there are.
 TEST(BatchedReadsManyFilesTest, LinesWrittenOneAtATimeToManyFilesAreReadInBatches) {
