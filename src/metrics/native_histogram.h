@@ -3,7 +3,7 @@
 // histograms.native is on).
 //
 //   NativeHistogram h(options);          // at label-set creation: every slot preallocated
-//   h.Observe(0.042);                    // per line: frexp, a short search, an add
+//   h.Observe(0.042);                    // per line: a table lookup, a compare, an add
 //   NativeHistogramSnapshot s;
 //   h.Read(&s);                          // at scrape, from another thread
 //   EncodeSpans(s.positive_offset, s.positive, &spans);  // spans + deltas, as client_golang
@@ -35,7 +35,9 @@
 // are rare (at most 12 in a series' life: the schema only decreases), so retries are too.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -59,8 +61,35 @@ inline constexpr int32_t kMaxNativeSchema = 8;
 // The largest schema whose bucket factor 2^(2^-schema) is at most `factor` (> 1), clamped to
 // -4..8, as client_golang picks it for NativeHistogramBucketFactor.
 int32_t SchemaForBucketFactor(double factor);
-// The bucket key of a finite magnitude v > 0 at `schema`.
+// The bucket key of a finite magnitude v > 0 at `schema`. Inline for the per-line case (a
+// normal number at a schema above 0); the rest is NativeBucketKeySlow.
 int32_t NativeBucketKey(double v, int32_t schema);
+int32_t NativeBucketKeySlow(double v, int32_t schema);
+
+namespace native_internal {
+// The key table of native_histogram.cc (how it is built and why it is exact: there).
+struct KeyEntry {
+  double bound;
+  int32_t below;
+};
+constexpr size_t KeyTableStart(int32_t schema) { return (size_t{1} << (schema + 1)) - 4; }
+extern const std::array<KeyEntry, KeyTableStart(kMaxNativeSchema + 1)> kKeyTable;
+}  // namespace native_internal
+
+inline int32_t NativeBucketKey(double v, int32_t schema) {
+  const auto bits = std::bit_cast<uint64_t>(v);
+  const auto biased = static_cast<int32_t>((bits >> 52) & 0x7ff);
+  if (biased == 0 || schema <= 0) [[unlikely]]
+    return NativeBucketKeySlow(v, schema);
+  // frexp by hand: the exponent bits, and the mantissa with the exponent of [0.5, 1).
+  const int32_t exp = biased - 1022;
+  const double frac =
+      std::bit_cast<double>((bits & 0x800fffffffffffffull) | (uint64_t{1022} << 52));
+  const uint64_t interval = (bits >> (52 - (schema + 1))) & ((uint64_t{1} << (schema + 1)) - 1);
+  const native_internal::KeyEntry& e =
+      native_internal::kKeyTable[native_internal::KeyTableStart(schema) + interval];
+  return e.below + (e.bound < frac ? 1 : 0) + (exp - 1) * (int32_t{1} << schema);
+}
 // The upper bound of bucket `key` at `schema`: 2^(key/2^schema).
 double NativeBucketUpperBound(int32_t key, int32_t schema);
 
