@@ -191,12 +191,24 @@ void EncodeSpans(int32_t offset, const std::vector<uint64_t>& dense, NativeSpans
 
 NativeHistogram::NativeHistogram(const NativeHistogramOptions& options, bool negative)
     : zero_threshold_(options.zero_threshold), schema_(options.schema) {
+  SetSchema(options.schema);
   const auto cap = static_cast<int32_t>(std::max<uint32_t>(options.max_buckets, 1));
   positive_.cap = cap;
   positive_.slots = std::make_unique<std::atomic<uint64_t>[]>(static_cast<size_t>(cap));
   if (negative) {
     negative_.cap = cap;
     negative_.slots = std::make_unique<std::atomic<uint64_t>[]>(static_cast<size_t>(cap));
+  }
+}
+
+void NativeHistogram::SetSchema(int32_t schema) {
+  schema_.store(schema, std::memory_order_relaxed);
+  key_ = {};
+  if (schema > 0) {
+    key_.table = native_internal::kKeyTable.data() + KeyTableStart(schema);
+    key_.shift = 52 - (schema + 1);
+    key_.mask = (uint64_t{1} << (schema + 1)) - 1;
+    key_.per = int32_t{1} << schema;
   }
 }
 
@@ -283,7 +295,7 @@ void NativeHistogram::Place(Window* w, double magnitude) {
       BeginWrite();
       positive_.Halve();
       negative_.Halve();
-      schema_.store(--schema, std::memory_order_relaxed);
+      SetSchema(--schema);
       EndWrite();
       key = HalfKey(key);
       lo = w->lo.load(std::memory_order_relaxed);

@@ -138,8 +138,16 @@ class NativeHistogram {
   // Counts one value. Writer only; allocation-free and lock-free. Inline for the common case (a
   // positive value whose key is inside the window); the rest is ObserveSlow.
   void Observe(double v) {
-    if (v > zero_threshold_ && v <= std::numeric_limits<double>::max()) {
-      const int32_t key = NativeBucketKey(v, schema_.load(std::memory_order_relaxed));
+    const auto bits = std::bit_cast<uint64_t>(v);
+    const auto biased = static_cast<int32_t>((bits >> 52) & 0x7ff);
+    // A normal number at a schema above 0: NativeBucketKey with the current schema's table,
+    // shift and mask kept by the writer (key_).
+    if (v > zero_threshold_ && v <= std::numeric_limits<double>::max() && biased != 0 &&
+        key_.table != nullptr) {
+      const native_internal::KeyEntry& e = key_.table[(bits >> key_.shift) & key_.mask];
+      const double frac =
+          std::bit_cast<double>((bits & 0x800fffffffffffffull) | (uint64_t{1022} << 52));
+      const int32_t key = e.below + (e.bound < frac ? 1 : 0) + (biased - 1023) * key_.per;
       const int32_t lo = positive_.lo.load(std::memory_order_relaxed);
       const int32_t hi = positive_.hi.load(std::memory_order_relaxed);
       if (key >= lo && key <= hi) {
@@ -172,6 +180,15 @@ class NativeHistogram {
     void Halve();                                                  // writer, inside the seqlock
     void Copy(int32_t* offset, std::vector<uint64_t>* out) const;  // reader
   };
+  // The writer's copy of what NativeBucketKey needs at the current schema (table null at a
+  // schema of 0 or below, and then Observe takes ObserveSlow). Set with the schema.
+  struct KeyParams {
+    const native_internal::KeyEntry* table = nullptr;
+    int32_t shift = 0;
+    uint64_t mask = 0;
+    int32_t per = 0;
+  };
+  void SetSchema(int32_t schema);
   void ObserveSlow(double v);
   void Place(Window* w, double magnitude);
   void BeginWrite();
@@ -179,6 +196,7 @@ class NativeHistogram {
 
   double zero_threshold_;
   std::atomic<int32_t> schema_;
+  KeyParams key_;                        // writer only
   std::atomic<uint64_t> generation_{0};  // odd while the writer rewrites the windows
   std::atomic<uint64_t> zero_count_{0};
   Window positive_;
