@@ -11,8 +11,9 @@
 // Buckets (io.prometheus.client.Histogram, metrics.proto): at schema s, bucket `key` holds the
 // values in (2^((key-1)/2^s), 2^(key/2^s)]; values whose magnitude is at most zero_threshold go
 // to the zero bucket; negative values to the negative buckets, by magnitude. The key of a value
-// is found as client_golang finds it (frexp, then the first of the 2^s bounds in [0.5, 1) that
-// is >= the fraction, or a shift for s <= 0), so a value on a bound goes to the bucket below.
+// is client_golang's (frexp, then the first of the 2^s bounds in [0.5, 1) that is >= the
+// fraction, or a shift for s <= 0), so a value on a bound goes to the bucket below; for s > 0 it
+// is read from a table by the mantissa's top bits and one comparison (native_histogram.cc).
 //
 // Bounded memory: each sign keeps a window of `max_buckets` counters, preallocated, holding the
 // keys from the lowest to the highest seen (a ring: key k is at (k - origin) mod max_buckets).
