@@ -137,7 +137,7 @@ void Source::Handle(std::string_view line, bool padded, uint32_t path_id) {
     }
   }
   fields_.syslog_tag = tag_;
-  recorder_->Record(log_id_, fields_, code, path_id);
+  recorder_->Record(log_id_, fields_, code, path_id, read_time_);
   stats_->CountLine(LineResult::kParsed);
 }
 

@@ -9,7 +9,7 @@
 
 namespace accesslog {
 
-bool KeepTraceId(std::string_view id) {
+bool KeepTraceIdSlow(std::string_view id) {
   if (id.empty() || id.size() > kMaxTraceIdBytes) return false;
   // Trace ids are nearly always ASCII (hex): then every byte is a rune and valid UTF-8, which
   // eight bytes at a time tell without a branch per byte.
@@ -32,21 +32,6 @@ double CoarseNowSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME_COARSE, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-void ExemplarSlot::Store(std::string_view id, double value, double timestamp) {
-  const uint32_t seq = seq_.load(std::memory_order_relaxed);
-  seq_.store(seq + 1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
-  for (size_t i = 0; i * 8 < id.size(); ++i) {
-    uint64_t w = 0;
-    std::memcpy(&w, id.data() + i * 8, std::min<size_t>(8, id.size() - i * 8));
-    words_[i].store(w, std::memory_order_relaxed);
-  }
-  size_.store(static_cast<uint32_t>(id.size()), std::memory_order_relaxed);
-  value_.store(value, std::memory_order_relaxed);
-  timestamp_.store(timestamp, std::memory_order_relaxed);
-  seq_.store(seq + 2, std::memory_order_release);
 }
 
 bool ExemplarSlot::Load(Exemplar* out) const {

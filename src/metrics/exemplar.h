@@ -23,6 +23,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -33,8 +34,17 @@ namespace accesslog {
 inline constexpr size_t kMaxTraceIdBytes = 128;
 inline constexpr size_t kMaxExemplarLabelRunes = 128;  // OpenMetrics: names + values
 
-// Whether a trace id can be an exemplar (see above).
-[[nodiscard]] bool KeepTraceId(std::string_view trace_id);
+// Whether a trace id can be an exemplar (see above). Inline for a W3C trace id (32 ASCII
+// bytes); the rest is KeepTraceIdSlow.
+[[nodiscard]] bool KeepTraceIdSlow(std::string_view trace_id);
+[[nodiscard]] inline bool KeepTraceId(std::string_view trace_id) {
+  if (trace_id.size() == 32) {
+    uint64_t w[4];
+    std::memcpy(w, trace_id.data(), 32);
+    if (((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull) == 0) return true;
+  }
+  return KeepTraceIdSlow(trace_id);
+}
 // Unix time in seconds from the coarse real-time clock (a few ms of resolution, a few ns).
 [[nodiscard]] double CoarseNowSeconds();
 
@@ -53,8 +63,33 @@ struct ExemplarRef {
 
 class ExemplarSlot {
  public:
-  // `trace_id` must satisfy KeepTraceId. Writer only.
-  void Store(std::string_view trace_id, double value, double timestamp);
+  // `trace_id` must satisfy KeepTraceId. Writer only. Inline: a traced line stores two.
+  void Store(std::string_view trace_id, double value, double timestamp) {
+    // Plain stores and a release fence (no instruction on x86-64): no locked instruction.
+    const uint32_t seq = seq_.load(std::memory_order_relaxed);
+    seq_.store(seq + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    // Whole words by fixed-size copies (a trace id is nearly always 32 or 16 hex digits), then
+    // the tail, if any, zero-padded.
+    const size_t n = trace_id.size();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w = 0;
+      std::memcpy(&w, trace_id.data() + i, 8);
+      words_[i / 8].store(w, std::memory_order_relaxed);
+    }
+    if (i < n) {
+      char tail[8] = {};
+      for (size_t j = i; j < n; ++j) tail[j - i] = trace_id[j];
+      uint64_t w = 0;
+      std::memcpy(&w, tail, 8);
+      words_[i / 8].store(w, std::memory_order_relaxed);
+    }
+    size_.store(static_cast<uint32_t>(n), std::memory_order_relaxed);
+    value_.store(value, std::memory_order_relaxed);
+    timestamp_.store(timestamp, std::memory_order_relaxed);
+    seq_.store(seq + 2, std::memory_order_release);
+  }
   // False when nothing was stored yet (or a writer kept storing through every retry).
   bool Load(Exemplar* out) const;
 

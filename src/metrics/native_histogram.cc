@@ -21,6 +21,37 @@ std::array<std::vector<double>, kMaxNativeSchema + 1> MakeBounds() {
 }
 const std::array<std::vector<double>, kMaxNativeSchema + 1> kBounds = MakeBounds();
 
+// The key of a fraction at schema s > 0 without comparing it with all 2^s bounds: the top s+1
+// bits of its mantissa cut [0.5, 1) into 2^(s+1) equal intervals, and one interval holds at
+// most one bound (consecutive bounds are 2^(j/2^s - 1) * (2^(2^-s) - 1) > 0.35 / 2^s apart, an
+// interval is 0.25 / 2^s wide). Each interval's entry: the bounds below its start, and the
+// bound inside it (2, above every fraction, when none is), so that the count of bounds below
+// the fraction is `below + (bound < fraction)`: exactly what counting them all gives. Schema
+// s's entries start at 2^(s+1) - 4.
+using native_internal::KeyEntry;
+using native_internal::KeyTableStart;
+std::array<KeyEntry, KeyTableStart(kMaxNativeSchema + 1)> MakeKeyTable() {
+  std::array<KeyEntry, KeyTableStart(kMaxNativeSchema + 1)> out{};
+  for (int32_t s = 1; s <= kMaxNativeSchema; ++s) {
+    const std::vector<double>& bounds = kBounds[static_cast<size_t>(s)];
+    const uint64_t intervals = uint64_t{1} << (s + 1);
+    for (uint64_t k = 0; k < intervals; ++k) {
+      const int shift = 52 - (s + 1);
+      const double lo = std::bit_cast<double>((uint64_t{1022} << 52) | (k << shift));
+      const double hi = k + 1 == intervals
+                            ? 1.0
+                            : std::bit_cast<double>((uint64_t{1022} << 52) | ((k + 1) << shift));
+      KeyEntry e{2.0, 0};
+      for (const double b : bounds) {
+        if (b < lo) ++e.below;
+        if (b >= lo && b < hi) e.bound = b;
+      }
+      out[KeyTableStart(s) + k] = e;
+    }
+  }
+  return out;
+}
+
 // Key k at schema s, at schema s-1 (k's bucket is half of ceil(k/2)'s).
 int32_t HalfKey(int32_t key) { return (key + 1) >> 1; }
 
@@ -64,6 +95,9 @@ size_t Populated(const std::vector<uint64_t>& dense) {
 
 }  // namespace
 
+const std::array<native_internal::KeyEntry, native_internal::KeyTableStart(kMaxNativeSchema + 1)>
+    native_internal::kKeyTable = MakeKeyTable();
+
 int32_t SchemaForBucketFactor(double factor) {
   const double floor = std::floor(std::log2(std::log2(factor)));
   if (floor <= -kMaxNativeSchema) return kMaxNativeSchema;
@@ -71,30 +105,14 @@ int32_t SchemaForBucketFactor(double factor) {
   return -static_cast<int32_t>(floor);
 }
 
-int32_t NativeBucketKey(double v, int32_t schema) {
-  // frexp by hand for normal numbers (the per-line case; libm's is a call): the exponent bits,
-  // and the mantissa with the exponent of [0.5, 1). Subnormals take frexp.
-  const auto bits = std::bit_cast<uint64_t>(v);
-  const auto biased = static_cast<int>((bits >> 52) & 0x7ff);
+int32_t NativeBucketKeySlow(double v, int32_t schema) {
   int exp = 0;
-  double frac = 0;
-  if (biased != 0) {
-    exp = biased - 1022;
-    frac = std::bit_cast<double>((bits & 0x800fffffffffffffull) | (uint64_t{1022} << 52));
-  } else {
-    frac = std::frexp(v, &exp);
-  }
+  const double frac = std::frexp(v, &exp);  // subnormals too
   if (schema > 0) {
-    const std::vector<double>& bounds = kBounds[static_cast<size_t>(schema)];
-    size_t i = 0;
-    if (schema <= 4) {
-      // Up to 16 bounds: counting those below the fraction, without branches, beats a search.
-      for (const double b : bounds) i += b < frac ? 1 : 0;
-    } else {
-      i = static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), frac) -
-                              bounds.begin());
-    }
-    return static_cast<int32_t>(i) + (exp - 1) * static_cast<int32_t>(bounds.size());
+    const uint64_t interval = (std::bit_cast<uint64_t>(frac) >> (52 - (schema + 1))) &
+                              ((uint64_t{1} << (schema + 1)) - 1);
+    const KeyEntry& e = native_internal::kKeyTable[KeyTableStart(schema) + interval];
+    return e.below + (e.bound < frac ? 1 : 0) + (exp - 1) * (int32_t{1} << schema);
   }
   int32_t key = exp;
   if (frac == 0.5) --key;  // a power of two is the upper bound of the bucket below
@@ -173,12 +191,24 @@ void EncodeSpans(int32_t offset, const std::vector<uint64_t>& dense, NativeSpans
 
 NativeHistogram::NativeHistogram(const NativeHistogramOptions& options, bool negative)
     : zero_threshold_(options.zero_threshold), schema_(options.schema) {
+  SetSchema(options.schema);
   const auto cap = static_cast<int32_t>(std::max<uint32_t>(options.max_buckets, 1));
   positive_.cap = cap;
   positive_.slots = std::make_unique<std::atomic<uint64_t>[]>(static_cast<size_t>(cap));
   if (negative) {
     negative_.cap = cap;
     negative_.slots = std::make_unique<std::atomic<uint64_t>[]>(static_cast<size_t>(cap));
+  }
+}
+
+void NativeHistogram::SetSchema(int32_t schema) {
+  schema_.store(schema, std::memory_order_relaxed);
+  key_ = {};
+  if (schema > 0) {
+    key_.table = native_internal::kKeyTable.data() + KeyTableStart(schema);
+    key_.shift = 52 - (schema + 1);
+    key_.mask = (uint64_t{1} << (schema + 1)) - 1;
+    key_.per = int32_t{1} << schema;
   }
 }
 
@@ -265,7 +295,7 @@ void NativeHistogram::Place(Window* w, double magnitude) {
       BeginWrite();
       positive_.Halve();
       negative_.Halve();
-      schema_.store(--schema, std::memory_order_relaxed);
+      SetSchema(--schema);
       EndWrite();
       key = HalfKey(key);
       lo = w->lo.load(std::memory_order_relaxed);

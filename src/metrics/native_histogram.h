@@ -3,7 +3,7 @@
 // histograms.native is on).
 //
 //   NativeHistogram h(options);          // at label-set creation: every slot preallocated
-//   h.Observe(0.042);                    // per line: frexp, a short search, an add
+//   h.Observe(0.042);                    // per line: a table lookup, a compare, an add
 //   NativeHistogramSnapshot s;
 //   h.Read(&s);                          // at scrape, from another thread
 //   EncodeSpans(s.positive_offset, s.positive, &spans);  // spans + deltas, as client_golang
@@ -11,8 +11,9 @@
 // Buckets (io.prometheus.client.Histogram, metrics.proto): at schema s, bucket `key` holds the
 // values in (2^((key-1)/2^s), 2^(key/2^s)]; values whose magnitude is at most zero_threshold go
 // to the zero bucket; negative values to the negative buckets, by magnitude. The key of a value
-// is found as client_golang finds it (frexp, then the first of the 2^s bounds in [0.5, 1) that
-// is >= the fraction, or a shift for s <= 0), so a value on a bound goes to the bucket below.
+// is client_golang's (frexp, then the first of the 2^s bounds in [0.5, 1) that is >= the
+// fraction, or a shift for s <= 0), so a value on a bound goes to the bucket below; for s > 0 it
+// is read from a table by the mantissa's top bits and one comparison (native_histogram.cc).
 //
 // Bounded memory: each sign keeps a window of `max_buckets` counters, preallocated, holding the
 // keys from the lowest to the highest seen (a ring: key k is at (k - origin) mod max_buckets).
@@ -35,7 +36,9 @@
 // are rare (at most 12 in a series' life: the schema only decreases), so retries are too.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -59,8 +62,35 @@ inline constexpr int32_t kMaxNativeSchema = 8;
 // The largest schema whose bucket factor 2^(2^-schema) is at most `factor` (> 1), clamped to
 // -4..8, as client_golang picks it for NativeHistogramBucketFactor.
 int32_t SchemaForBucketFactor(double factor);
-// The bucket key of a finite magnitude v > 0 at `schema`.
+// The bucket key of a finite magnitude v > 0 at `schema`. Inline for the per-line case (a
+// normal number at a schema above 0); the rest is NativeBucketKeySlow.
 int32_t NativeBucketKey(double v, int32_t schema);
+int32_t NativeBucketKeySlow(double v, int32_t schema);
+
+namespace native_internal {
+// The key table of native_histogram.cc (how it is built and why it is exact: there).
+struct KeyEntry {
+  double bound;
+  int32_t below;
+};
+constexpr size_t KeyTableStart(int32_t schema) { return (size_t{1} << (schema + 1)) - 4; }
+extern const std::array<KeyEntry, KeyTableStart(kMaxNativeSchema + 1)> kKeyTable;
+}  // namespace native_internal
+
+inline int32_t NativeBucketKey(double v, int32_t schema) {
+  const auto bits = std::bit_cast<uint64_t>(v);
+  const auto biased = static_cast<int32_t>((bits >> 52) & 0x7ff);
+  if (biased == 0 || schema <= 0) [[unlikely]]
+    return NativeBucketKeySlow(v, schema);
+  // frexp by hand: the exponent bits, and the mantissa with the exponent of [0.5, 1).
+  const int32_t exp = biased - 1022;
+  const double frac =
+      std::bit_cast<double>((bits & 0x800fffffffffffffull) | (uint64_t{1022} << 52));
+  const uint64_t interval = (bits >> (52 - (schema + 1))) & ((uint64_t{1} << (schema + 1)) - 1);
+  const native_internal::KeyEntry& e =
+      native_internal::kKeyTable[native_internal::KeyTableStart(schema) + interval];
+  return e.below + (e.bound < frac ? 1 : 0) + (exp - 1) * (int32_t{1} << schema);
+}
 // The upper bound of bucket `key` at `schema`: 2^(key/2^schema).
 double NativeBucketUpperBound(int32_t key, int32_t schema);
 
@@ -109,8 +139,16 @@ class NativeHistogram {
   // Counts one value. Writer only; allocation-free and lock-free. Inline for the common case (a
   // positive value whose key is inside the window); the rest is ObserveSlow.
   void Observe(double v) {
-    if (v > zero_threshold_ && v <= std::numeric_limits<double>::max()) {
-      const int32_t key = NativeBucketKey(v, schema_.load(std::memory_order_relaxed));
+    const auto bits = std::bit_cast<uint64_t>(v);
+    const auto biased = static_cast<int32_t>((bits >> 52) & 0x7ff);
+    // A normal number at a schema above 0: NativeBucketKey with the current schema's table,
+    // shift and mask kept by the writer (key_).
+    if (v > zero_threshold_ && v <= std::numeric_limits<double>::max() && biased != 0 &&
+        key_.table != nullptr) {
+      const native_internal::KeyEntry& e = key_.table[(bits >> key_.shift) & key_.mask];
+      const double frac =
+          std::bit_cast<double>((bits & 0x800fffffffffffffull) | (uint64_t{1022} << 52));
+      const int32_t key = e.below + (e.bound < frac ? 1 : 0) + (biased - 1023) * key_.per;
       const int32_t lo = positive_.lo.load(std::memory_order_relaxed);
       const int32_t hi = positive_.hi.load(std::memory_order_relaxed);
       if (key >= lo && key <= hi) {
@@ -143,6 +181,15 @@ class NativeHistogram {
     void Halve();                                                  // writer, inside the seqlock
     void Copy(int32_t* offset, std::vector<uint64_t>* out) const;  // reader
   };
+  // The writer's copy of what NativeBucketKey needs at the current schema (table null at a
+  // schema of 0 or below, and then Observe takes ObserveSlow). Set with the schema.
+  struct KeyParams {
+    const native_internal::KeyEntry* table = nullptr;
+    int32_t shift = 0;
+    uint64_t mask = 0;
+    int32_t per = 0;
+  };
+  void SetSchema(int32_t schema);
   void ObserveSlow(double v);
   void Place(Window* w, double magnitude);
   void BeginWrite();
@@ -150,6 +197,7 @@ class NativeHistogram {
 
   double zero_threshold_;
   std::atomic<int32_t> schema_;
+  KeyParams key_;                        // writer only
   std::atomic<uint64_t> generation_{0};  // odd while the writer rewrites the windows
   std::atomic<uint64_t> zero_count_{0};
   Window positive_;

@@ -357,7 +357,8 @@ uint16_t Recorder::Observes(const Fields& f, int cls) const {
   return bits;
 }
 
-void Recorder::Record(uint16_t log_id, const Fields& f, int code, uint32_t path_id) {
+void Recorder::Record(uint16_t log_id, const Fields& f, int code, uint32_t path_id,
+                      double read_seconds) {
   bool folded = false;
   const int cls = ClassIndex(code);
   LabelSet* set = dynamic_ ? Find(log_id, f, path_id, code, cls, &folded) : sets_[0].get();
@@ -370,7 +371,7 @@ void Recorder::Record(uint16_t log_id, const Fields& f, int code, uint32_t path_
   ExemplarRef line_exemplar;
   const ExemplarRef* exemplar = nullptr;
   if (set->exemplars && !f.trace_id.empty() && KeepTraceId(f.trace_id)) {
-    line_exemplar = {f.trace_id, CoarseNowSeconds()};
+    line_exemplar = {f.trace_id, read_seconds > 0 ? read_seconds : CoarseNowSeconds()};
     exemplar = &line_exemplar;
     set->exemplars->Record(code, line_exemplar);
   }

@@ -161,8 +161,11 @@ class Recorder {
 
   // Counts one parsed line whose status `code` is valid (100-599); `path_id` is the line's
   // file's InternPathLabels (0 without path labels). A line whose upstream_tries is more than 1
-  // also counts one upstream retry (accesslog_http_upstream_retries_total). Writer only.
-  void Record(uint16_t log_id, const Fields& fields, int code, uint32_t path_id = 0);
+  // also counts one upstream retry (accesslog_http_upstream_retries_total). `read_seconds`: when
+  // the line was read (Unix seconds, the caller's coarse clock taken once per read), the
+  // timestamp of its exemplars; 0 reads the coarse clock here, per line. Writer only.
+  void Record(uint16_t log_id, const Fields& fields, int code, uint32_t path_id = 0,
+              double read_seconds = 0);
 
   // The id of one file's path label values (one per path_label_names(), "" where the file has
   // none), adding it when new and the cap (labels.limits.paths) allows; past the cap, the id

@@ -102,6 +102,42 @@ std::string ExemplarOf(const std::string& text, const std::string& series) {
   return e.substr(0, e.rfind(' '));
 }
 
+TEST(ExemplarTest, TimestampIsTheReadTimeTheCallerPasses) {
+  auto r = ExemplarRecorder();
+  Fields f;
+  f.request_time = 0.2;
+  f.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  r->Record(0, f, 200, 0, 1700000000.25);  // as Source passes its read's time
+  Exemplar e;
+  r->ForEachLabelSet(
+      [&](const Recorder::LabelSet& set) { ASSERT_TRUE(set.exemplars->Get(200, &e)); });
+  EXPECT_EQ(e.trace_id, f.trace_id);
+  EXPECT_EQ(e.timestamp, 1700000000.25);
+  r->ForEachHistogramSet([&](const Recorder::HistogramSet& h) {
+    const auto& slots =
+        h.hist[static_cast<size_t>(HistogramKind::kRequestDuration)][ClassIndex(200)];
+    ASSERT_TRUE(slots->exemplar(5, &e)) << "0.2 falls in le=0.25";
+  });
+  EXPECT_EQ(e.timestamp, 1700000000.25);
+  EXPECT_EQ(e.value, 0.2);
+  // None passed: the coarse clock, per line.
+  const double before = CoarseNowSeconds();
+  r->Record(0, f, 200);
+  r->ForEachLabelSet(
+      [&](const Recorder::LabelSet& set) { ASSERT_TRUE(set.exemplars->Get(200, &e)); });
+  EXPECT_GE(e.timestamp, before);
+  EXPECT_LT(e.timestamp, before + 60);
+}
+
+TEST(ExemplarTest, KeepTraceIdOf32BytesThatAreNotAscii) {
+  // The inline case is 32 ASCII bytes; 32 bytes otherwise take the full check.
+  std::string utf8 = std::string(29, 'a') + "\xe6\xbc\xa2";
+  ASSERT_EQ(utf8.size(), 32u);
+  EXPECT_TRUE(KeepTraceId(utf8));
+  std::string bad = std::string(31, 'a') + "\xff";
+  EXPECT_FALSE(KeepTraceId(bad));
+}
+
 TEST(ExemplarTest, RecorderKeepsTheLastPerCodeAndPerBucket) {
   auto r = ExemplarRecorder();
   Fields f;

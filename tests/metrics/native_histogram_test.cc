@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <thread>
@@ -57,6 +58,42 @@ TEST(NativeBucketKeyTest, EachValueFallsInsideItsBucket) {
       EXPECT_LE(v, NativeBucketUpperBound(key, s) * (1 + 1e-12)) << v << " schema " << s;
       EXPECT_GT(v, NativeBucketUpperBound(key - 1, s) * (1 - 1e-12)) << v << " schema " << s;
     }
+  }
+}
+
+// client_golang's way (nativeHistogramBounds): the fraction from frexp against each of the 2^s
+// bounds 2^(j/2^s - 1) in [0.5, 1), the first one >= it. The key comes from a table (an
+// interval of the mantissa and one comparison); it must agree everywhere, on the bounds and one
+// ulp either side of them above all.
+int32_t ClientGolangKey(double v, int32_t s) {
+  int exp = 0;
+  const double frac = std::frexp(v, &exp);
+  const int n = 1 << s;
+  int32_t i = 0;
+  while (i < n && std::ldexp(std::exp2(double(i) / n), -1) < frac) ++i;
+  return i + (exp - 1) * n;
+}
+
+TEST(NativeBucketKeyTest, AgreesWithClientGolangsSearchAtPositiveSchemas) {
+  std::mt19937_64 rng(1818);
+  std::uniform_real_distribution<double> exponent(-30, 30);
+  for (int32_t s = 1; s <= kMaxNativeSchema; ++s) {
+    const int n = 1 << s;
+    for (int j = 0; j < n; ++j) {
+      for (int e : {-10, 0, 1, 7}) {
+        const double bound = std::ldexp(std::exp2(double(j) / n), e);
+        for (double v : {bound, std::nextafter(bound, 0.0), std::nextafter(bound, 2 * bound)}) {
+          ASSERT_EQ(NativeBucketKey(v, s), ClientGolangKey(v, s)) << v << " schema " << s;
+        }
+      }
+    }
+    for (int i = 0; i < 20000; ++i) {
+      const double v = std::exp2(exponent(rng));
+      ASSERT_EQ(NativeBucketKey(v, s), ClientGolangKey(v, s)) << v << " schema " << s;
+    }
+    // Subnormals take frexp.
+    const double tiny = std::numeric_limits<double>::denorm_min() * 12345;
+    ASSERT_EQ(NativeBucketKey(tiny, s), ClientGolangKey(tiny, s)) << "schema " << s;
   }
 }
 
