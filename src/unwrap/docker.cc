@@ -6,8 +6,9 @@
 // the string unescaped into its own buffer, which promises no padding for the parser after it)
 // cost 1.9x the unwrapped line per record. Docker writes one fixed layout (jsonlogbytes.go:
 // "log", "stream", optional "attrs", "time", no blanks), so the direct path checks that layout
-// byte by byte, unescapes "log" 16 bytes at a time into a buffer with padding, and hands any
-// record it does not fully understand to simdjson, which stays the one judge of validity.
+// byte by byte, unescapes "log" into a buffer with padding (64 bytes a block where the CPU has
+// AVX2 or AVX-512 VBMI2, docker_scan.h), and hands any record it does not fully understand to
+// simdjson, which stays the one judge of validity.
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include <immintrin.h>
 #endif
 
+#include "unwrap/docker_scan.h"
 #include "unwrap/envelope.h"
 
 namespace accesslog {
@@ -363,22 +365,33 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,popcnt"))) bool Unescape
   return false;  // no closing quote
 }
 
-enum class BlockScan : uint8_t { kNone, kAvx2, kAvx512 };
-BlockScan ChooseBlockScan() {
+bool CpuHas(DockerScan scan) {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi") &&
-      __builtin_cpu_supports("popcnt")) {
-    return BlockScan::kAvx512;
+  switch (scan) {
+    case DockerScan::kAvx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi") &&
+             __builtin_cpu_supports("popcnt");
+    case DockerScan::kAvx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+             __builtin_cpu_supports("popcnt");
+    case DockerScan::kScalar:
+      return true;
   }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
-      __builtin_cpu_supports("popcnt")) {
-    return BlockScan::kAvx2;
-  }
-  return BlockScan::kNone;
+  return false;
 }
-const BlockScan kBlockScan = ChooseBlockScan();
+#else
+bool CpuHas(DockerScan scan) { return scan == DockerScan::kScalar; }
 #endif
+
+DockerScan BestDockerScan() {
+  for (const DockerScan scan : {DockerScan::kAvx512, DockerScan::kAvx2}) {
+    if (CpuHas(scan)) return scan;
+  }
+  return DockerScan::kScalar;
+}
+// Chosen once, before main; changed only by SetDockerScanForTesting.
+DockerScan g_scan = BestDockerScan();
 
 // Unescapes the JSON string whose bytes start at in[*i] (after its opening quote) into `out`.
 // On success *i is past the closing quote, *out_len the unescaped length and *non_ascii whether
@@ -388,12 +401,12 @@ const BlockScan kBlockScan = ChooseBlockScan();
 bool Unescape(std::string_view in, bool padded, size_t* i, char* out, size_t* out_len,
               bool* non_ascii) {
 #if defined(__x86_64__)
-  switch (kBlockScan) {
-    case BlockScan::kAvx512:
+  switch (g_scan) {
+    case DockerScan::kAvx512:
       return UnescapeBlocksAvx512(in, *i, i, out, out_len, non_ascii);
-    case BlockScan::kAvx2:
+    case DockerScan::kAvx2:
       return UnescapeBlocksAvx2(in, *i, padded, i, out, out_len, non_ascii);
-    case BlockScan::kNone:
+    case DockerScan::kScalar:
       break;
   }
 #endif
@@ -402,6 +415,14 @@ bool Unescape(std::string_view in, bool padded, size_t* i, char* out, size_t* ou
 }
 
 }  // namespace
+
+DockerScan CurrentDockerScan() { return g_scan; }
+bool DockerScanSupported(DockerScan scan) { return CpuHas(scan); }
+bool SetDockerScanForTesting(DockerScan scan) {
+  if (!CpuHas(scan)) return false;
+  g_scan = scan;
+  return true;
+}
 
 DockerDecoder::DockerDecoder(size_t max_line_bytes)
     : max_line_(max_line_bytes),
