@@ -6,15 +6,21 @@
 // the string unescaped into its own buffer, which promises no padding for the parser after it)
 // cost 1.9x the unwrapped line per record. Docker writes one fixed layout (jsonlogbytes.go:
 // "log", "stream", optional "attrs", "time", no blanks), so the direct path checks that layout
-// byte by byte, unescapes "log" 16 bytes at a time into a buffer with padding, and hands any
-// record it does not fully understand to simdjson, which stays the one judge of validity.
+// byte by byte, unescapes "log" into a buffer with padding (64 bytes a block where the CPU has
+// AVX2 or AVX-512 VBMI2, docker_scan.h), and hands any record it does not fully understand to
+// simdjson, which stays the one judge of validity.
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
+#include "unwrap/docker_scan.h"
 #include "unwrap/envelope.h"
 
 namespace accesslog {
@@ -59,6 +65,13 @@ unsigned SpecialBytes(__m128i v) {
 // backslash or control byte): then it is its own unescaped value.
 bool PlainAscii(const char* s, size_t n) {
 #if defined(__SSE2__)
+  if (n >= 16 && n <= 32) {
+    // Docker's times (20 to 35 bytes): two chunks, the second overlapping the first, no loop.
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + n - 16));
+    return (SpecialBytes(a) | SpecialBytes(b) |
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(a, b)))) == 0;
+  }
   if (n >= 16) {
     // Whole chunks, the last one overlapping the one before it.
     for (size_t p = 0;; p += 16) {
@@ -82,15 +95,13 @@ int HexDigit(char c) {
   return -1;
 }
 
-// Unescapes the JSON string whose bytes start at in[i] (after its opening quote) into `out`.
-// On success *i is past the closing quote, *out_len the unescaped length and *non_ascii whether
-// a byte >= 0x80 may be in the raw string. False for anything this path does not handle: a raw
-// control byte (invalid JSON), an escape that is not one of JSON's, a surrogate \u escape.
-bool Unescape(std::string_view in, size_t* i, char* out, size_t* out_len, bool* non_ascii) {
+// Unescape's scalar scan (16 bytes at a time to the next special byte, then one escape), also
+// where the block scan hands a record over at its first escape that is not \", \\ or \/:
+// starts at in[p] with o bytes already in `out`.
+bool UnescapeFrom(std::string_view in, size_t p, size_t o, bool high, size_t* i, char* out,
+                  size_t* out_len, bool* non_ascii) {
   const char* s = in.data();
   const size_t n = in.size();
-  size_t p = *i, o = 0;
-  bool high = false;
   for (;;) {
 #if defined(__SSE2__)
     if (p + 16 <= n) {
@@ -158,7 +169,260 @@ bool Unescape(std::string_view in, size_t* i, char* out, size_t* out_len, bool* 
   }
 }
 
+#if defined(__x86_64__)
+// The block scans: 64 bytes at a time, with the quote, backslash and control bytes as bitmasks
+// and which bytes are escaped computed without a branch (simdjson's technique, the carry of an
+// escaping backslash kept across blocks); the escaping backslashes of \", \\ and \/ (each
+// stands for the byte after it) are packed out of the copy. An access line has 8-10 escaped
+// quotes at unpredictable places, so a branch per escape (the scalar scan's) is mispredicted at
+// most of them; here the only branches are per block. The first block with any other escape
+// (but the final \n) or a control byte goes to UnescapeFrom, which decides it. Two builds of
+// the same step, chosen once at run time: AVX-512 (VBMI2's byte compress) and AVX2 (pshufb on
+// 8-byte halves).
+
+// One bit per byte of a 64-byte block.
+struct BlockBits {
+  uint64_t backslash, quote, slash, control;
+};
+
+// What to do with one block: which bytes to copy (keep), where the closing quote is (end, its
+// bit; 0 when not in this block), and the bytes before it that the block copy cannot take: the
+// escaped ones other than \" \\ \/ (other) and control bytes (control). `carry`: in, whether
+// the block before ended with an escaping backslash; out, whether this one does.
+struct BlockStep {
+  uint64_t keep, end, other, control;
+  // Whether the block needs a closer look (Resolve): an end, another escape, a control byte.
+  [[nodiscard]] bool Unusual() const { return (end | other | control) != 0; }
+};
+
+inline BlockStep Step(const BlockBits& b, uint64_t* carry) {
+  constexpr uint64_t kOddBits = 0xaaaaaaaaaaaaaaaaULL;
+  // escape: the backslashes that escape the byte after them; escaped: those bytes.
+  const uint64_t potential = b.backslash & ~*carry;
+  const uint64_t code = (((potential << 1) | kOddBits) - potential) ^ kOddBits;
+  const uint64_t escaped = code ^ (b.backslash | *carry);
+  const uint64_t escape = code & b.backslash;
+  const uint64_t quote = b.quote & ~escaped;
+  const uint64_t end = quote & (0 - quote);  // the closing quote's bit
+  const uint64_t before = end - 1;           // all bits when end == 0
+  *carry = escape >> 63;
+  return {before & ~escape, end, escaped & ~(b.quote | b.backslash | b.slash) & before,
+          b.control & before};
+}
+
+// An unusual block: whether the block copy may stand (else UnescapeFrom takes over), and
+// whether its last byte copied is an escaped "n" to be written as "\n". The one escape besides
+// \" \\ \/ that it takes is an "n" right before the closing quote (Docker ends every whole line
+// with one) or at the block's end (the quote may be the next block's first byte).
+struct Resolved {
+  bool ok, newline;
+};
+inline Resolved Resolve(const BlockStep& step, uint64_t letter_n) {
+  const uint64_t newline = ((step.end >> 1) | (uint64_t{1} << 63)) & step.other & letter_n;
+  return {step.control == 0 && (step.other & ~newline) == 0, newline != 0};
+}
+
+// The 8 source positions of the bytes an 8-bit keep mask keeps, in order (0x80: nothing): a
+// pshufb control that packs them to the front.
+constexpr std::array<uint64_t, 256> kPackTable = [] {
+  std::array<uint64_t, 256> t{};
+  for (unsigned m = 0; m < 256; ++m) {
+    uint64_t v = 0;
+    unsigned k = 0;
+    for (unsigned b = 0; b < 8; ++b) {
+      if ((m >> b) & 1) v |= static_cast<uint64_t>(b) << (8 * k++);
+    }
+    for (; k < 8; ++k) v |= uint64_t{0x80} << (8 * k);
+    t[m] = v;
+  }
+  return t;
+}();
+
+__attribute__((target("avx2"))) inline uint64_t Bits64(__m256i lo, __m256i hi) {
+  return static_cast<uint32_t>(_mm256_movemask_epi8(lo)) |
+         (static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(hi))) << 32);
+}
+
+__attribute__((target("avx2"))) inline uint64_t Eq64(__m256i lo, __m256i hi, char c) {
+  const __m256i v = _mm256_set1_epi8(c);
+  return Bits64(_mm256_cmpeq_epi8(lo, v), _mm256_cmpeq_epi8(hi, v));
+}
+
+__attribute__((target("avx2"))) inline BlockBits BlockBitsAvx2(__m256i lo, __m256i hi,
+                                                               uint64_t valid) {
+  const __m256i c = _mm256_set1_epi8(0x1f);
+  const uint64_t control = Bits64(_mm256_cmpeq_epi8(_mm256_max_epu8(lo, c), c),
+                                  _mm256_cmpeq_epi8(_mm256_max_epu8(hi, c), c));
+  return {Eq64(lo, hi, '\\') & valid, Eq64(lo, hi, '"') & valid, Eq64(lo, hi, '/') & valid,
+          control & valid};
+}
+
+// The AVX2 scan. Same contract as UnescapeFrom from in[p], o = 0; `padded`: 64 readable bytes
+// follow `in` (any content).
+__attribute__((target("avx2,bmi,popcnt"))) bool UnescapeBlocksAvx2(std::string_view in, size_t p,
+                                                                   bool padded, size_t* i,
+                                                                   char* out, size_t* out_len,
+                                                                   bool* non_ascii) {
+  const char* s = in.data();
+  const size_t n = in.size();
+  size_t o = 0;
+  uint64_t carry = 0;
+  // Every byte scanned ORed: a byte >= 0x80 may be in the string (may be past it: only a cost).
+  __m256i high = _mm256_setzero_si256();
+  alignas(32) char tail[64];
+  for (; p < n; p += 64) {
+    const char* b = s + p;
+    uint64_t valid = ~uint64_t{0};
+    if (n - p < 64) {
+      valid = (uint64_t{1} << (n - p)) - 1;
+      if (!padded) {
+        std::memset(tail, 0, sizeof tail);
+        std::memcpy(tail, b, n - p);
+        b = tail;  // the bytes past n are masked out, whatever they are
+      }
+    }
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 32));
+    high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
+    const uint64_t carry_in = carry;
+    const BlockStep step = Step(BlockBitsAvx2(lo, hi, valid), &carry);
+    const size_t o_in = o;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16 * k));
+      const auto m0 = static_cast<unsigned>(step.keep >> (16 * k)) & 0xff;
+      const auto m1 = static_cast<unsigned>(step.keep >> (16 * k + 8)) & 0xff;
+      const __m128i shuffle =
+          _mm_set_epi64x(static_cast<long long>(kPackTable[m1] + 0x0808080808080808ULL),
+                         static_cast<long long>(kPackTable[m0]));
+      const __m128i packed = _mm_shuffle_epi8(v, shuffle);
+      // Both halves stored whole: `out` has room for 16 bytes past any position.
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + o), packed);
+      o += static_cast<size_t>(__builtin_popcount(m0));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + o), _mm_unpackhi_epi64(packed, packed));
+      o += static_cast<size_t>(__builtin_popcount(m1));
+    }
+    // One branch per block in the common case (the block's string goes on).
+    if (step.Unusual()) [[unlikely]] {
+      const Resolved r = Resolve(step, Eq64(lo, hi, 'n'));
+      if (!r.ok) {
+        // Decided byte by byte from this block on (from its escaping backslash when the block
+        // before ended with one; that backslash was not copied), over what was copied.
+        return UnescapeFrom(in, p - carry_in, o_in, _mm256_movemask_epi8(high) != 0, i, out,
+                            out_len, non_ascii);
+      }
+      if (r.newline) out[o - 1] = '\n';
+      if (step.end != 0) {
+        *i = p + static_cast<size_t>(__builtin_ctzll(step.end)) + 1;
+        *out_len = o;
+        *non_ascii = _mm256_movemask_epi8(high) != 0;
+        return true;
+      }
+    }
+  }
+  return false;  // no closing quote
+}
+
+// The AVX-512 scan: a masked load reads the last block without touching bytes past the line,
+// and vpcompressb packs a block in one instruction. Same contract as UnescapeBlocksAvx2.
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,popcnt"))) bool UnescapeBlocksAvx512(
+    std::string_view in, size_t p, size_t* i, char* out, size_t* out_len, bool* non_ascii) {
+  const char* s = in.data();
+  const size_t n = in.size();
+  size_t o = 0;
+  uint64_t carry = 0;
+  __m512i high = _mm512_setzero_si512();  // as in UnescapeBlocksAvx2
+  for (; p < n; p += 64) {
+    const uint64_t valid = n - p < 64 ? (uint64_t{1} << (n - p)) - 1 : ~uint64_t{0};
+    const __m512i v = _mm512_maskz_loadu_epi8(valid, s + p);  // zeros past the line
+    high = _mm512_or_si512(high, v);
+    const BlockBits bits = {
+        _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')),
+        _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')),
+        _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('/')),
+        _mm512_mask_cmple_epu8_mask(valid, v, _mm512_set1_epi8(0x1f)),
+    };
+    const uint64_t carry_in = carry;
+    const BlockStep step = Step(bits, &carry);
+    // 64 bytes stored whole: `out` has room for 64 bytes past any position.
+    _mm512_storeu_si512(out + o, _mm512_maskz_compress_epi8(step.keep, v));
+    const size_t o_in = o;
+    o += static_cast<size_t>(__builtin_popcountll(step.keep));
+    if (step.Unusual()) [[unlikely]] {
+      const Resolved r = Resolve(step, _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('n')));
+      if (!r.ok) {
+        return UnescapeFrom(in, p - carry_in, o_in, _mm512_movepi8_mask(high) != 0, i, out, out_len,
+                            non_ascii);
+      }
+      if (r.newline) out[o - 1] = '\n';
+      if (step.end != 0) {
+        *i = p + static_cast<size_t>(__builtin_ctzll(step.end)) + 1;
+        *out_len = o;
+        *non_ascii = _mm512_movepi8_mask(high) != 0;
+        return true;
+      }
+    }
+  }
+  return false;  // no closing quote
+}
+
+bool CpuHas(DockerScan scan) {
+  __builtin_cpu_init();
+  switch (scan) {
+    case DockerScan::kAvx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi") &&
+             __builtin_cpu_supports("popcnt");
+    case DockerScan::kAvx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+             __builtin_cpu_supports("popcnt");
+    case DockerScan::kScalar:
+      return true;
+  }
+  return false;
+}
+#else
+bool CpuHas(DockerScan scan) { return scan == DockerScan::kScalar; }
+#endif
+
+DockerScan BestDockerScan() {
+  for (const DockerScan scan : {DockerScan::kAvx512, DockerScan::kAvx2}) {
+    if (CpuHas(scan)) return scan;
+  }
+  return DockerScan::kScalar;
+}
+// Chosen once, before main; changed only by SetDockerScanForTesting.
+DockerScan g_scan = BestDockerScan();
+
+// Unescapes the JSON string whose bytes start at in[*i] (after its opening quote) into `out`.
+// On success *i is past the closing quote, *out_len the unescaped length and *non_ascii whether
+// a byte >= 0x80 may be in the raw string. False for anything this path does not handle: a raw
+// control byte (invalid JSON), an escape that is not one of JSON's, a surrogate \u escape.
+// `padded`: 64 readable bytes follow `in` (any content).
+bool Unescape(std::string_view in, bool padded, size_t* i, char* out, size_t* out_len,
+              bool* non_ascii) {
+#if defined(__x86_64__)
+  switch (g_scan) {
+    case DockerScan::kAvx512:
+      return UnescapeBlocksAvx512(in, *i, i, out, out_len, non_ascii);
+    case DockerScan::kAvx2:
+      return UnescapeBlocksAvx2(in, *i, padded, i, out, out_len, non_ascii);
+    case DockerScan::kScalar:
+      break;
+  }
+#endif
+  (void)padded;
+  return UnescapeFrom(in, *i, 0, false, i, out, out_len, non_ascii);
+}
+
 }  // namespace
+
+DockerScan CurrentDockerScan() { return g_scan; }
+bool DockerScanSupported(DockerScan scan) { return CpuHas(scan); }
+bool SetDockerScanForTesting(DockerScan scan) {
+  if (!CpuHas(scan)) return false;
+  g_scan = scan;
+  return true;
+}
 
 DockerDecoder::DockerDecoder(size_t max_line_bytes)
     : max_line_(max_line_bytes),
@@ -167,17 +431,17 @@ DockerDecoder::DockerDecoder(size_t max_line_bytes)
       parser_(max_line_bytes) {
   // Sized for the longest record now, so that no record allocates later.
   if (parser_.allocate(max_line_bytes) != simdjson::SUCCESS) max_line_ = 0;
-  static_assert(kMessagePaddingBytes >= 16, "Unescape stores 16 bytes at a time");
+  static_assert(kMessagePaddingBytes >= 64, "Unescape stores 64 bytes at a time");
 }
 
-bool DockerDecoder::DecodeDockerLayout(std::string_view line, Record* out) {
+bool DockerDecoder::DecodeDockerLayout(std::string_view line, bool padded, Record* out) {
   if (!line.starts_with(kLogKey)) return false;
   size_t i = kLogKey.size();
   size_t len = 0;
   bool non_ascii = false;
   // The unescaped string is never longer than the raw one, and every 16-byte store starts
   // before the line's end: max_line_ + kMessagePaddingBytes holds both.
-  if (!Unescape(line, &i, unescaped_.get(), &len, &non_ascii)) return false;
+  if (!Unescape(line, padded, &i, unescaped_.get(), &len, &non_ascii)) return false;
   const size_t raw_end = i - 1;  // the closing quote
   const std::string_view rest = line.substr(i);
   if (rest.starts_with(kStdout)) {
@@ -208,7 +472,7 @@ bool DockerDecoder::DecodeDockerLayout(std::string_view line, Record* out) {
 
 DecodeResult DockerDecoder::Decode(std::string_view line, bool padded, Record* out) {
   if (line.size() > max_line_) return DecodeResult::kInvalid;
-  if (DecodeDockerLayout(line, out)) return DecodeResult::kOk;
+  if (DecodeDockerLayout(line, padded, out)) return DecodeResult::kOk;
   return DecodeAnyLayout(line, padded, out);
 }
 

@@ -68,8 +68,8 @@ class DockerDecoder {
 
  private:
   // Docker's own layout, scanned directly; false when the record is not exactly in it (then
-  // simdjson decides).
-  bool DecodeDockerLayout(std::string_view line, Record* out);
+  // simdjson decides). `padded` as for Decode.
+  bool DecodeDockerLayout(std::string_view line, bool padded, Record* out);
 
   size_t max_line_;
   std::unique_ptr<char[]> copy_;       // max_line_ + padding: a copy of an unpadded line

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "unwrap/docker_scan.h"
 #include "unwrap/envelope.h"
 #include "unwrap/unwrap.h"
 
@@ -62,6 +63,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
        c.partial != a_partial)) {
     std::abort();
   }
+
+  // Every other scan this CPU can run gives the same result and record as the default one.
+  const accesslog::DockerScan best = accesslog::CurrentDockerScan();
+  for (const auto scan : {accesslog::DockerScan::kScalar, accesslog::DockerScan::kAvx2,
+                          accesslog::DockerScan::kAvx512}) {
+    if (scan == best || !accesslog::SetDockerScanForTesting(scan)) continue;
+    accesslog::Record e, f;
+    const auto re = decoder.Decode(std::string_view(padded.data(), size), true, &e);
+    const std::string e_message(e.message);
+    const auto rf = decoder.Decode(input, false, &f);
+    if (re != in_place || rf != in_place) std::abort();
+    if (in_place == accesslog::DecodeResult::kOk &&
+        (e_message != a_message || f.message != a_message || f.time != a_time ||
+         f.stream != a_stream || f.partial != a_partial)) {
+      std::abort();
+    }
+  }
+  if (!accesslog::SetDockerScanForTesting(best)) std::abort();
 
   CheckingSink sink;
   accesslog::UnwrapOptions options;
