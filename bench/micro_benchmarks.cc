@@ -416,6 +416,37 @@ std::shared_ptr<Recorder> ScrapeRecorder(int hosts) {
   return recorder;
 }
 
+// The label sets of --labels=method,route on the live-cost bench's log (issue #21): about 800
+// label sets of method x route, each with one to three codes, and histograms by class and
+// method only (histograms.labels' default), so that the series are mostly the counters':
+// about 6,000 series, as the route case's scrape.
+std::shared_ptr<Recorder> RouteScrapeRecorder() {
+  LabelOptions labels;
+  labels.method = true;
+  labels.route = true;
+  auto recorder = std::make_shared<Recorder>(labels, HistogramOptions{},
+                                             std::vector<std::string>{"bench"}, kAllHistograms);
+  const char* methods[] = {"GET", "POST", "PUT", "DELETE", "HEAD"};
+  const int codes[] = {200, 201, 204, 304, 404, 429, 500, 503};
+  std::vector<std::string> paths;
+  for (int r = 0; r < 160; ++r) paths.push_back("/static/img/" + std::to_string(1000 + r) + ".jpg");
+  int n = 0;
+  for (const auto& path : paths) {
+    for (const char* method : methods) {
+      // One to three codes per label set (two on average, as on that log), 200 always.
+      const int seen = 1 + n % 3;
+      for (int c = 0; c < seen; ++c, ++n) {
+        Fields f;
+        f.method = method;
+        f.path = path;
+        f.body_bytes = 37 * (n % 50000);
+        recorder->Record(0, f, c == 0 ? 200 : codes[1 + (n + c) % 7]);
+      }
+    }
+  }
+  return recorder;
+}
+
 // state.range(0): hosts (label sets = 2 x hosts). 16 hosts give about 5,000 series.
 void BM_Scrape(benchmark::State& state) {
   auto table =
@@ -442,14 +473,14 @@ void BM_Scrape(benchmark::State& state) {
 }
 BENCHMARK(BM_Scrape)->Arg(1)->Arg(16)->ArgName("hosts")->Unit(benchmark::kMillisecond);
 
-// One scrape of about 5,000 series (16 hosts) in each format, as the exporter renders it
-// (collect, then write): state.range(0) 0 text 0.0.4, 1 OpenMetrics, 2 protobuf (issue #18:
-// protobuf no slower than text). Classic histograms only, as served by default.
-void BM_ScrapeFormat(benchmark::State& state) {
+// One scrape of `recorder`'s label sets in each format, as the exporter renders it (collect,
+// then write): state.range(0) 0 text 0.0.4, 1 OpenMetrics, 2 protobuf (issue #18: protobuf no
+// slower than text). Classic histograms only, as served by default.
+void ScrapeFormat(benchmark::State& state, std::shared_ptr<Recorder> recorder) {
   auto table =
       std::shared_ptr<const StatusTable>(&StatusTable::Embedded(), [](const StatusTable*) {});
   auto collector = std::make_shared<AccessLogCollector>(table, BuildInfo{"bench", "bench"});
-  collector->SetRecorders({ScrapeRecorder(16)});
+  collector->SetRecorders({std::move(recorder)});
   collector->AddSource("bench", std::make_shared<SourceSlots>());
   std::string out;
   const std::vector<const prometheus::Collectable*> all = {collector.get()};
@@ -475,8 +506,25 @@ void BM_ScrapeFormat(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["bytes"] = static_cast<double>(out.size());
+  size_t series = 0;  // lines that are not comments (the text format's samples)
+  for (size_t pos = 0; state.range(0) == 0 && pos < out.size();) {
+    const size_t nl = out.find('\n', pos);
+    if (out[pos] != '#') ++series;
+    pos = nl == std::string::npos ? out.size() : nl + 1;
+  }
+  if (series > 0) state.counters["series"] = static_cast<double>(series);
 }
+// About 5,000 series: 16 hosts x 2 methods, each with six codes and all three histograms.
+void BM_ScrapeFormat(benchmark::State& state) { ScrapeFormat(state, ScrapeRecorder(16)); }
 BENCHMARK(BM_ScrapeFormat)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("format")
+    ->Unit(benchmark::kMillisecond);
+// About 6,000 series, mostly counters: method x route (issue #21's --labels=method,route).
+void BM_ScrapeRoutes(benchmark::State& state) { ScrapeFormat(state, RouteScrapeRecorder()); }
+BENCHMARK(BM_ScrapeRoutes)
     ->Arg(0)
     ->Arg(1)
     ->Arg(2)

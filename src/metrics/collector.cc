@@ -1,8 +1,11 @@
 #include "metrics/collector.h"
 
 #include <algorithm>
+#include <charconv>
+#include <deque>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "metrics/exposition.h"
 
@@ -33,11 +36,6 @@ void AddSample(MetricFamily* f, Labels labels, double value) {
   f->metric.push_back(std::move(m));
 }
 
-Labels With(Labels base, std::initializer_list<ClientMetric::Label> more) {
-  base.insert(base.begin(), more);
-  return base;
-}
-
 constexpr const char* kResultNames[kNumLineResults] = {"parsed", "malformed", "skipped", "dropped"};
 
 struct HistogramMeta {
@@ -52,10 +50,18 @@ constexpr HistogramMeta kHistograms[kNumHistogramKinds] = {
     {"accesslog_http_response_size_bytes", "Response body bytes sent, by status class."},
 };
 
-// Totals of one label set, folded over every worker.
-struct Totals {
-  std::array<uint64_t, kStatusSlots> by_code{};
-  std::map<int, Exemplar> exemplars;  // by code: the latest over workers
+// A label set's labels, folded over every worker: the counters' (CounterTotals) or the
+// histograms' (HistTotals). Entries are found by the label values (Folder), never by a
+// recorder's ids: two workers intern the same value under different ids, and two ids of one
+// interner can carry the same repaired value (labels.h).
+struct CounterTotals {
+  Labels labels;
+  std::vector<std::pair<int, uint64_t>> by_code;  // the codes seen (count > 0), ascending
+  std::map<int, Exemplar> exemplars;              // by code: the latest over workers
+  std::array<uint64_t, kNumClasses> retries{};
+};
+struct HistTotals {
+  Labels labels;
   struct Hist {
     std::vector<uint64_t> buckets;  // non-cumulative
     double sum = 0;
@@ -64,8 +70,68 @@ struct Totals {
     std::vector<std::optional<Exemplar>> exemplars;  // by bucket: the latest over workers
   };
   std::array<std::array<Hist, kNumClasses>, kNumHistogramKinds> hist;
-  std::array<uint64_t, kNumClasses> retries{};
 };
+
+// The (name, value) pairs of a label set, as views valid while the recorder's lock is held.
+using LabelViews = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// Entries by label set, in the order a std::map<Labels, T> would give them (Sorted).
+// A scrape of a thousand label sets used to spend more in that map (building a key of strings
+// per worker's set, comparing vectors of strings) than in writing the text: the entries are
+// found here by a hash of the encoded pairs, and sorted once.
+template <typename T>
+class Folder {
+ public:
+  // The entry of these labels, added (its labels copied) when new.
+  T& At(const LabelViews& labels) {
+    key_.clear();
+    for (const auto& [name, value] : labels) {
+      Encode(name);
+      Encode(value);
+    }
+    auto [it, added] = index_.try_emplace(key_, entries_.size());
+    if (added) {
+      T& t = entries_.emplace_back();
+      t.labels.reserve(labels.size());
+      for (const auto& [name, value] : labels)
+        t.labels.push_back({std::string(name), std::string(value)});
+      return t;
+    }
+    return entries_[it->second];
+  }
+  [[nodiscard]] size_t size() const { return entries_.size(); }
+  // The entries ordered by their labels (std::vector<Label>'s operator<, as std::map's keys).
+  std::vector<const T*> Sorted() const {
+    std::vector<const T*> sorted;
+    sorted.reserve(entries_.size());
+    for (const T& t : entries_) sorted.push_back(&t);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const T* a, const T* b) { return a->labels < b->labels; });
+    return sorted;
+  }
+
+ private:
+  // Length-prefixed, so that two different lists of pairs never encode alike.
+  void Encode(std::string_view s) {
+    const auto n = static_cast<uint32_t>(s.size());
+    key_.append(reinterpret_cast<const char*>(&n), sizeof(n));
+    key_.append(s);
+  }
+
+  std::deque<T> entries_;  // a deque: references stay valid as entries are added
+  std::unordered_map<std::string, size_t> index_;
+  std::string key_;
+};
+
+// The labels of a series: `first` (class, code, ...), then the label set's.
+Labels SeriesLabels(std::initializer_list<std::pair<std::string_view, std::string_view>> first,
+                    const Labels& set) {
+  Labels labels;
+  labels.reserve(first.size() + set.size());
+  for (const auto& [name, value] : first) labels.push_back({std::string(name), std::string(value)});
+  labels.insert(labels.end(), set.begin(), set.end());
+  return labels;
+}
 
 }  // namespace
 
@@ -117,19 +183,24 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
     static_labels.push_back({name, ToValidUtf8(value)});
   }
 
-  // The label values of a key, in label order: log, method, host, route, syslog_tag, the path
+  // The labels of a key, in label order: log, method, host, route, syslog_tag, the path
   // labels, then the static labels; `sel` says which of them (counters: all configured;
-  // histograms: histograms.labels).
-  auto label_values = [&](const Recorder& rec, const LabelSetKey& key, const LabelSelection& sel) {
-    Labels labels;
-    if (sel.log) labels.push_back({"log", ToValidUtf8(rec.log_name(key.log))});
-    if (sel.method) {
-      labels.push_back({"method", std::string(MethodName(static_cast<Method>(key.method)))});
+  // histograms: histograms.labels). Views into the recorder (valid under its lock), `log_value`
+  // and static_labels.
+  std::string log_value;
+  LabelViews views;
+  auto label_views = [&](const Recorder& rec, const LabelSetKey& key,
+                         const LabelSelection& sel) -> const LabelViews& {
+    views.clear();
+    if (sel.log) {
+      log_value = ToValidUtf8(rec.log_name(key.log));
+      views.emplace_back("log", log_value);
     }
-    if (sel.host) labels.push_back({"host", std::string(rec.host(key.host))});
-    if (sel.route) labels.push_back({"route", std::string(rec.route(key.route))});
-    if (sel.syslog_tag) labels.push_back({"syslog_tag", std::string(rec.syslog_tag(key.tag))});
-    if (sel.upstream) labels.push_back({"upstream", std::string(rec.upstream(key.upstream))});
+    if (sel.method) views.emplace_back("method", MethodName(static_cast<Method>(key.method)));
+    if (sel.host) views.emplace_back("host", rec.host(key.host));
+    if (sel.route) views.emplace_back("route", rec.route(key.route));
+    if (sel.syslog_tag) views.emplace_back("syslog_tag", rec.syslog_tag(key.tag));
+    if (sel.upstream) views.emplace_back("upstream", rec.upstream(key.upstream));
     // Path labels: the file's values, joined by '\0' in the recorder (or "__overflow__").
     const std::vector<std::string>& path_names = rec.path_label_names();
     if (sel.path && !path_names.empty()) {
@@ -138,28 +209,40 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
       size_t at = 0;
       for (const auto& name : path_names) {
         if (overflow) {
-          labels.push_back({name, std::string(kOverflowValue)});
+          views.emplace_back(name, kOverflowValue);
           continue;
         }
         const size_t end = std::min(joined.find('\0', at), joined.size());
-        labels.push_back({name, std::string(joined.substr(at, end - at))});
+        views.emplace_back(name, joined.substr(at, end - at));
         at = std::min(end + 1, joined.size());
       }
     }
-    labels.insert(labels.end(), static_labels.begin(), static_labels.end());
-    return labels;
+    for (const auto& l : static_labels) views.emplace_back(l.name, l.value);
+    return views;
   };
 
-  // Fold every worker's label sets into totals keyed by the label values; histograms are kept
-  // per histogram set (the label sets with the same histograms.labels values).
-  std::map<Labels, Totals> totals;
-  std::map<Labels, Totals> hist_totals;
+  // Fold every worker's label sets into totals by label values; histograms are kept per
+  // histogram set (the label sets with the same histograms.labels values).
+  Folder<CounterTotals> totals;
+  Folder<HistTotals> hist_totals;
   for (const auto& rec : recorders_) {
     rec->ForEachLabelSet([&](const Recorder::LabelSet& set) {
-      Totals& t = totals[label_values(*rec, set.key, rec->counter_labels())];
+      CounterTotals& t = totals.At(label_views(*rec, set.key, rec->counter_labels()));
+      const bool merge = !t.by_code.empty();  // another worker's set had these labels too
       for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
-        t.by_code[static_cast<size_t>(code)] +=
-            set.responses.by_code[static_cast<size_t>(code)].Load();
+        const uint64_t n = set.responses.by_code[static_cast<size_t>(code)].Load();
+        if (n == 0) continue;
+        if (!merge) {
+          t.by_code.emplace_back(code, n);
+          continue;
+        }
+        auto it = std::lower_bound(t.by_code.begin(), t.by_code.end(), code,
+                                   [](const auto& e, int c) { return e.first < c; });
+        if (it != t.by_code.end() && it->first == code) {
+          it->second += n;
+        } else {
+          t.by_code.insert(it, {code, n});
+        }
       }
       for (size_t c = 0; c < kNumClasses; ++c) t.retries[c] += set.retries[c].Load();
       if (extras && set.exemplars) {
@@ -172,12 +255,12 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
       }
     });
     rec->ForEachHistogramSet([&](const Recorder::HistogramSet& set) {
-      Totals& t = hist_totals[label_values(*rec, set.key, rec->histogram_labels())];
+      HistTotals& t = hist_totals.At(label_views(*rec, set.key, rec->histogram_labels()));
       for (size_t k = 0; k < kNumHistogramKinds; ++k) {
         for (size_t c = 0; c < kNumClasses; ++c) {
           const HistogramSlots* h = set.hist[k][c].get();
           if (!h) continue;
-          Totals::Hist& th = t.hist[k][c];
+          HistTotals::Hist& th = t.hist[k][c];
           // Native before classic (recorder.h): the count, from the classic buckets, is then
           // never below the native buckets' total.
           if (const NativeHistogram* native = h->native(); native && extras && !th.native_torn) {
@@ -208,6 +291,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
       }
     });
   }
+  const std::vector<const CounterTotals*> sets = totals.Sorted();
 
   auto responses =
       Family("accesslog_http_responses_total",
@@ -215,29 +299,51 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
   auto classes =
       Family("accesslog_http_responses_by_class_total",
              "HTTP responses seen in the access logs, by status class.", MetricType::Counter);
-  for (const auto& [labels, t] : totals) {
+  // Documented codes are exported at 0 from the start when there are no dynamic labels;
+  // with them, a label set exports the codes it has seen (16 zero series per route and
+  // method would multiply the series for little use: the label set itself is new anyway).
+  std::vector<std::pair<int, uint64_t>> exported_codes;  // those of one label set, ascending
+  size_t code_series = 0;
+  for (const CounterTotals* t : sets) code_series += t->by_code.size();
+  if (!first_dynamic) code_series += sets.size() * table.entries().size();
+  responses.metric.reserve(code_series);
+  classes.metric.reserve(sets.size() * kNumClasses);
+  char code_text[8];
+  for (const CounterTotals* t : sets) {
+    const Labels& labels = t->labels;
+    const std::vector<std::pair<int, uint64_t>>* codes = &t->by_code;
+    if (!first_dynamic) {
+      exported_codes.clear();
+      auto seen = t->by_code.begin();
+      for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
+        uint64_t n = 0;
+        if (seen != t->by_code.end() && seen->first == code) n = (seen++)->second;
+        if (n > 0 || table.IsDocumented(code)) exported_codes.emplace_back(code, n);
+      }
+      codes = &exported_codes;
+    }
     std::array<uint64_t, kNumClasses> by_class{};
-    for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
-      const uint64_t n = t.by_code[static_cast<size_t>(code)];
+    for (const auto& [code, n] : *codes) {
       const bool documented = table.IsDocumented(code);
       by_class[static_cast<size_t>(ClassIndex(code))] += n;
-      // Documented codes are exported at 0 from the start when there are no dynamic labels;
-      // with them, a label set exports the codes it has seen (16 zero series per route and
-      // method would multiply the series for little use: the label set itself is new anyway).
-      if (n == 0 && (!documented || first_dynamic)) continue;
+      const std::string_view code_view(
+          code_text,
+          static_cast<size_t>(std::to_chars(code_text, code_text + sizeof(code_text), code).ptr -
+                              code_text));
       AddSample(&responses,
-                With(labels, {{"class", std::string(ClassName(ClassIndex(code)))},
-                              {"code", std::to_string(code)},
-                              {"documented", documented ? "true" : "false"}}),
+                SeriesLabels({{"class", ClassName(ClassIndex(code))},
+                              {"code", code_view},
+                              {"documented", documented ? "true" : "false"}},
+                             labels),
                 static_cast<double>(n));
-      if (auto it = t.exemplars.find(code); extras && it != t.exemplars.end()) {
+      if (auto it = t->exemplars.find(code); extras && it != t->exemplars.end()) {
         std::vector<SampleExtras>& e = (*extras)[responses.name];
         e.resize(responses.metric.size());
         e.back().exemplar = it->second;
       }
     }
     for (int c = 0; c < kNumClasses; ++c) {
-      AddSample(&classes, With(labels, {{"class", std::string(ClassName(c))}}),
+      AddSample(&classes, SeriesLabels({{"class", ClassName(c)}}, labels),
                 static_cast<double>(by_class[static_cast<size_t>(c)]));
     }
   }
@@ -255,10 +361,11 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
                          "(its $upstream_status or $upstream_addr list had more than one member), "
                          "by status class of the final response.",
                          MetricType::Counter);
-    for (const auto& [labels, t] : totals) {
+    family.metric.reserve(sets.size() * kNumClasses);
+    for (const CounterTotals* t : sets) {
       for (int c = 0; c < kNumClasses; ++c) {
-        AddSample(&family, With(labels, {{"class", std::string(ClassName(c))}}),
-                  static_cast<double>(t.retries[static_cast<size_t>(c)]));
+        AddSample(&family, SeriesLabels({{"class", ClassName(c)}}, t->labels),
+                  static_cast<double>(t->retries[static_cast<size_t>(c)]));
       }
     }
     series += family.metric.size();
@@ -269,21 +376,23 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
   const std::vector<double>* bounds[kNumHistogramKinds] = {&first.buckets().request_duration,
                                                            &first.buckets().upstream_duration,
                                                            &first.buckets().response_size};
+  const std::vector<const HistTotals*> hist_sets = hist_totals.Sorted();
   for (size_t k = 0; k < kNumHistogramKinds; ++k) {
     if (!first.histogram_enabled(static_cast<HistogramKind>(k))) continue;
     auto family = Family(kHistograms[k].name, kHistograms[k].help, MetricType::Histogram);
-    for (const auto& [labels, t] : hist_totals) {
+    for (const HistTotals* t : hist_sets) {
       for (size_t c = 0; c < kNumClasses; ++c) {
-        const Totals::Hist& h = t.hist[k][c];
+        const HistTotals::Hist& h = t->hist[k][c];
         uint64_t count = 0;
         for (uint64_t b : h.buckets) count += b;
         // Only classes that were observed: five empty histograms per label set would triple
         // the series for nothing.
         if (count == 0) continue;
         ClientMetric m;
-        m.label = With(labels, {{"class", std::string(ClassName(static_cast<int>(c)))}});
+        m.label = SeriesLabels({{"class", ClassName(static_cast<int>(c))}}, t->labels);
         m.histogram.sample_count = count;
         m.histogram.sample_sum = h.sum;
+        m.histogram.bucket.reserve(bounds[k]->size() + 1);
         uint64_t cumulative = 0;
         for (size_t b = 0; b < bounds[k]->size(); ++b) {
           cumulative += h.buckets[b];

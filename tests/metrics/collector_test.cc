@@ -73,6 +73,53 @@ TEST(CollectorTest, SumsWorkersAndDerivesClassesAndDocumented) {
   EXPECT_EQ(SampleValue(text, R"(accesslog_http_responses_by_class_total{class="3xx"})"), 1.0);
 }
 
+// Two workers' label sets with the same labels are one series per code: the codes of both,
+// ascending, after the label sets in the order of their label values.
+TEST(CollectorTest, FoldsWorkersLabelSetsByValueInLabelOrder) {
+  AccessLogCollector collector(Embedded(), {"v", "r"});
+  LabelOptions labels;
+  labels.method = true;
+  auto recorder = [&] {
+    return std::make_shared<Recorder>(labels, HistogramOptions{}, std::vector<std::string>{"log"},
+                                      std::array<bool, kNumHistogramKinds>{});
+  };
+  auto w1 = recorder();
+  auto w2 = recorder();
+  auto count = [](Recorder* r, const char* method, int code, int n) {
+    Fields f;
+    f.method = method;
+    for (int i = 0; i < n; ++i) r->Record(0, f, code);
+  };
+  count(w1.get(), "POST", 500, 1);
+  count(w1.get(), "GET", 404, 2);
+  count(w1.get(), "GET", 200, 1);
+  count(w2.get(), "DELETE", 200, 1);
+  count(w2.get(), "GET", 201, 3);
+  count(w2.get(), "GET", 404, 1);
+  count(w2.get(), "GET", 599, 1);
+  collector.SetRecorders({w1, w2});
+  const std::string text = RenderExposition({&collector});
+  std::string responses;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t nl = text.find('\n', pos);
+    const std::string_view line(text.data() + pos, nl - pos);
+    if (line.starts_with("accesslog_http_responses_total{")) {
+      responses.append(line.substr(line.find('{'))).append("\n");
+    }
+    pos = nl + 1;
+  }
+  EXPECT_EQ(responses,
+            "{class=\"2xx\",code=\"200\",documented=\"true\",method=\"DELETE\"} 1\n"
+            "{class=\"2xx\",code=\"200\",documented=\"true\",method=\"GET\"} 1\n"
+            "{class=\"2xx\",code=\"201\",documented=\"true\",method=\"GET\"} 3\n"
+            "{class=\"4xx\",code=\"404\",documented=\"true\",method=\"GET\"} 3\n"
+            "{class=\"5xx\",code=\"599\",documented=\"false\",method=\"GET\"} 1\n"
+            "{class=\"5xx\",code=\"500\",documented=\"true\",method=\"POST\"} 1\n");
+  EXPECT_EQ(
+      SampleValue(text, R"(accesslog_http_responses_by_class_total{class="4xx",method="GET"})"),
+      3.0);
+}
+
 TEST(CollectorTest, ExportsTheTableAsInfoAndSourcesHealth) {
   AccessLogCollector collector(Embedded(), {"v", "r"});
   auto src = std::make_shared<SourceSlots>();
