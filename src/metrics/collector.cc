@@ -229,12 +229,12 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
     rec->ForEachLabelSet([&](const Recorder::LabelSet& set) {
       CounterTotals& t = totals.At(label_views(*rec, set.key, rec->counter_labels()));
       const bool merge = !t.by_code.empty();  // another worker's set had these labels too
-      for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
+      auto add = [&](int code) {
         const uint64_t n = set.responses.by_code[static_cast<size_t>(code)].Load();
-        if (n == 0) continue;
+        if (n == 0) return;
         if (!merge) {
           t.by_code.emplace_back(code, n);
-          continue;
+          return;
         }
         auto it = std::lower_bound(t.by_code.begin(), t.by_code.end(), code,
                                    [](const auto& e, int c) { return e.first < c; });
@@ -243,6 +243,13 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
         } else {
           t.by_code.insert(it, {code, n});
         }
+      };
+      // A set of a recorder with labels marks the codes it counts: only their slots are read
+      // (reading all 500 of a thousand sets was an eighth of a scrape).
+      if (rec->dynamic()) {
+        set.seen_codes.ForEach(add);
+      } else {
+        for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) add(code);
       }
       for (size_t c = 0; c < kNumClasses; ++c) t.retries[c] += set.retries[c].Load();
       if (extras && set.exemplars) {

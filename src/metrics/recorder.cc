@@ -281,6 +281,7 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
       h->observed |= observes;
       LabelSet* set = Add(key, h);
       set->observed = observes;
+      set->seen_codes.Mark(code);
       index_.emplace(index_key, set);
       return set;
     }
@@ -325,6 +326,7 @@ Recorder::LabelSet* Recorder::Admit(LabelSet* set, int code, uint16_t observes, 
   }
   set->histograms->observed |= new_bits;
   set->observed |= observes;
+  if (new_code) set->seen_codes.Mark(code);
   return set;
 }
 

@@ -41,6 +41,7 @@
 
 #include <array>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -146,6 +147,30 @@ struct LabelSelection {
   bool upstream = false;
 };
 
+// The status codes a label set has counted, as bits: marked by the writer when a code is first
+// counted in the set (the line that adds its series, before its count), so that a scrape reads
+// the slots of those codes only instead of all 500. Single writer, any number of readers.
+class SeenCodes {
+ public:
+  void Mark(int code) {
+    std::atomic<uint64_t>& w = words_[static_cast<size_t>(code) / 64];
+    w.store(w.load(std::memory_order_relaxed) | (uint64_t{1} << (code % 64)),
+            std::memory_order_relaxed);
+  }
+  // Calls f(code) for every code marked, ascending.
+  template <typename F>
+  void ForEach(F f) const {
+    for (size_t i = 0; i < words_.size(); ++i) {
+      for (uint64_t w = words_[i].load(std::memory_order_relaxed); w != 0; w &= w - 1) {
+        f(static_cast<int>(i * 64 + static_cast<size_t>(std::countr_zero(w))));
+      }
+    }
+  }
+
+ private:
+  std::array<std::atomic<uint64_t>, (kStatusSlots + 63) / 64> words_{};
+};
+
 class Recorder {
  public:
   // `log_names` are the sources' names (the `log` label), indexed by log id. `histograms`
@@ -193,6 +218,9 @@ class Recorder {
   struct LabelSet {
     LabelSetKey key;
     ResponseSlots responses;
+    // The codes counted in responses, in a recorder with labels (dynamic()); the one set of a
+    // recorder without labels counts with no check per line, and is read whole.
+    SeenCodes seen_codes;
     // Responses for which nginx contacted more than one upstream server, by class.
     std::array<RelaxedCounter, kNumClasses> retries;
     // With exemplars: accesslog_http_responses_total's, by code.
