@@ -138,10 +138,27 @@ class BoundTexts {
 // Writes the lines of one metric. Each line is `name suffix {labels,extra="v"} value`; what
 // precedes the value of a kind of line is made once per metric (a histogram has a dozen lines
 // with the same name, labels and "le").
+// The strings a MetricWriter builds, kept across the metrics of an exposition: thousands of
+// series would otherwise cost several allocations each.
+struct MetricScratch {
+  std::string labels;     // a="x",b="y", escaped
+  std::string tail;       // [" " timestamp] "\n"
+  std::string head;       // Head's
+  std::string open_head;  // OpenHead's
+};
+
 class MetricWriter {
  public:
-  MetricWriter(const MetricFamily& family, const ClientMetric& metric, Writer* out)
-      : family_(family), out_(out) {
+  MetricWriter(const MetricFamily& family, const ClientMetric& metric, MetricScratch* scratch,
+               Writer* out)
+      : family_(family),
+        out_(out),
+        labels_(scratch->labels),
+        tail_(scratch->tail),
+        head_(scratch->head),
+        open_head_(scratch->open_head) {
+    labels_.clear();
+    tail_.clear();
     for (const auto& label : metric.label) {
       if (!labels_.empty()) labels_.push_back(',');
       labels_.append(label.name);
@@ -157,9 +174,10 @@ class MetricWriter {
     tail_.push_back('\n');
   }
 
-  // name + suffix + {labels} + ' ' (no braces without labels).
-  [[nodiscard]] std::string Head(std::string_view suffix) const {
-    std::string head = family_.name;
+  // name + suffix + {labels} + ' ' (no braces without labels); valid until the next Head.
+  [[nodiscard]] std::string_view Head(std::string_view suffix) {
+    std::string& head = head_;
+    head.assign(family_.name);
     head.append(suffix);
     if (!labels_.empty()) {
       head.push_back('{');
@@ -170,8 +188,10 @@ class MetricWriter {
     return head;
   }
   // name + suffix + {labels,extra=" : the caller writes the extra label's value, then Close.
-  [[nodiscard]] std::string OpenHead(std::string_view suffix, std::string_view extra) const {
-    std::string head = family_.name;
+  // Valid until the next OpenHead.
+  [[nodiscard]] std::string_view OpenHead(std::string_view suffix, std::string_view extra) {
+    std::string& head = open_head_;
+    head.assign(family_.name);
     head.append(suffix);
     head.push_back('{');
     head.append(labels_);
@@ -207,13 +227,15 @@ class MetricWriter {
  private:
   const MetricFamily& family_;
   Writer* out_;
-  std::string labels_;  // a="x",b="y", escaped
-  std::string tail_;    // [" " timestamp] "\n"
+  std::string& labels_;
+  std::string& tail_;
+  std::string& head_;
+  std::string& open_head_;
 };
 
 void AppendMetric(const MetricFamily& family, const ClientMetric& metric, BoundTexts* bounds,
-                  Writer* out) {
-  MetricWriter w(family, metric, out);
+                  MetricScratch* scratch, Writer* out) {
+  MetricWriter w(family, metric, scratch, out);
   switch (family.type) {
     case MetricType::Counter:
       w.Value(w.Head({}), metric.counter.value);
@@ -228,7 +250,7 @@ void AppendMetric(const MetricFamily& family, const ClientMetric& metric, BoundT
       const auto& summary = metric.summary;
       w.Count(w.Head("_count"), summary.sample_count);
       w.Value(w.Head("_sum"), summary.sample_sum);
-      const std::string head = w.OpenHead({}, "quantile");
+      const std::string_view head = w.OpenHead({}, "quantile");
       std::string quantile;
       for (const auto& q : summary.quantile) {
         quantile.clear();
@@ -241,7 +263,7 @@ void AppendMetric(const MetricFamily& family, const ClientMetric& metric, BoundT
       const auto& histogram = metric.histogram;
       w.Count(w.Head("_count"), histogram.sample_count);
       w.Value(w.Head("_sum"), histogram.sample_sum);
-      const std::string head = w.OpenHead("_bucket", "le");
+      const std::string_view head = w.OpenHead("_bucket", "le");
       double last = -kInf;
       for (size_t i = 0; i < histogram.bucket.size(); ++i) {
         const auto& bucket = histogram.bucket[i];
@@ -300,10 +322,13 @@ void AppendExposition(const std::vector<MetricFamily>& families, std::string* ou
   }
   out->reserve(out->size() + lines * 128);
   Writer writer(out);
+  MetricScratch scratch;
   for (const MetricFamily& family : families) {
     PutFamilyHeader(family, &writer);
     BoundTexts bounds;
-    for (const ClientMetric& metric : family.metric) AppendMetric(family, metric, &bounds, &writer);
+    for (const ClientMetric& metric : family.metric) {
+      AppendMetric(family, metric, &bounds, &scratch, &writer);
+    }
   }
 }
 
