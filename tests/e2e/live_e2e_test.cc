@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -19,23 +18,18 @@ using testing::AppendFile;
 using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
+using testing::SampleValue;
 using testing::TempDir;
 using testing::WaitFor;
 using testing::WriteFile;
 
 const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 
-// accesslog_lines_total{...,result="parsed"}, summed.
-double Parsed(int port) {
-  const std::string body = HttpGet(port, "/metrics").value_or("");
-  double sum = 0;
-  std::istringstream in(body);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("accesslog_lines_total{", 0) != 0) continue;
-    if (line.find("result=\"parsed\"") == std::string::npos) continue;
-    sum += std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return sum;
+// accesslog_lines_total{log=LOG,result="parsed"}: a --log.file source is named by its path.
+double Parsed(int port, const std::string& log) {
+  return SampleValue(HttpGet(port, "/metrics").value_or(""),
+                     "accesslog_lines_total{log=\"" + log + "\",result=\"parsed\"}")
+      .value_or(-1);
 }
 
 std::string Line(int i) {
@@ -61,7 +55,7 @@ TEST(LiveEndToEndTest, EveryScrapeCountsWhatWasWrittenBeforeItDespiteTheBatchWin
   int written = 0;
   for (int round = 0; round < 40; ++round) {
     for (int k = 0; k < 5; ++k) AppendFile(log, Line(written++));
-    ASSERT_EQ(Parsed(port), written) << "round " << round << ": a scrape missed lines";
+    ASSERT_EQ(Parsed(port, log), written) << "round " << round << ": a scrape missed lines";
   }
   EXPECT_EQ(exporter.Stop(SIGTERM, 10s), 0);
 }
