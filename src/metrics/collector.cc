@@ -99,7 +99,6 @@ class Folder {
     }
     return entries_[it->second];
   }
-  [[nodiscard]] size_t size() const { return entries_.size(); }
   // The entries ordered by their labels (std::vector<Label>'s operator<, as std::map's keys).
   std::vector<const T*> Sorted() const {
     std::vector<const T*> sorted;
