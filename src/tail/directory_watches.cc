@@ -16,6 +16,7 @@ namespace {
 
 constexpr uint32_t kMask = IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
                            IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+constexpr uint32_t kMutedMask = kMask & ~static_cast<uint32_t>(IN_MODIFY);
 
 // File systems where a write is not (always) an inotify event here: the writer may be another
 // machine (network file systems) or the kernel is not told (user-space file systems, 9p, which
@@ -77,6 +78,7 @@ bool DirectoryWatches::Add(const std::string& dir, Dir* d) {
     ++unwatched_;
     return false;
   }
+  muted_.erase(wd);  // the same directory under another path, watched again with kMask
   d->wd = wd;
   d->err = 0;
   d->trusted = TrustedDir(dir);
@@ -90,6 +92,7 @@ void DirectoryWatches::Remove(const std::string& dir, int wd) {
   std::erase(it->second, dir);
   if (!it->second.empty()) return;  // the same directory under another path: still wanted
   by_wd_.erase(it);
+  muted_.erase(wd);
   ::inotify_rm_watch(fd_, wd);
 }
 
@@ -126,12 +129,65 @@ bool DirectoryWatches::Retry() {
 
 void DirectoryWatches::IndexNames() {
   names_by_wd_.clear();
+  written_.clear();
   for (const auto& [wd, paths] : by_wd_) {
     for (const std::string& dir : paths) {
       const auto it = names_.find(dir);
-      if (it != names_.end()) names_by_wd_[wd].push_back(&it->second);
+      if (it == names_.end()) continue;
+      Indexed& ix = names_by_wd_[wd];
+      ix.names.push_back(&it->second);
+      for (const auto& [_, slots] : it->second) ix.slots += slots.size();
     }
   }
+}
+
+void DirectoryWatches::TakeWrites(std::vector<std::pair<int, uint32_t>>* out) {
+  for (const int wd : written_) {
+    const auto it = names_by_wd_.find(wd);
+    if (it == names_by_wd_.end() || it->second.writes == 0) continue;
+    out->emplace_back(wd, it->second.writes);
+    it->second.writes = 0;
+  }
+  written_.clear();
+}
+
+bool DirectoryWatches::SetWritesMuted(int wd, bool muted) {
+  if (muted == WritesMuted(wd)) return true;
+  const auto it = by_wd_.find(wd);
+  if (it == by_wd_.end() || it->second.empty()) return false;
+  // A watch's mask is changed by adding it again by path: the path must still reach the
+  // watched directory (the same descriptor comes back).
+  const int got = ::inotify_add_watch(fd_, it->second.front().c_str(), muted ? kMutedMask : kMask);
+  if (got < 0) return false;
+  if (got != wd) {
+    // The path reaches another directory now (its watch's IN_DELETE_SELF or IN_MOVE_SELF is
+    // on its way). One of ours: give it its own mask back; otherwise not ours to keep.
+    if (by_wd_.count(got)) {
+      ::inotify_add_watch(fd_, it->second.front().c_str(), WritesMuted(got) ? kMutedMask : kMask);
+    } else {
+      ::inotify_rm_watch(fd_, got);
+    }
+    return false;
+  }
+  if (muted) {
+    muted_.insert(wd);
+  } else {
+    muted_.erase(wd);
+  }
+  return true;
+}
+
+void DirectoryWatches::SlotsOf(int wd, std::vector<uint32_t>* slots) const {
+  const auto it = names_by_wd_.find(wd);
+  if (it == names_by_wd_.end()) return;
+  for (const Names* names : it->second.names) {
+    for (const auto& [_, s] : *names) slots->insert(slots->end(), s.begin(), s.end());
+  }
+}
+
+size_t DirectoryWatches::SlotCount(int wd) const {
+  const auto it = names_by_wd_.find(wd);
+  return it == names_by_wd_.end() ? 0 : it->second.slots;
 }
 
 bool DirectoryWatches::Trusted(const std::string& dir) const {
@@ -143,6 +199,7 @@ size_t DirectoryWatches::watched() const { return by_wd_.size(); }
 
 void DirectoryWatches::ClearNames() {
   names_by_wd_.clear();
+  written_.clear();
   names_.clear();
 }
 
@@ -162,6 +219,7 @@ DirectoryWatches::Drained DirectoryWatches::Drain(std::vector<Touched>* touched)
   int last_wd = -1;
   uint32_t last_mask = 0;
   std::string_view last_name;
+  Indexed* last_ix = nullptr;  // last_wd's
   while (true) {
     const ssize_t n = ::read(fd_, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
@@ -192,14 +250,20 @@ DirectoryWatches::Drained DirectoryWatches::Drain(std::vector<Touched>* touched)
       const std::string_view name =
           ev->len > 0 ? std::string_view(ev->name, ::strnlen(ev->name, ev->len)) : "";
       if (what == kTouchWritten && ev->wd == last_wd && mask == last_mask && name == last_name) {
+        if (last_ix != nullptr) ++last_ix->writes;
         continue;  // the same followers again: already in *touched
       }
       last_wd = what == kTouchWritten ? ev->wd : -1;
       last_mask = mask;
       last_name = name;
+      last_ix = nullptr;
       const auto named = names_by_wd_.find(ev->wd);
       if (named != names_by_wd_.end()) {
-        for (const Names* names : named->second) {
+        if (what == kTouchWritten) {
+          last_ix = &named->second;
+          if (last_ix->writes++ == 0) written_.push_back(ev->wd);
+        }
+        for (const Names* names : named->second.names) {
           if (self) {  // the directory itself: every name in it may reach another file now
             for (const auto& [_, slots] : *names) {
               for (uint32_t s : slots) touched->push_back({s, kTouchRenamed});
@@ -216,6 +280,8 @@ DirectoryWatches::Drained DirectoryWatches::Drain(std::vector<Touched>* touched)
         // The directory went away: watch it again when it is back.
         out.lost_watch = true;
         names_by_wd_.erase(ev->wd);
+        muted_.erase(ev->wd);
+        last_ix = nullptr;
         const std::vector<std::string> paths = std::move(w->second);
         by_wd_.erase(w);
         for (const auto& dir : paths) {

@@ -1,7 +1,8 @@
 // Stage: lines. The inotify side of the set of followed files (tailer.h): which directories are
 // watched, whether their events can be trusted to tell of every change, and which followed
 // names an event concerns, so that a wake-up reads the files that were written and nothing
-// else.
+// else; and which directories have their write events muted, because their files are written
+// so steadily that reading them at every round costs less than hearing of every write.
 //
 //   DirectoryWatches w;
 //   if (!w.Open()) ...                              // no inotify: the tailer polls instead
@@ -16,6 +17,12 @@
 // reached by a path without a symlink (a symlinked directory switched elsewhere is an event in
 // a directory nobody watches). Files in other directories are the polling fallback's.
 //
+// Muting (SetWritesMuted) takes IN_MODIFY out of a directory's watch and nothing else: names
+// created, renamed or deleted, attribute changes and the directory itself going away are still
+// events. While a directory is muted its writes make no event, so the caller reads every slot
+// its events named (SlotsOf) at every round; when it unmutes, it reads them once more (what was
+// written before IN_MODIFY came back made no event).
+//
 // Thread-safety: one thread (the tailer's Run).
 #pragma once
 
@@ -25,6 +32,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace accesslog {
@@ -79,6 +88,17 @@ class DirectoryWatches {
   // they concern to *touched (a name may appear more than once).
   Drained Drain(std::vector<Touched>* touched);
 
+  // The write events each watch brought since the last call, for the watches that brought any
+  // (watch descriptor, events), appended to *out.
+  void TakeWrites(std::vector<std::pair<int, uint32_t>>* out);
+  // Takes IN_MODIFY out of the watch `wd` (muted) or puts it back. Returns false when the watch
+  // is gone or the kernel refused (nothing changed then).
+  bool SetWritesMuted(int wd, bool muted);
+  [[nodiscard]] bool WritesMuted(int wd) const { return muted_.count(wd) > 0; }
+  // The slots events of `wd` name (appended to *slots), and how many there are.
+  void SlotsOf(int wd, std::vector<uint32_t>* slots) const;
+  [[nodiscard]] size_t SlotCount(int wd) const;
+
   // How many directories are watched now.
   [[nodiscard]] size_t watched() const;
 
@@ -93,6 +113,12 @@ class DirectoryWatches {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using Names = std::unordered_map<std::string, std::vector<uint32_t>, NameHash, std::equal_to<>>;
+  // What the events of one watch name.
+  struct Indexed {
+    std::vector<Names*> names;  // into names_
+    size_t slots = 0;           // in all of them
+    uint32_t writes = 0;        // write events since TakeWrites
+  };
 
   bool Add(const std::string& dir, Dir* d);
   void Remove(const std::string& dir, int wd);
@@ -101,9 +127,11 @@ class DirectoryWatches {
   int fd_ = -1;
   size_t unwatched_ = 0;  // entries of dirs_ without a watch (Retry's work)
   std::map<std::string, Dir> dirs_;
-  std::unordered_map<int, std::vector<std::string>> by_wd_;   // one inode may have two paths
-  std::unordered_map<std::string, Names> names_;              // directory -> name -> slots
-  std::unordered_map<int, std::vector<Names*>> names_by_wd_;  // into names_
+  std::unordered_map<int, std::vector<std::string>> by_wd_;  // one inode may have two paths
+  std::unordered_map<std::string, Names> names_;             // directory -> name -> slots
+  std::unordered_map<int, Indexed> names_by_wd_;
+  std::vector<int> written_;       // watches whose writes went from 0 (TakeWrites's work)
+  std::unordered_set<int> muted_;  // watches without IN_MODIFY
 };
 
 }  // namespace accesslog

@@ -1,6 +1,5 @@
 #include "tail/tailer.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -22,10 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Files read for the last time in this run that are remembered (device, inode, fingerprint,
-// offset), so that a glob matching a rotated file under its new name does not read it again.
-constexpr size_t kMaxKnownFiles = 1024;
-
 // Inotify events one batching window should gather at most (a quarter of the kernel's default
 // fs.inotify.max_queued_events): a window that brought more is shortened in proportion.
 constexpr int64_t kEventsPerBatch = 4096;
@@ -35,7 +30,8 @@ bool IsHot(const FileFollower& f) { return f.draining().open() || f.name_gone();
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// Tailer
+// Tailer. Which file a name is and where its reading starts (the FollowerHost side, and the
+// positions of files rotated while stopped) are in tailer_start.cc.
 
 Tailer::Tailer(TailOptions options)
     : options_(std::move(options)),
@@ -68,95 +64,6 @@ FileFollower* Tailer::AddFollower(const std::string& path, const Pattern& p) {
   return raw;
 }
 
-// Where a file starts being read. In order:
-//  1. The positions file knows it (same device and inode, and it still starts with the bytes
-//     fingerprinted then): resume at the saved offset — lines written while the exporter was
-//     down are counted, none twice. If it is now shorter than that offset it was truncated
-//     while we were down: read it from its start.
-//  2. This run read it before under another name (a glob matching rotated names): resume where
-//     that ended, so it is not counted twice.
-//  3. At start-up, a name the positions file knew but that now holds another file: the file
-//     was rotated while the exporter was down, so everything in the new one is new: from 0.
-//     (The old file is looked for next to it: AdoptUnclaimedPositions.)
-//  4. At start-up otherwise: --tail.from (end by default). A file that appears later: from 0.
-int64_t Tailer::StartOffset(const std::string& path, int fd, const FileIdentity& id, int64_t size,
-                            bool at_startup, bool* skip_to_newline) {
-  for (auto it = saved_.begin(); it != saved_.end(); ++it) {
-    if (!it->id.SameInode(id) || !StartsWith(fd, it->id.fp_bytes, it->id.fp_hash)) continue;
-    int64_t offset = it->offset;
-    *skip_to_newline = it->skip_to_newline;
-    if (offset > size) {
-      LogWarn(
-          "log file is shorter than its saved position (truncated while stopped); reading "
-          "it from its start",
-          {{"path", path}});
-      offset = 0;
-      *skip_to_newline = false;
-    }
-    saved_.erase(it);
-    return offset;
-  }
-  for (auto it = known_.rbegin(); it != known_.rend(); ++it) {
-    if (it->id.SameInode(id) && StartsWith(fd, it->id.fp_bytes, it->id.fp_hash)) {
-      return it->offset <= size ? it->offset : 0;
-    }
-  }
-  if (!at_startup) return 0;
-  for (const auto& e : saved_) {
-    if (!e.rotated && e.path == path) {
-      LogInfo(
-          "log file was replaced while the exporter was stopped; reading the new one from "
-          "its start",
-          {{"path", path}});
-      return 0;
-    }
-  }
-  return options_.from_start ? 0 : size;
-}
-
-void Tailer::Closed(const FileIdentity& id, int64_t offset) {
-  known_.push_back({id, offset});
-  if (known_.size() > kMaxKnownFiles) known_.pop_front();
-}
-
-bool Tailer::IsFollowed(const std::string& pattern, const FileIdentity& id) const {
-  for (const Followed& e : followers_) {
-    const auto& f = e.f;
-    if (f->pattern() != pattern) continue;
-    if ((f->current().open() && f->current().id.SameInode(id)) ||
-        (f->draining().open() && f->draining().id.SameInode(id))) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// A file a glob matches for the first time, after start-up. Not followed (yet) when it is:
-//  - a file already followed under another name: a rotated file renamed to a name the glob
-//    also matches (access.log -> access.log.1 with "access.log*") is the same file;
-//  - empty: nothing to read yet, and it may be logrotate's copy being written; the next
-//    evaluation (a directory event, or the next poll interval) looks again;
-//  - a copy of a followed file (its first bytes are the first bytes of a followed file: what
-//    copytruncate leaves): counting it would count those lines twice. When the original is
-//    truncated, its follower reads the rest from the copy and remembers it (Closed), and the
-//    next evaluation starts the copy at its end.
-bool Tailer::ShouldFollowNewMatch(const std::string& path, const Pattern& p) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return false;
-  FileIdentity id;
-  int64_t size = 0;
-  bool follow = IdentifyOpenFile(fd, &id, &size) && size > 0 && !IsFollowed(p.pattern, id);
-  for (size_t i = 0; follow && i < followers_.size(); ++i) {
-    const auto& f = followers_[i].f;
-    if (f->pattern() != p.pattern) continue;
-    for (const FileStream* s : {&f->current(), &f->draining()}) {
-      if (s->open() && StartsWith(s->fd, id.fp_bytes, id.fp_hash)) follow = false;
-    }
-  }
-  ::close(fd);
-  return follow;
-}
-
 bool Tailer::Rescan(bool at_startup, bool all) {
   bool added = false;
   for (const auto& p : patterns_) {
@@ -185,41 +92,6 @@ bool Tailer::Rescan(bool at_startup, bool all) {
     }
   }
   return added;
-}
-
-// Entries of the positions file that no file under a followed name claimed: their file was
-// renamed while the exporter was down (or was still being drained when it stopped). If it is
-// still next to its old name (access.log.1) and still starts with the same bytes, it is
-// drained from its saved offset, so its last lines are not lost. (copytruncate while down
-// leaves a copy with another inode but the same first bytes: taken the same way.) Entries for
-// names no longer followed are kept in the positions file, for when they come back.
-void Tailer::AdoptUnclaimedPositions() {
-  for (auto it = saved_.begin(); it != saved_.end();) {
-    FileFollower* owner = nullptr;
-    for (const auto& e : followers_) {
-      if (e.f->path() == it->path) owner = e.f.get();
-    }
-    if (owner == nullptr || it->id.fp_bytes == 0) {
-      ++it;
-      continue;
-    }
-    const PositionEntry& e = *it;
-    FileIdentity found;
-    const int fd = FindRotatedSibling(e.path, [&](int cfd, const FileIdentity& cid, int64_t size) {
-      if (size < e.offset || IsFollowed(owner->pattern(), cid)) return false;
-      if (!StartsWith(cfd, e.id.fp_bytes, e.id.fp_hash)) return false;
-      found = cid;
-      return true;
-    });
-    if (fd < 0) {
-      ++it;
-      continue;
-    }
-    LogInfo("resuming a log file rotated while the exporter was stopped",
-            {{"path", e.path}, {"offset", std::to_string(e.offset)}});
-    owner->AdoptRotated(fd, found, e.offset, e.skip_to_newline);
-    it = saved_.erase(it);
-  }
 }
 
 bool Tailer::UpdateWatches() {
@@ -267,6 +139,9 @@ bool Tailer::UpdateWatches() {
     }
   }
   const bool added = watches_.Watch(dirs);
+  reread_.clear();
+  steady_.Reindexed(&reread_);  // slots may have moved
+  for (uint32_t slot : reread_) touched_.push_back({slot, kTouchWritten});
   polled_.clear();
   for (uint32_t i = 0; i < followers_.size(); ++i) {
     Followed& e = followers_[i];
@@ -364,7 +239,10 @@ bool Tailer::PollOne(uint32_t slot, bool written_only, Clock::time_point now) {
   const int64_t before = f.offset() + f.draining().offset;
   const bool more = written_only && e.trusted ? f.PollWritten(now) : f.Poll(now);
   if (more) more_.push_back(slot);
-  if (f.offset() + f.draining().offset != before) moved_ = true;
+  if (f.offset() + f.draining().offset != before) {
+    moved_ = true;
+    e.moved = round_;
+  }
   const bool open = f.is_open();
   if (open != e.was_open ||
       (open && (e.dev != f.current().id.dev || e.ino != f.current().id.ino))) {
@@ -404,6 +282,10 @@ bool Tailer::Sweep(Clock::time_point now, bool all, bool tick) {
       more = PollOne(slot, what == kTouchWritten, now) || more;
     }
     for (uint32_t slot : again_) more = PollOne(slot, true, now) || more;
+    // Directories whose write events are muted: every file in them, as if an event said so.
+    for (const SteadyWriters::Dir& d : steady_.dirs()) {
+      for (uint32_t slot : d.slots) more = PollOne(slot, true, now) || more;
+    }
     for (size_t k = 0; k < hot_.size(); ++k) more = PollOne(hot_[k], false, now) || more;
     if (tick) {
       // (A follower that opened or closed a file since is in the next UpdateWatches's list.)
@@ -412,6 +294,15 @@ bool Tailer::Sweep(Clock::time_point now, bool all, bool tick) {
   }
   touched_.clear();
   again_.clear();
+  if (steady_.muted() > 0) {
+    // Those gone quiet hear of writes by events again, and are read once more next round.
+    reread_.clear();
+    steady_.AfterReads(
+        now, [&](uint32_t s) { return s < followers_.size() && followers_[s].moved == round_; },
+        &reread_);
+    for (uint32_t slot : reread_) touched_.push_back({slot, kTouchWritten});
+    if (!reread_.empty()) more = true;
+  }
   const bool check_gone = maybe_gone_;
   maybe_gone_ = false;
   std::erase_if(hot_, [&](uint32_t slot) {
@@ -494,7 +385,10 @@ void Tailer::Run() {
       }
     }
     DirectoryWatches::Drained events;
-    if (readable) events = watches_.Drain(&touched_);
+    if (readable) {
+      events = watches_.Drain(&touched_);
+      steady_.AfterDrain(now);
+    }
     bool rescan = events.names_changed;
     bool all = events.overflow;
     if (events.lost_watch) watches_stale_ = true;
@@ -534,16 +428,20 @@ void Tailer::Run() {
       catch_up_.Served(catching_up);
       catching_up = 0;
     }
-    if (events.events > 0) {
+    muted_dirs_.store(steady_.muted(), std::memory_order_relaxed);
+    if (events.events > 0 || steady_.muted() > 0) {
       // Batch only a writer that keeps writing (this read came soon after the last one): a
       // write now and then is read at once and costs one wake-up, not two. The window shrinks
       // when a batch brought many events, so that the inotify queue (16,384 events by default)
-      // does not overflow while the tailer sleeps.
+      // does not overflow while the tailer sleeps. Muted directories are read once per window,
+      // events or not.
       auto window = options_.read_batch_window;
       if (const auto n = static_cast<int64_t>(events.events); n > kEventsPerBatch) {
         window = window * kEventsPerBatch / n;
       }
-      if (now - last_written <= 2 * options_.read_batch_window) batch_until = now + window;
+      if (steady_.muted() > 0 || now - last_written <= 2 * options_.read_batch_window) {
+        batch_until = now + window;
+      }
       last_written = now;
     }
     if (keep_positions && now >= next_save) {

@@ -31,7 +31,9 @@
 // being drained) each holding at most one partial line.
 //
 // Reads are batched: after a read, a file that keeps being written waits read_batch_window for
-// more (fewer wake-ups); a scrape does not wait for it (CatchUpNow).
+// more (fewer wake-ups); a scrape does not wait for it (CatchUpNow). A directory whose files
+// are written so steadily that their write events cost more than reading the files at every
+// window has its write events muted, and its files are read at every round (steady_writers.h).
 //
 // Thread-safety: Add and Start before Run; Run on one thread; Stop, CatchUpNow and Snapshot
 // from any thread.
@@ -57,6 +59,7 @@
 #include "tail/line_sink.h"
 #include "tail/line_splitter.h"
 #include "tail/positions.h"
+#include "tail/steady_writers.h"
 
 namespace accesslog {
 
@@ -103,6 +106,12 @@ class Tailer : private FollowerHost {
   // /metrics (catch_up.h). Returns false on timeout, or at once before Start and after Stop.
   bool CatchUpNow(std::chrono::milliseconds max_wait) { return catch_up_.Ask(max_wait); }
 
+  // How many directories have their write events muted now, their files read at every round
+  // instead (steady_writers.h). Thread-safe; for tests.
+  [[nodiscard]] size_t muted_directories() const {
+    return muted_dirs_.load(std::memory_order_relaxed);
+  }
+
   // The files followed now. Thread-safe: called at scrape time.
   [[nodiscard]] std::vector<FileStatus> Snapshot() const;
 
@@ -132,6 +141,7 @@ class Tailer : private FollowerHost {
     bool trusted = false;  // events tell of its name and of writes to its file
     bool hot = false;      // in hot_
     uint64_t round = 0;    // the last Sweep round that polled it
+    uint64_t moved = 0;    // the last Sweep round in which it read bytes
     // What the name reached when the watches were last set up: a change sets them up again.
     bool was_open = false;
     uint64_t dev = 0, ino = 0;
@@ -171,13 +181,16 @@ class Tailer : private FollowerHost {
   std::vector<PositionEntry> saved_;   // from the positions file, not yet matched to a file
   std::vector<PositionEntry> resume_;  // ResumeFrom
   bool resume_set_ = false;
-  DirectoryWatches watches_;      // inotify; not open: the polling fallback
-  bool watches_stale_ = true;     // followers or their files changed since UpdateWatches
-  std::vector<Touched> touched_;  // what the last events named (slots of followers_)
-  std::vector<uint32_t> more_;    // followers with more to read at once
-  std::vector<uint32_t> again_;   // more_ of the previous round, being read
-  std::vector<uint32_t> hot_;     // followers draining a file or whose name is gone
+  DirectoryWatches watches_;  // inotify; not open: the polling fallback
+  SteadyWriters steady_{&watches_, options_.read_batch_window};
+  std::atomic<size_t> muted_dirs_{0};  // steady_.muted(), for muted_directories()
+  bool watches_stale_ = true;          // followers or their files changed since UpdateWatches
+  std::vector<Touched> touched_;       // what the last events named (slots of followers_)
+  std::vector<uint32_t> more_;         // followers with more to read at once
+  std::vector<uint32_t> again_;        // more_ of the previous round, being read
+  std::vector<uint32_t> hot_;          // followers draining a file or whose name is gone
   std::vector<uint32_t> polled_;  // followers not open or not in a trusted watch (UpdateWatches)
+  std::vector<uint32_t> reread_;  // steady_'s unmuted slots, reused
   uint64_t round_ = 0;
   bool poll_all_ = false;       // followers were removed: slots moved, read everything once
   bool moved_ = true;           // offsets or files changed since the positions were last saved
