@@ -15,10 +15,13 @@
 
 #include "support/test_support.h"
 #include "tail/positions.h"
+#include "tail/tail_test_helpers.h"
 #include "tail/tailer.h"
 
 namespace accesslog {
 namespace {
+
+using tail_test::RunningTailer;
 
 using std::chrono::milliseconds;
 using testing::ReadFile;
@@ -104,27 +107,6 @@ class Writer {
   std::string tag_;
   int fd_ = -1;
   int next_ = 0;
-};
-
-class RunningTailer {
- public:
-  explicit RunningTailer(TailOptions options) : tailer_(std::move(options)) {}
-  ~RunningTailer() { Stop(); }
-  Tailer& tailer() { return tailer_; }
-  void Start() {
-    std::string error;
-    ASSERT_TRUE(tailer_.Start(&error)) << error;
-    thread_ = std::thread([this] { tailer_.Run(); });
-  }
-  void Stop() {
-    if (!thread_.joinable()) return;
-    tailer_.Stop();
-    thread_.join();
-  }
-
- private:
-  Tailer tailer_;
-  std::thread thread_;
 };
 
 std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
