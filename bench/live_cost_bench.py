@@ -19,6 +19,10 @@ fake kittens API: ids in paths, 13 status codes) at a fixed rate, either one wri
                          every 15 s (the setup of measure_cost.py); then one scrape measured alone
   200files-20            200 files, each written one line per write at 20 lines/s (4,000 lines/s
                          in all: a node with 200 quiet pods)
+  200pods-20             as 200files-20 in the kubelet's layout, as the node mode reads it: one
+                         directory per pod (pods/NS_POD_UID/app/0.log), each line in a CRI
+                         envelope, --log.wrapper=cri --log.path-labels=kubernetes (mtail: the same
+                         glob, its program skipping the envelope)
 
 Phases of a case, one process pair throughout:
 1. cost: --seconds of writing, no scrapes (except the route case's every 15 s). CPU of every
@@ -65,20 +69,27 @@ RESPONSES = re.compile(rb"^accesslog_http_responses_total\{[^}]*\} (\S+)$", re.M
 SERIES_418 = re.compile(rb'^accesslog_http_responses_total\{[^}]*code="418"[^}]*\} (\S+)$', re.M)
 MARKER = (b'127.0.0.1 - - [25/Nov/2026:04:00:00 +0000] "GET /live-cost-marker HTTP/1.1" 418 0 '
           b'"-" "live-cost-bench"\n')
+# The envelope containerd and CRI-O write around each line of a container's stdout.
+CRI_PREFIX = b"2026-11-25T04:00:00.000000000Z stdout F "
+# mtail's by-code program for the same lines in their envelope.
+MTAIL_CRI_BY_CODE = MTAIL_BY_CODE.replace("/^", r"/^\S+ (?:stdout|stderr) F ", 1)
 
-# name: (files, lines per second per file, lines per write, labels, scrape every 15 s)
+# name: (files, lines per second per file, lines per write, labels, scrape every 15 s,
+#        the kubelet's layout with CRI envelopes)
 CASES = {
-    "1file-1k-unbuffered": (1, 1000, 1, None, False),
-    "1file-1k-buffered": (1, 1000, 100, None, False),
-    "1file-10k-unbuffered": (1, 10000, 1, None, False),
-    "1file-10k-buffered": (1, 10000, 100, None, False),
-    "routes-1k-unbuffered": (1, 1000, 1, "method,route", True),
-    "200files-20": (200, 20, 1, None, False),
+    "1file-1k-unbuffered": (1, 1000, 1, None, False, False),
+    "1file-1k-buffered": (1, 1000, 100, None, False, False),
+    "1file-10k-unbuffered": (1, 10000, 1, None, False, False),
+    "1file-10k-buffered": (1, 10000, 100, None, False, False),
+    "routes-1k-unbuffered": (1, 1000, 1, "method,route", True, False),
+    "200files-20": (200, 20, 1, None, False, False),
+    "200pods-20": (200, 20, 1, None, False, True),
 }
 SMOKE_CASES = {
     "1file-1k-unbuffered": CASES["1file-1k-unbuffered"],
     "1file-1k-buffered": CASES["1file-1k-buffered"],
-    "20files-20": (20, 20, 1, None, False),
+    "20files-20": (20, 20, 1, None, False, False),
+    "20pods-20": (20, 20, 1, None, False, True),
 }
 
 
@@ -183,11 +194,12 @@ class Writer:
     clock, then sleeps a millisecond, so lines written one per write(2) come in small bursts as
     a busy server's do."""
 
-    def __init__(self, paths, rate, per_write, pool):
+    def __init__(self, paths, rate, per_write, pool, marker=MARKER):
         self.fds = [os.open(p, os.O_WRONLY | os.O_APPEND) for p in paths]
         self.rate = rate
         self.per_write = per_write
         self.pool = pool
+        self.marker = marker
         self.at = 0
         self.written = 0  # lines, all files
         self.marker_times = []  # write time of each marker, in order
@@ -213,7 +225,7 @@ class Writer:
                 if markers and fd == self.fds[0]:
                     k += 1
                     if k % 10 == 0:
-                        batch = batch[:-1] + [MARKER]
+                        batch = batch[:-1] + [self.marker]
                         self.marker_times.append(time.monotonic())
                 os.write(fd, b"".join(batch))
                 self.written += self.per_write
@@ -316,15 +328,28 @@ def latency_phase(exporter, writer, seconds):
 
 
 def run_case(a, name, spec, pool, workdir):
-    files, rate, per_write, labels, scrapes = spec
+    files, rate, per_write, labels, scrapes, pods = spec
     d = os.path.join(workdir, name)
     os.makedirs(d)
-    paths = [os.path.join(d, f"access-{i:04d}.log") for i in range(files)]
+    marker = MARKER
+    if pods:
+        # /var/log/pods/NAMESPACE_POD_UID/CONTAINER/0.log, as the kubelet lays it out.
+        paths = [os.path.join(d, "pods", f"shop_api-{i:04d}_{i:08x}-0000-4000-8000-000000000000",
+                              "app", "0.log") for i in range(files)]
+        for p in paths:
+            os.makedirs(os.path.dirname(p))
+        pattern = os.path.join(d, "pods", "*", "*", "*.log")
+        pool = [CRI_PREFIX + l for l in pool]
+        marker = CRI_PREFIX + MARKER
+    else:
+        paths = [os.path.join(d, f"access-{i:04d}.log") for i in range(files)]
+        pattern = paths[0] if files == 1 else os.path.join(d, "access-*.log")
     for p in paths:
         open(p, "wb").close()
-    pattern = paths[0] if files == 1 else os.path.join(d, "access-*.log")
     argv = [a.exporter, "--log.file=" + pattern, "--log.format=combined", "--tail.from=start",
             "--web.listen-address=127.0.0.1:0"]
+    if pods:
+        argv += ["--log.wrapper=cri", "--log.path-labels=kubernetes"]
     if labels:
         argv.append("--labels=" + labels)
     argv += a.exporter_arg
@@ -333,7 +358,8 @@ def run_case(a, name, spec, pool, workdir):
         progs = os.path.join(d, "progs")
         os.mkdir(progs)
         with open(os.path.join(progs, "accesslog.mtail"), "w") as f:
-            f.write(MTAIL_BY_CODE_METHOD if labels else MTAIL_BY_CODE)
+            f.write(MTAIL_BY_CODE_METHOD if labels else
+                    MTAIL_CRI_BY_CODE if pods else MTAIL_BY_CODE)
         port = free_port()
         followers.append(Follower("mtail", [a.mtail, "--progs", progs, "--logs", pattern,
                                             "--address", "127.0.0.1", "--port", str(port),
@@ -344,9 +370,10 @@ def run_case(a, name, spec, pool, workdir):
         for f in followers[1:]:
             f.wait_ready("/metrics")
         time.sleep(1)  # start-up done (mtail finds its files on its own schedule)
-        writer = Writer(paths, rate, per_write, pool)
+        writer = Writer(paths, rate, per_write, pool, marker)
         result = {"files": files, "lines_per_s_per_file": rate, "lines_per_write": per_write,
-                  "labels": labels or "default", "scrape_every_15s": scrapes}
+                  "labels": labels or "default", "scrape_every_15s": scrapes,
+                  "kubelet_layout": pods}
 
         # 1. cost
         cpu0 = {f.name: f.cpu_ns() for f in followers}

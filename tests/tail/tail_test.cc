@@ -371,6 +371,51 @@ TEST(BatchedReadsManyFilesTest, LinesWrittenOneAtATimeToManyFilesAreReadInBatche
   }
 }
 
+// The same with each file in a directory of its own, as in /var/log/pods (one watch per file).
+// The writes go on long enough for every directory's write events to be muted one by one
+// (steady_writers.h), which changes neither the reads per window nor the lines read.
+TEST(BatchedReadsManyFilesTest, FilesEachInADirectoryOfTheirOwnAreReadAtMostOncePerWindow) {
+  constexpr size_t kFiles = 12;
+  constexpr size_t kRounds = 75;
+  constexpr milliseconds kWindow(80);
+  TempDir dir;
+  std::vector<std::string> logs;
+  std::vector<std::unique_ptr<RecordingSink>> sinks;
+  TailOptions o = Fast(false);
+  o.poll_interval = milliseconds(60000);
+  o.read_batch_window = kWindow;
+  auto tailer = std::make_unique<RunningTailer>(o);  // declared after the sinks: stopped first
+  for (size_t i = 0; i < kFiles; ++i) {
+    const std::string pod = dir.File("ns_pod-" + std::to_string(i));
+    ASSERT_EQ(mkdir(pod.c_str(), 0755), 0) << pod;
+    logs.push_back(pod + "/0.log");
+    WriteFile(logs.back(), "");
+    sinks.push_back(std::make_unique<RecordingSink>());
+    tailer->tailer().Add(logs.back(), sinks.back().get());
+  }
+  tailer->Start();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t round = 0; round < kRounds; ++round) {
+    for (size_t i = 0; i < kFiles; ++i) AppendFile(logs[i], "line-" + std::to_string(round) + "\n");
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  ASSERT_TRUE(tailer->tailer().CatchUpNow(milliseconds(5000)));
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  const int max_reads = static_cast<int>(elapsed / kWindow) + 4;
+  int total_reads = 0;
+  for (size_t i = 0; i < kFiles; ++i) {
+    EXPECT_EQ(sinks[i]->count(), kRounds) << "file " << i;
+    EXPECT_EQ(sinks[i]->lines().back(), "line-" + std::to_string(kRounds - 1)) << "file " << i;
+    // At most one read per window (and the catch-up), plus the two before batching starts.
+    EXPECT_LE(sinks[i]->reads_.load(), max_reads)
+        << "file " << i << ": reads for " << kRounds << " writes in "
+        << std::chrono::duration_cast<milliseconds>(elapsed).count() << " ms";
+    total_reads += sinks[i]->reads_.load();
+  }
+  EXPECT_LT(total_reads, static_cast<int>(kFiles * kRounds) / 2) << "against one read per write";
+  EXPECT_EQ(tailer->tailer().muted_directories(), kFiles) << "steady writers not muted";
+}
+
 // How many read(2)/pread(2) calls this process has made (the kernel's count, /proc/self/io).
 long ReadSyscalls() {
   std::FILE* f = std::fopen("/proc/self/io", "r");
