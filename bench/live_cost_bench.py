@@ -40,7 +40,7 @@ Phases of a case, one process pair throughout:
 Every count is checked: each follower's accesslog_http_responses_total must equal the lines
 written, at the end of each phase. Exit 1 only when something is broken (a process dies, a count
 is wrong, a phase does not finish in its bound), never on a timing. --smoke: one second per
-phase, the one-file cases at 1,000 lines/s and 20 files, no strace (the CTest test
+phase, the one-file cases at 1,000 lines/s, 20 files and 20 pods, no strace (the CTest test
 bench_live_cost_smoke).
 """
 
