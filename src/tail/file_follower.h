@@ -44,7 +44,7 @@ struct TailOptions {
   // log a line at a time costs one wake-up per batch, not per line (--tail.batch-window). A
   // scrape does not wait for it (Tailer::CatchUpNow reads what is pending first); a write after
   // a quiet spell is read at once, and so is the next one. 0: read on every event.
-  std::chrono::milliseconds read_batch_window{500};
+  std::chrono::milliseconds read_batch_window{1000};
 };
 
 // One open file: a descriptor, what it is, how far it was read, its partial last line.

@@ -31,7 +31,7 @@ TEST(ConfigFileTest, TheDocumentedExampleIsValid) {
   EXPECT_EQ(o.labels.max_routes, 500u);
   EXPECT_EQ(o.histograms.response_size.size(), 6u);
   EXPECT_EQ(o.tail.poll_interval.count(), 1000);
-  EXPECT_EQ(o.tail.read_batch_window.count(), 500);
+  EXPECT_EQ(o.tail.read_batch_window.count(), 1000);
 }
 
 TEST(ConfigFileTest, TailBatchWindow) {
