@@ -4,8 +4,8 @@
 
 #include "config/config_file.h"
 #include "config/web_config.h"
+#include "counters/path_labels.h"
 #include "listen/stream_reader.h"
-#include "metrics/path_labels.h"
 #include "parse/parser.h"
 
 namespace accesslog {

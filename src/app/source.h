@@ -1,7 +1,7 @@
 // App: one source (a `log`), wired end to end. A Source receives lines from the tail stage,
 // parses them with the source's own parser, validates the status code and hands the line to
 // the worker's Recorder. This is the per-line path: no allocation, no lock, no exception, and
-// no label lookup unless the user turned dynamic labels on (see metrics/recorder.h).
+// no label lookup unless the user turned dynamic labels on (see counters/recorder.h).
 //
 // Each followed file may get its own sink (ForFile), resolved once when the file is first
 // followed: with a container wrapper (wrapper: cri | docker | auto), an Unwrapper that takes
@@ -16,11 +16,12 @@
 #include <string>
 
 #include "classify/drop_rules.h"
-#include "metrics/path_labels.h"
-#include "metrics/recorder.h"
-#include "metrics/slots.h"
+#include "classify/routes.h"
+#include "counters/path_labels.h"
+#include "counters/recorder.h"
+#include "counters/slots.h"
+#include "lines/line_sink.h"
 #include "parse/parser.h"
-#include "tail/line_sink.h"
 #include "unwrap/unwrap.h"
 
 namespace accesslog {

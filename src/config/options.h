@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "classify/drop_rules.h"
+#include "counters/labels.h"
+#include "counters/recorder.h"
 #include "http/server.h"
 #include "listen/listener.h"
-#include "metrics/labels.h"
-#include "metrics/recorder.h"
 #include "parse/parser.h"
-#include "report/analyze.h"
+#include "report/analyze_options.h"
 #include "tail/tailer.h"
 #include "unwrap/unwrap.h"
 

@@ -8,13 +8,14 @@
 #include <memory>
 #include <optional>
 
+#include "classify/routes.h"
 #include "classify/status_table.h"
+#include "lines/line_splitter.h"
 #include "report/accumulator.h"
 #include "report/fail_on.h"
 #include "report/input.h"
 #include "report/progress.h"
 #include "report/report.h"
-#include "tail/line_splitter.h"
 
 namespace accesslog {
 namespace {

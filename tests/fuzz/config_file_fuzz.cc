@@ -19,8 +19,9 @@
 #include <string_view>
 
 #include "classify/drop_rules.h"
+#include "classify/routes.h"
 #include "config/config_file.h"
-#include "metrics/labels.h"
+#include "counters/labels.h"
 #include "parse/parser.h"
 
 namespace {
