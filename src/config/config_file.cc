@@ -70,7 +70,8 @@ bool CheckPathLabelNames(const std::string& spec, const LabelOptions& labels, st
   const auto labeler = PathLabeler::Make(spec, error);
   if (!labeler) return false;
   std::set<std::string> taken = {"log",  "method", "host",       "route", "syslog_tag",
-                                 "code", "class",  "documented", "le",    "upstream"};
+                                 "code", "class",  "documented", "le",    "upstream",
+                                 "operation"};
   for (const auto& [name, value] : labels.static_labels) taken.insert(name);
   for (const auto& name : labeler->names()) {
     if (taken.count(name)) {
