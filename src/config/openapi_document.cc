@@ -140,6 +140,8 @@ SpecNode& SpecNode::operator=(const SpecNode& other) {
   files_ = other.files_;
   file_ = other.file_;
   pointer_ = other.pointer_;
+  key_line_ = other.key_line_;
+  key_column_ = other.key_column_;
   json_ = other.json_;
   yaml_.reset(other.yaml_);
   return *this;
@@ -157,7 +159,10 @@ SpecNode SpecNode::Get(std::string_view key) const {
   const YAML::Node& map = yaml_;
   for (auto it = map.begin(); it != map.end(); ++it) {
     if (it->first.IsScalar() && it->first.Scalar() == key) {
-      return Make(files_, file_, std::move(pointer), {}, it->second);
+      SpecNode n = Make(files_, file_, std::move(pointer), {}, it->second);
+      n.key_line_ = it->first.Mark().line;
+      n.key_column_ = it->first.Mark().column;
+      return n;
     }
   }
   return {};
@@ -179,7 +184,10 @@ std::vector<std::pair<std::string, SpecNode>> SpecNode::Entries() const {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
     std::string pointer = pointer_;
     AppendToken(&pointer, key);
-    out.emplace_back(key, Make(files_, file_, std::move(pointer), {}, it->second));
+    SpecNode n = Make(files_, file_, std::move(pointer), {}, it->second);
+    n.key_line_ = it->first.Mark().line;
+    n.key_column_ = it->first.Mark().column;
+    out.emplace_back(key, std::move(n));
   }
   return out;
 }
@@ -207,6 +215,10 @@ std::string SpecNode::Scalar() const {
 
 std::string SpecNode::Location() const {
   if (file_ == nullptr) return "(missing)";
+  if (!file_->json && key_line_ >= 0) {
+    return file_->path + ":" + std::to_string(key_line_ + 1) + ":" +
+           std::to_string(key_column_ + 1);
+  }
   if (!file_->json && yaml_.IsDefined()) {
     const YAML::Mark mark = yaml_.Mark();
     if (mark.line >= 0) {

@@ -69,6 +69,10 @@ class SpecNode {
   OpenApiFiles* files_ = nullptr;
   const OpenApiFile* file_ = nullptr;
   std::string pointer_;  // JSON pointer from its file's root
+  // YAML: where its key is (a map's value is reported at its key, "get:" rather than the
+  // operation's first line); -1: the node's own mark.
+  int key_line_ = -1;
+  int key_column_ = -1;
   simdjson::dom::element json_;
   YAML::Node yaml_;
   static SpecNode Make(OpenApiFiles* files, const OpenApiFile* file, std::string pointer,
