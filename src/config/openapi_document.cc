@@ -19,6 +19,10 @@ namespace {
 
 constexpr int kMaxRefHops = 32;  // a chain of references longer than this is a loop
 constexpr int kMaxDepth = 512;   // nesting the reference check walks at most
+// Nodes the reference check visits at most in all: a YAML alias is walked again wherever it is
+// used, so nested aliases ("billion laughs") would otherwise take exponential time. GitHub's
+// 13 MB document has about 260,000 nodes.
+constexpr size_t kMaxNodes = 5'000'000;
 
 std::string Dir(const std::string& path) {
   const size_t slash = path.rfind('/');
@@ -259,7 +263,11 @@ const OpenApiFile* OpenApiFiles::Read(const std::string& path, std::string* erro
   }
   std::ostringstream buf;
   buf << in.rdbuf();
-  std::string text = buf.str();
+  return Parse(path, buf.str(), error);
+}
+
+const OpenApiFile* OpenApiFiles::Parse(const std::string& path, std::string text,
+                                       std::string* error) {
   if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // a UTF-8 byte-order mark
   auto file = std::make_unique<OpenApiFile>();
   file->path = path;
@@ -285,6 +293,14 @@ const OpenApiFile* OpenApiFiles::Read(const std::string& path, std::string* erro
   const OpenApiFile* raw = file.get();
   files_.emplace(path, std::move(file));
   return raw;
+}
+
+bool OpenApiFiles::OpenText(const std::string& path, std::string text, SpecNode* root,
+                            std::string* error) {
+  const OpenApiFile* file = Parse(path, std::move(text), error);
+  if (!file) return false;
+  *root = SpecNode::Make(this, file, "", file->json_root, file->yaml_root);
+  return true;
 }
 
 bool OpenApiFiles::Open(const std::string& path, SpecNode* root, std::string* error) {
@@ -394,19 +410,21 @@ bool WalkJson(simdjson::dom::element e, std::string* pointer, int depth, const C
 }
 
 template <typename Check>
-bool WalkYaml(const YAML::Node& n, int depth, const Check& check) {
+bool WalkYaml(const YAML::Node& n, int depth, size_t* budget, const Check& check) {
   if (depth > kMaxDepth) return true;
+  if (*budget == 0) return check(n, "");  // "" : over the budget (the caller says so)
+  --*budget;
   if (n.IsMap()) {
     for (auto it = n.begin(); it != n.end(); ++it) {
       if (it->first.IsScalar() && it->first.Scalar() == "$ref" && it->second.IsScalar()) {
         if (!check(n, it->second.Scalar())) return false;
-      } else if (!WalkYaml(it->second, depth + 1, check)) {
+      } else if (!WalkYaml(it->second, depth + 1, budget, check)) {
         return false;
       }
     }
   } else if (n.IsSequence()) {
     for (const YAML::Node& item : n) {
-      if (!WalkYaml(item, depth + 1, check)) return false;
+      if (!WalkYaml(item, depth + 1, budget, check)) return false;
     }
   }
   return true;
@@ -443,9 +461,16 @@ bool OpenApiFiles::CheckAllReferences(std::string* error) {
                       return check(SpecNode::Make(this, next, at, map, {}), ref);
                     });
     } else {
-      ok = WalkYaml(next->yaml_root, 0, [&](const YAML::Node& map, const std::string& ref) {
-        return check(SpecNode::Make(this, next, "", {}, map), ref);
-      });
+      size_t budget = kMaxNodes;
+      ok =
+          WalkYaml(next->yaml_root, 0, &budget, [&](const YAML::Node& map, const std::string& ref) {
+            if (budget == 0) {
+              *error = next->path + ": more than " + std::to_string(kMaxNodes) +
+                       " nodes, counting each use of a YAML alias: too large to read";
+              return false;
+            }
+            return check(SpecNode::Make(this, next, "", {}, map), ref);
+          });
     }
     if (!ok) return false;
   }

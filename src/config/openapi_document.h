@@ -88,6 +88,10 @@ class OpenApiFiles {
 
   // Reads the document at `path` (JSON when it starts with '{' or '[', else YAML) and sets *root.
   [[nodiscard]] bool Open(const std::string& path, SpecNode* root, std::string* error);
+  // The same with the document's text given (`path` names it, and its references are read
+  // beside it): fuzzing and tests.
+  [[nodiscard]] bool OpenText(const std::string& path, std::string text, SpecNode* root,
+                              std::string* error);
 
   // Checks that every "$ref" in every file read so far, and in the files they lead to, can be
   // followed. Returns false with the first one that cannot.
@@ -99,6 +103,7 @@ class OpenApiFiles {
 
  private:
   const OpenApiFile* Read(const std::string& path, std::string* error);
+  const OpenApiFile* Parse(const std::string& path, std::string text, std::string* error);
   std::map<std::string, std::unique_ptr<OpenApiFile>> files_;  // by path as resolved
   std::map<std::string, bool> checked_;                        // FILE + '\n' + ref: followed
 };

@@ -101,10 +101,31 @@ bool ServerPrefixes(const SpecNode& servers, std::vector<std::string>* out, std:
 
 }  // namespace
 
+namespace {
+
+bool ReadSpec(const ApiOptions& api, OpenApiFiles& files, const SpecNode& root, ApiSpec* spec,
+              std::string* error);
+
+}  // namespace
+
 bool LoadOpenApiSpec(const ApiOptions& api, ApiSpec* spec, std::string* error) {
   OpenApiFiles files;
   SpecNode root;
   if (!files.Open(api.openapi, &root, error)) return false;
+  return ReadSpec(api, files, root, spec, error);
+}
+
+bool ParseOpenApiSpec(const ApiOptions& api, std::string text, ApiSpec* spec, std::string* error) {
+  OpenApiFiles files;
+  SpecNode root;
+  if (!files.OpenText(api.openapi, std::move(text), &root, error)) return false;
+  return ReadSpec(api, files, root, spec, error);
+}
+
+namespace {
+
+bool ReadSpec(const ApiOptions& api, OpenApiFiles& files, const SpecNode& root, ApiSpec* spec,
+              std::string* error) {
   if (!root.IsMap()) {
     *error = api.openapi + ": not an OpenAPI document (expected a mapping at the top level)";
     return false;
@@ -178,6 +199,8 @@ bool LoadOpenApiSpec(const ApiOptions& api, ApiSpec* spec, std::string* error) {
   }
   return true;
 }
+
+}  // namespace
 
 std::shared_ptr<const ApiContract> LoadApiContract(const ApiOptions& api, std::string* error) {
   ApiSpec spec;

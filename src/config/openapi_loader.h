@@ -35,6 +35,10 @@ namespace accesslog {
 // Reads api.openapi into *spec (without compiling it). False with *error set.
 [[nodiscard]] bool LoadOpenApiSpec(const ApiOptions& api, ApiSpec* spec, std::string* error);
 
+// The same with the document's text given (api.openapi names it): fuzzing and tests.
+[[nodiscard]] bool ParseOpenApiSpec(const ApiOptions& api, std::string text, ApiSpec* spec,
+                                    std::string* error);
+
 // Reads and compiles api.openapi. Null with *error set.
 [[nodiscard]] std::shared_ptr<const ApiContract> LoadApiContract(const ApiOptions& api,
                                                                  std::string* error);
