@@ -12,7 +12,7 @@
     dashboard_checks.py traffic BASE_URL SECONDS
         Sends a mix of requests (200 201 404 429 500 503 502 ...) for at most SECONDS.
     dashboard_checks.py live ROOT PROM_URL EXPORTER_URL JOB
-        Every PromQL expression of every panel, annotation and variable of both dashboards, with
+        Every PromQL expression of every panel, annotation and variable of every dashboard, with
         the template variables substituted (All, and each variable's real values), is run against
         the live Prometheus: no errors, and data wherever the setup must produce data. Then every
         metric name used by a dashboard or a rule must exist in the exporter's /metrics or be a
@@ -40,6 +40,7 @@ DASHBOARD_FILES = {
     # file name -> the uid it must keep: links, bookmarks and provisioning rely on it.
     "accesslog-overview.json": "accesslog-overview",
     "accesslog-exporter-health.json": "accesslog-exporter-health",
+    "accesslog-api-operations.json": "accesslog-api-operations",
 }
 
 # Panels issue 6 asks for, by title. A rename here is a rename in docs/dashboards.md too.
@@ -53,6 +54,11 @@ REQUIRED_PANELS = {
     "accesslog-exporter-health": [
         "Lines read by result", "Malformed line ratio", "Bytes read", "Read lag", "File rotations",
         "Last line age", "Label overflow", "Scrape duration",
+    ],
+    # Issue 29's "API operations".
+    "accesslog-api-operations": [
+        "Operations", "Responses outside the contract", "Traffic outside the spec",
+        "Operations without traffic",
     ],
 }
 
@@ -69,6 +75,15 @@ REQUIRED_EXPR_PARTS = {
     ("accesslog-overview", "Top routes by 5xx"): ["route"],
     ("accesslog-overview", "Top routes by 429"): ["route"],
     ("accesslog-exporter-health", "Malformed line ratio"): ["accesslog:malformed_lines_threshold:ratio"],
+    # The table: rate, 5xx, 429, undocumented and p99 per operation.
+    ("accesslog-api-operations", "Operations"): ['class="5xx"', 'code="429"', 'documented="false"',
+                                                 "histogram_quantile(0.99", "operation"],
+    ("accesslog-api-operations", "Responses outside the contract"): ['documented="false"', "operation, code"],
+    ("accesslog-api-operations", "Traffic outside the spec"): ['route="__unmatched__"',
+                                                               "accesslog:api_unmatched_threshold:ratio"],
+    ("accesslog-api-operations", "Operations without traffic"): ["accesslog_api_operation_info",
+                                                                 "unless on (log, method, route)"],
+    ("accesslog-api-operations", "5xx ratio by operation"): ["accesslog:http_5xx_page_threshold:ratio"],
     ("accesslog-exporter-health", "Last line age"): ["accesslog:log_silence_threshold:seconds"],
 }
 
@@ -652,7 +667,9 @@ def live(root, prom, exporter_url, job):
             ("5xx responses", f'sum(accesslog_http_responses_by_class_total{{job="{job}", class="5xx"}}) > 0'),
             ("upstream histogram", f'sum(accesslog_http_upstream_duration_seconds_count{{job="{job}"}}) > 0'),
             ("the 3d burn-rate recording rule", f'job:accesslog_http_responses_5xx:ratio_rate3d{{job="{job}"}}'),
-            ("the malformed ratio recording rule", f'job_log:accesslog_lines_malformed:ratio_rate5m{{job="{job}"}}')):
+            ("the malformed ratio recording rule", f'job_log:accesslog_lines_malformed:ratio_rate5m{{job="{job}"}}'),
+            ("the per-operation recording rules",
+             f'job_log_route_method_operation:accesslog_http_responses_undocumented:ratio_rate5m{{job="{job}"}} > 0')):
         if not wait_until(desc, lambda e=expr: has(e), 45):
             fails.add(f"no data yet: {desc} ({expr})")
             return fails.exit("live")
@@ -775,6 +792,9 @@ def backend(port):
 
 # (weight, method, path template, expected status). {n} is a kitten id; the upstream answers
 # /v1/kittens/ with the status and delay asked for; /v1/legacy/ is proxied to a closed port (502).
+# Against examples/openapi.yaml (server prefix /v1): /v1/kittens/{n} is getKitten (POST: no
+# operation), .../photos listKittenPhotos (which does not document 500), /v1/kittens/search
+# searchKittensByName; every other path is outside the document.
 MIX = [
     (40, "GET", "/v1/kittens/{n}?status=200&delay={d}", 200),
     (5, "POST", "/v1/kittens/{n}?status=201&delay={d}", 201),
@@ -782,6 +802,9 @@ MIX = [
     (8, "GET", "/v1/kittens/{n}?status=429&delay=0", 429),
     (2, "GET", "/v1/kittens/{n}?status=500&delay={d}", 500),
     (2, "GET", "/v1/kittens/{n}?status=503&delay={d}", 503),
+    (4, "GET", "/v1/kittens/{n}/photos?status=200&delay={d}", 200),
+    (1, "GET", "/v1/kittens/{n}/photos?status=500&delay=0", 500),
+    (2, "GET", "/v1/kittens/search?status=200&delay={d}", 200),
     (10, "GET", "/healthz", 200),
     (3, "POST", "/v1/orders", 201),
     (3, "GET", "/v1/throttled", 429),
