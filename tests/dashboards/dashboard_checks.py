@@ -7,6 +7,10 @@
         and uids, units, thresholds, the panels issue 6 asks for); provisioning files are present.
     dashboard_checks.py names-selftest ROOT
         The metric-name extractor finds the names it must and ignores functions and keywords.
+    dashboard_checks.py semantics ROOT WORKDIR
+        promtool unit test of what a query must answer where a live setup cannot show it: the API
+        dashboard's "Operations without traffic" with and without labels.log, two sources that
+        share a template, and a label set born inside the range.
     dashboard_checks.py backend PORT
         A small upstream for nginx to proxy to: /v1/kittens/<n>?status=S&delay=SECONDS.
     dashboard_checks.py traffic BASE_URL SECONDS
@@ -82,7 +86,7 @@ REQUIRED_EXPR_PARTS = {
     ("accesslog-api-operations", "Traffic outside the spec"): ['route="__unmatched__"',
                                                                "accesslog:api_unmatched_threshold:ratio"],
     ("accesslog-api-operations", "Operations without traffic"): ["accesslog_api_operation_info",
-                                                                 "unless on (log, method, route)"],
+                                                                 "unless on (job, log, method, route)"],
     ("accesslog-api-operations", "5xx ratio by operation"): ["accesslog:http_5xx_page_threshold:ratio"],
     ("accesslog-exporter-health", "Last line age"): ["accesslog:log_silence_threshold:seconds"],
 }
@@ -752,6 +756,54 @@ def live(root, prom, exporter_url, job):
     return fails.exit("live")
 
 
+# --- query semantics (promtool) ------------------------------------------------------------------
+
+def semantics(root, workdir):
+    """The join of "Operations without traffic" (accesslog_api_operation_info unless the counters)
+    on synthetic series, through promtool's PromQL engine: the live test shows it returns data,
+    this that it returns the right rows."""
+    import subprocess
+    fails = Failures()
+    print("query semantics (promtool test rules)")
+    with open(root / "dashboards" / "accesslog-api-operations.json", encoding="utf-8") as f:
+        dash = json.load(f)
+    expr = next(t["expr"] for p in all_panels(dash) if p["title"] == "Operations without traffic"
+                for t in p.get("targets", []))
+    expr = substitute(expr, {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*"})
+    info = "accesslog_api_operation_info"
+    resp = "accesslog_http_responses_by_class_total"
+    series = [
+        # Job a, labels.log off: the counters carry no log, the info series do.
+        (f'{info}{{job="a",instance="i",log="k",method="GET",route="/x",operation="getX"}}', "1x20"),
+        (f'{info}{{job="a",instance="i",log="k",method="GET",route="/y",operation="getY"}}', "1x20"),
+        (f'{resp}{{job="a",instance="i",method="GET",route="/x",operation="getX",class="2xx"}}', "0+1x20"),
+        # Job b, labels.log on, two sources with the same template: only k2 had traffic.
+        (f'{info}{{job="b",instance="i",log="k1",method="GET",route="/x",operation="getX"}}', "1x20"),
+        (f'{info}{{job="b",instance="i",log="k2",method="GET",route="/x",operation="getX2"}}', "1x20"),
+        (f'{resp}{{job="b",instance="i",log="k2",method="GET",route="/x",operation="getX2",class="2xx"}}', "0+1x20"),
+        # Job c: a label set born 2m ago and flat since (increase() alone would miss it), and
+        # HEAD traffic, which does not count for the GET operation.
+        (f'{info}{{job="c",instance="i",log="n",method="GET",route="/z",operation="getZ"}}', "1x20"),
+        (f'{resp}{{job="c",instance="i",log="n",method="GET",route="/z",operation="getZ",class="2xx"}}', "_x18 3 3"),
+        (f'{info}{{job="c",instance="i",log="n",method="GET",route="/h",operation="getH"}}', "1x20"),
+        (f'{resp}{{job="c",instance="i",log="n",method="HEAD",route="/h",operation="getH",class="2xx"}}', "0+1x20"),
+    ]
+    want = [('{job="a",log="k",method="GET",route="/y",operation="getY"}', 1),
+            ('{job="b",log="k1",method="GET",route="/x",operation="getX"}', 1),
+            ('{job="c",log="n",method="GET",route="/h",operation="getH"}', 1)]
+    test = {"rule_files": [], "evaluation_interval": "1m", "tests": [{
+        "interval": "1m",
+        "input_series": [{"series": s, "values": v} for s, v in series],
+        "promql_expr_test": [{"expr": expr, "eval_time": "20m",
+                              "exp_samples": [{"labels": l, "value": v} for l, v in want]}]}]}
+    path = pathlib.Path(workdir) / "operations_without_traffic_test.yml"
+    path.write_text(json.dumps(test, indent=1), encoding="utf-8")  # JSON is YAML
+    r = subprocess.run(["promtool", "test", "rules", path.name], cwd=path.parent,
+                       capture_output=True, text=True, timeout=60)
+    fails.check(r.returncode == 0, "Operations without traffic: " + (r.stdout + r.stderr).strip()[-2000:])
+    return fails.exit("semantics")
+
+
 # --- traffic ---------------------------------------------------------------------------------------
 
 class Backend(http.server.BaseHTTPRequestHandler):
@@ -873,6 +925,8 @@ def main(argv):
         return backend(int(args[0]))
     if cmd == "traffic":
         return traffic(args[0], float(args[1]))
+    if cmd == "semantics":
+        return semantics(pathlib.Path(args[0]), args[1])
     if cmd == "live":
         return live(pathlib.Path(args[0]), args[1], args[2], args[3])
     print(f"unknown command {cmd}", file=sys.stderr)

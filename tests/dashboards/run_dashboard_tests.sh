@@ -15,6 +15,8 @@
 #    Also tests/dashboards/grafana_schema_test.sh: each dashboard against Grafana's own types
 #    (@grafana/schema) of the oldest and newest release we support, the import step's checks,
 #    and planted mistakes in copies that must fail.
+#    Before it, dashboard_checks.py semantics: promtool's engine on synthetic series checks the
+#    rows of the API dashboard's "Operations without traffic" (with and without labels.log).
 # 3. every metric name a dashboard or a rule uses is in the exporter's /metrics or is a recording
 #    rule (or one of Prometheus' own series such as up).
 #
@@ -109,6 +111,9 @@ wait_for() {
 http_ok() {
   "${py}" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2).read()' "$1"
 }
+
+step "query semantics: Operations without traffic (promtool)"
+"${py}" "${checks}" semantics "${root}" "${tmp}" || fail "a query answers the wrong rows"
 
 backend_port="$(free_port)"
 nginx_port="$(free_port)"

@@ -42,12 +42,13 @@ def seen(by, selector):
 
 
 def without_traffic():
-    # Joined by log, method and route (the operation's identity in its document), so it works
-    # without labels.operation. With labels.log the log must match too; without it the response
-    # counters carry no log (log="" selects them), and method and route alone decide.
-    return (f"max by ({KEY}) ({OP_INFO}{sel()})\n"
-            f"unless on (log, method, route)\n{seen('log, method, route', sel())}\n"
-            f"unless on (method, route)\n{seen('method, route', sel(NO_LOG, log=False))}")
+    # Joined by job, log, method and route (method and route are the operation's identity in
+    # its document), so it works without labels.operation. With labels.log the log must match
+    # too; without it the response counters carry no log (log="" selects them), and job, method
+    # and route alone decide.
+    return (f"max by (job, {KEY}) ({OP_INFO}{sel()})\n"
+            f"unless on (job, log, method, route)\n{seen('job, log, method, route', sel())}\n"
+            f"unless on (job, method, route)\n{seen('job, method, route', sel(NO_LOG, log=False))}")
 
 
 def build():
@@ -213,15 +214,15 @@ def build():
         row("Coverage"),
         table("Operations without traffic",
               "Operations of the documents (accesslog_api_operation_info) that answered no request in "
-              "the dashboard's time range: endpoints nobody calls, or traffic that reaches them under "
-              "another path. Joined by log, method and route: needs the method and route labels "
+              "the dashboard's time range, per job: endpoints nobody calls, or traffic that reaches "
+              "them under another path. Joined by job, log, method and route: needs the method and route labels "
               "(and labels.log when several sources have documents). HEAD requests count for HEAD, "
               "not for the GET operation they fall back to.",
               [target(without_traffic(), ref="A", instant=True, fmt="table")],
               [{"id": "organize", "options": {
                   "excludeByName": {"Time": True, "Value": True},
-                  "indexByName": {"log": 0, "method": 1, "route": 2, "operation": 3},
-                  "renameByName": {"log": "Log", "method": "Method", "route": "Route",
+                  "indexByName": {"job": 0, "log": 1, "method": 2, "route": 3, "operation": 4},
+                  "renameByName": {"job": "Job", "log": "Log", "method": "Method", "route": "Route",
                                    "operation": "Operation"}}}],
               [col("Method", [{"id": "custom.width", "value": 90}])],
               w=24, h=8, sort_by=[{"displayName": "Route", "desc": False}]),
