@@ -20,6 +20,9 @@ int RunExporter(const Options& flags) {
   SetLogLevel(level);
   if (flags.command == Command::kAnalyze) return RunAnalyzeCommand(flags);
   if (flags.command == Command::kHealthcheck) return RunHealthcheck(flags);
+  // Before the configuration is read: a SIGHUP from here on waits for the server (a reload once
+  // it is up) instead of ending the process by its default action.
+  if (flags.command == Command::kServe) BlockReloadSignal();
 
   Options options;
   std::string error;

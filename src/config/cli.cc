@@ -96,7 +96,8 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
 
   app.add_option("--config.file", options->config_file,
                  "YAML configuration file: sources, formats, labels, histograms "
-                 "(docs/configuration.md). Reloaded on SIGHUP and POST /-/reload.")
+                 "(docs/configuration.md). Reloaded on SIGHUP (and POST /-/reload with "
+                 "--web.enable-lifecycle).")
       ->type_name("FILE");
   app.add_flag("--config.check", config_check,
                "Check the configuration (flags, config file, status-code table), print the "
@@ -181,6 +182,9 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "Exporter-toolkit web configuration: TLS (tls_server_config) and basic auth "
                  "(basic_auth_users, bcrypt). See docs/security.md.")
       ->type_name("FILE");
+  app.add_flag("--web.enable-lifecycle", options->web.enable_lifecycle,
+               "Serve POST and PUT /-/reload (a reload, as SIGHUP); without it they answer 403. "
+               "With basic auth the endpoint needs the credentials.");
   app.add_option("--web.telemetry-path", options->web.telemetry_path,
                  "Path under which to expose the metrics.")
       ->capture_default_str();

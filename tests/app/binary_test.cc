@@ -438,7 +438,7 @@ class ReloadTest : public ::testing::Test {
     exporter_ = std::make_unique<Process>(
         std::vector<std::string>{kBin, "--config.file=" + dir_.File("c.yaml"),
                                  "--web.listen-address=127.0.0.1:0", "--tail.poll-interval=100",
-                                 "--tail.from=start"},
+                                 "--tail.from=start", "--web.enable-lifecycle"},
         dir_.File("stdout"), dir_.File("stderr"));
     ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
         << testing::ReadFile(dir_.File("stderr"));

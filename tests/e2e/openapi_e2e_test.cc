@@ -157,9 +157,9 @@ class OpenApiEndToEndTest : public ::testing::Test {
       }
     }
     std::string metrics;
-    const std::string parsed =
-        "accesslog_lines_total{log=\"" + (log_.empty() ? dir_.File("access.log") : log_) +
-        "\",result=\"parsed\"}";
+    const std::string parsed = "accesslog_lines_total{log=\"" +
+                               (log_.empty() ? dir_.File("access.log") : log_) +
+                               "\",result=\"parsed\"}";
     EXPECT_TRUE(WaitFor(
         [&] {
           metrics = HttpGet(port_, "/metrics").value_or("");
@@ -241,6 +241,27 @@ TEST_F(OpenApiEndToEndTest, AReloadAppliesAChangedDocumentAndKeepsTheOldOneWhenB
       R"(accesslog_http_responses_total{class="4xx",code="429",documented="false",method="GET",route="/search",operation="findKittens"})";
   EXPECT_EQ(SampleValue(metrics, v2), 1) << metrics;
 
+  // Version 2.1: the same operations, 429 promised again: only the verdicts change (the sinks
+  // are new although the routes, the operations and every file name are the same).
+  text.replace(text.find("version: 2.0.0"), 14, "version: 2.1.0");
+  const std::string unpromised =
+      "        \"503\": {$ref: \"#/components/responses/Unavailable\"}\n  /owners";
+  text.replace(text.find(unpromised), unpromised.size(), promise);
+  WriteFile(spec, text);
+  ASSERT_EQ(::kill(exporter_->pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return HttpGet(port_, "/metrics").value_or("").find(R"(version="2.1.0")") !=
+               std::string::npos;
+      },
+      10s))
+      << ReadFile(dir_.File("exporter.err"));
+  metrics = SendAll({search}, 1, &total);
+  const std::string v21 =
+      R"(accesslog_http_responses_total{class="4xx",code="429",documented="true",method="GET",route="/search",operation="findKittens"})";
+  EXPECT_EQ(SampleValue(metrics, v21), 1) << metrics;
+  EXPECT_EQ(SampleValue(metrics, v2), 1) << "earlier lines keep their verdict\n" << metrics;
+
   // A broken document is refused with its location; the running one stays.
   WriteFile(spec, text + "paths: [unclosed\n");
   ASSERT_EQ(::kill(exporter_->pid(), SIGHUP), 0);
@@ -251,8 +272,8 @@ TEST_F(OpenApiEndToEndTest, AReloadAppliesAChangedDocumentAndKeepsTheOldOneWhenB
       10s))
       << ReadFile(dir_.File("exporter.err"));
   metrics = SendAll({search}, 1, &total);
-  EXPECT_EQ(SampleValue(metrics, v2), 2) << metrics;
-  EXPECT_NE(metrics.find(R"(version="2.0.0")"), std::string::npos);
+  EXPECT_EQ(SampleValue(metrics, v21), 2) << metrics;
+  EXPECT_NE(metrics.find(R"(version="2.1.0")"), std::string::npos);
 }
 
 }  // namespace
