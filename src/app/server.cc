@@ -37,11 +37,19 @@ int Server::Run() {
   LogInfo("listening", {{"address", pipeline_->options.web.listen_address},
                         {"port", std::to_string(http.port())},
                         {"telemetry_path", pipeline_->options.web.telemetry_path}});
+  port_ = http.port();
   {
     std::lock_guard<std::mutex> lock(reload_mu_);
     if (!StartTailing(&error) || !StartInputs(&error)) {
       LogError("cannot follow the logs", {{"err", error}});
       StopTailing();
+      http.Stop();
+      return 1;
+    }
+    if (!ApplyRemoteWrite(pipeline_->options.remote_write, &error)) {
+      LogError("cannot push with remote write", {{"err", error}});
+      StopTailing();
+      StopInputs();
       http.Stop();
       return 1;
     }
@@ -63,15 +71,19 @@ int Server::Run() {
     std::lock_guard<std::mutex> lock(reload_mu_);
     StopTailing();
     StopInputs();
+    StopPushing();  // after the inputs: the last push carries every line read
   }
   http.Stop();
   collector_->SetFileSnapshot(nullptr);
   return 0;
 }
+std::vector<const prometheus::Collectable*> Server::Collectables() const {
+  return {collector_.get(), &process_, &web_, &inputs_, &push_collector_};
+}
+
 std::string Server::Render(MetricsFormat format) {
   CatchUpTailing();
-  const std::vector<const prometheus::Collectable*> all = {collector_.get(), &process_, &web_,
-                                                           &inputs_};
+  const std::vector<const prometheus::Collectable*> all = Collectables();
   switch (format) {
     case MetricsFormat::kOpenMetrics: {
       std::string out;

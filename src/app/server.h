@@ -7,7 +7,8 @@
 //
 // Where each part lives: server.cc (the serve loop, signals, rendering a scrape),
 // server_inputs.cc (starting and stopping the tailer, listeners and streams; their status for
-// the collectors), server_reload.cc (what a reload keeps and swaps).
+// the collectors), server_reload.cc (what a reload keeps and swaps), server_push.cc (the
+// remote-write pusher beside the endpoint).
 //
 // Thread-safety: Run is called once, from the main thread, which takes the signals; the
 // endpoint's threads call Render, Reload and the snapshots, each under the lock it names.
@@ -33,6 +34,7 @@
 #include "lines/line_sink.h"
 #include "listen/listener.h"
 #include "listen/stream_reader.h"
+#include "push/pusher.h"
 #include "tail/positions.h"
 #include "tail/tailer.h"
 
@@ -56,6 +58,16 @@ class Server {
   // server.cc
   // The exposition in `format`, after the tailer has read what is pending.
   std::string Render(MetricsFormat format);
+  // Every collector a scrape (and a push) reads, in exposition order.
+  std::vector<const prometheus::Collectable*> Collectables() const;
+
+  // server_push.cc
+  // Starts, restarts (a changed section, on reload) or stops the pusher for `options`
+  // (remote_write:); the requests still queued go to the next pusher. False with *error when
+  // the pusher cannot start. Under reload_mu_.
+  bool ApplyRemoteWrite(const RemoteWriteOptions& options, std::string* error);
+  // Stops the pusher, if any: on SIGTERM with one last push (Pusher::kFlush).
+  void StopPushing();
 
   // server_inputs.cc
   // Starts a tailer for the current pipeline; `resume` (from the previous tailer, on reload)
@@ -102,6 +114,10 @@ class Server {
   std::vector<std::unique_ptr<LineSink>> stream_sinks_;  // per-file sinks of the streams
   std::vector<std::thread> stream_threads_;
   InputCollector inputs_;
+  std::shared_ptr<PushStats> push_stats_ = std::make_shared<PushStats>();
+  RemoteWriteCollector push_collector_{push_stats_};
+  std::unique_ptr<Pusher> pusher_;  // while remote_write is configured; under reload_mu_
+  int port_ = 0;                    // the endpoint's, for the default instance label
   std::atomic<bool> ready_{false};
   std::mutex reload_mu_;
 };

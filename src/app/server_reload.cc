@@ -14,6 +14,10 @@ bool Server::Reload(std::string* error) {
     LogError("reload failed, keeping the running configuration", {{"err", *error}});
     return false;
   }
+  if (!ApplyRemoteWrite(next.remote_write, error)) {
+    LogError("reload: cannot push with remote write", {{"err", *error}});
+    return false;
+  }
   const bool same_tailing =
       next.sources == pipeline_->options.sources &&
       next.tail.from_start == pipeline_->options.tail.from_start &&
