@@ -86,7 +86,7 @@ bool ParsePushUrl(std::string_view url, PushUrl* out, std::string* error) {
   const std::string_view rest = url.substr(scheme_end + 3);
   const size_t path_start = rest.find_first_of("/?#");
   const std::string_view authority = rest.substr(0, path_start);
-  if (path_start != std::string_view::npos && rest[path_start] == '#') {
+  if (rest.find('#') != std::string_view::npos) {
     *error = "'" + std::string(url) + "': a URL with a fragment (#) is not a receiver's";
     return false;
   }
