@@ -34,13 +34,13 @@ bool Retryable(const PostResult& r) {
 std::vector<PushLabel> ExternalLabels(const RemoteWriteOptions& options,
                                       const std::string& instance) {
   std::vector<PushLabel> out = {{"instance", instance}, {"job", "accesslog_exporter"}};
-  for (const auto& [name, value] : options.external_labels) {
-    auto it =
-        std::find_if(out.begin(), out.end(), [&](const PushLabel& l) { return l.name == name; });
+  for (const auto& label : options.external_labels) {
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const PushLabel& l) { return l.name == label.first; });
     if (it != out.end()) {
-      it->value = value;
+      it->value = label.second;
     } else {
-      out.push_back({name, value});
+      out.push_back({label.first, label.second});
     }
   }
   std::sort(out.begin(), out.end(),
