@@ -52,28 +52,53 @@ static_assert(std::endian::native == std::endian::little);  // doubles as the wi
 
 size_t VarintSize(uint64_t v) { return static_cast<size_t>(std::bit_width(v | 1) + 6) / 7; }
 
-void PutVarint(uint64_t v, std::string* out) {
-  char buf[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>(v | 0x80);
-    v >>= 7;
+// Writes into a std::string through a pointer, as the text exposition's writer does: room is
+// made once for a whole series, then its pieces are copied without std::string's per-append
+// bookkeeping (a push is tens of thousands of small pieces).
+class Writer {
+ public:
+  // Makes room for `n` more bytes; the puts until the next Room must fit in them.
+  void Room(size_t n) {
+    if (buf_.size() - len_ < n) buf_.resize(std::max({buf_.size() * 2, len_ + n, size_t{4096}}));
+    p_ = buf_.data() + len_;
   }
-  buf[n++] = static_cast<char>(v);
-  out->append(buf, n);
-}
+  void Byte(char c) {
+    *p_++ = c;
+    ++len_;
+  }
+  void Bytes(const char* data, size_t n) {
+    std::memcpy(p_, data, n);
+    p_ += n;
+    len_ += n;
+  }
+  void Bytes(std::string_view s) { Bytes(s.data(), s.size()); }
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      Byte(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    Byte(static_cast<char>(v));
+  }
+  void Double(double v) { Bytes(reinterpret_cast<const char*>(&v), 8); }
+  void String(uint32_t number, std::string_view s) {
+    Byte(Tag(number, kLengthDelimited));
+    Varint(s.size());
+    Bytes(s);
+  }
+  // A label field (`number`: a series' or an exemplar's labels) whose value is `value`
+  // followed by `suffix` (a series name: the family's name and _bucket, _count or _sum).
+  void Label(uint32_t number, std::string_view name, std::string_view value,
+             std::string_view suffix);
 
-void PutDouble(double v, std::string* out) {
-  char buf[8];
-  std::memcpy(buf, &v, 8);
-  out->append(buf, 8);
-}
+  std::string_view view() const { return {buf_.data(), len_}; }
+  size_t size() const { return len_; }
+  void Clear() { len_ = 0; }
 
-void PutString(uint32_t number, std::string_view s, std::string* out) {
-  out->push_back(Tag(number, kLengthDelimited));
-  PutVarint(s.size(), out);
-  out->append(s);
-}
+ private:
+  std::string buf_;
+  size_t len_ = 0;
+  char* p_ = nullptr;
+};
 
 // A Label message's size inside its field: name and value.
 size_t LabelSize(size_t name, size_t value) {
@@ -85,18 +110,16 @@ size_t LabelFieldSize(size_t name, size_t value) {
   return 1 + VarintSize(inner) + inner;
 }
 
-// Writes a label field whose value is `value` followed by `suffix` (a series name: the family's
-// name and _bucket, _count or _sum).
-void PutLabel(uint32_t number, std::string_view name, std::string_view value,
-              std::string_view suffix, std::string* out) {
+void Writer::Label(uint32_t number, std::string_view name, std::string_view value,
+                   std::string_view suffix) {
   const size_t value_size = value.size() + suffix.size();
-  out->push_back(Tag(number, kLengthDelimited));
-  PutVarint(LabelSize(name.size(), value_size), out);
-  PutString(field::kLabelName, name, out);
-  out->push_back(Tag(field::kLabelValue, kLengthDelimited));
-  PutVarint(value_size, out);
-  out->append(value);
-  out->append(suffix);
+  Byte(Tag(number, kLengthDelimited));
+  Varint(LabelSize(name.size(), value_size));
+  String(field::kLabelName, name);
+  Byte(Tag(field::kLabelValue, kLengthDelimited));
+  Varint(value_size);
+  Bytes(value);
+  Bytes(suffix);
 }
 
 int64_t Milliseconds(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1000)); }
@@ -124,27 +147,42 @@ constexpr std::string_view kNameLabel = "__name__";
 struct WriteRequestEncoder::Scratch {
   // The request being filled: an uncompressed WriteRequest, its samples, and the families whose
   // metadata it carries.
-  std::string body;
+  Writer body;
   size_t samples = 0;
   std::vector<const MetricFamily*> metadata;
   const MetricFamily* pending_metadata = nullptr;  // the family whose first series is next
 
-  // The current metric's label set, sorted: each entry is a label field already encoded, or the
-  // slot of the series name (__name__) or of the le/quantile label that vary by series.
-  enum class Kind : uint8_t { kFixed, kName, kExtra };
-  struct Entry {
-    std::string_view name;
-    Kind kind = Kind::kFixed;
-    size_t begin = 0;  // kFixed: the encoded field's bytes in `labels` or `external`
-    size_t size = 0;
-    bool external = false;
+  // The current metric's label set in name order: a slot is one of the metric's own labels (its
+  // field encoded in `labels`), an external label (encoded once in `external`), or the series
+  // name (__name__) or the le/quantile label, which vary by series. The order depends only on
+  // the label names, so a metric with the same names as the one before (nearly every metric
+  // of a family) reuses it.
+  enum class Kind : uint8_t { kOwn, kExternal, kName, kExtra };
+  struct Slot {
+    Kind kind;
+    uint32_t index;  // kOwn: the metric's label; kExternal: the external label
   };
-  std::vector<Entry> entries;
-  std::string labels;    // the metric's own label fields, encoded
-  std::string external;  // the external label fields, encoded once
-  std::vector<Entry> external_entries;
+  std::vector<Slot> order;
+  std::vector<std::string_view> order_names;  // the names `order` was made for
+  std::string_view order_extra;               // and its extra label
+  struct Field {
+    size_t begin;
+    size_t size;
+  };
+  Writer labels;               // the metric's own label fields, encoded
+  std::vector<Field> own;      // per own label: its field in `labels`
+  std::vector<bool> shadowed;  // per external label: the metric has a label of that name
+  size_t fixed_size = 0;       // the own and external fields' bytes together
+  Writer external;             // the external label fields, encoded once
+  std::vector<Field> external_fields;
 
-  std::string exemplar;  // an Exemplar message
+  struct Named {
+    std::string_view name;
+    Slot slot;
+  };
+  std::vector<Named> sorting;
+
+  Writer exemplar;  // an Exemplar message
   std::string compressed;
   // The text of each bucket bound of the current histogram family (formatted once a family).
   std::vector<std::pair<double, std::string>> bounds;
@@ -159,12 +197,9 @@ WriteRequestEncoder::WriteRequestEncoder(std::vector<PushLabel> external,
             [](const PushLabel& a, const PushLabel& b) { return a.name < b.name; });
   for (const PushLabel& l : external_) {
     const size_t begin = scratch_->external.size();
-    PutLabel(field::kLabels, l.name, l.value, {}, &scratch_->external);
-    scratch_->external_entries.push_back({.name = l.name,
-                                          .kind = Scratch::Kind::kFixed,
-                                          .begin = begin,
-                                          .size = scratch_->external.size() - begin,
-                                          .external = true});
+    scratch_->external.Room(LabelFieldSize(l.name.size(), l.value.size()));
+    scratch_->external.Label(field::kLabels, l.name, l.value, {});
+    scratch_->external_fields.push_back({begin, scratch_->external.size() - begin});
   }
 }
 
@@ -174,9 +209,11 @@ void WriteRequestEncoder::Encode(const std::vector<MetricFamily>& families,
                                  const ExpositionExtras* extras, int64_t timestamp_ms,
                                  std::vector<EncodedRequest>* out) {
   Scratch& s = *scratch_;
-  s.body.clear();
+  s.body.Clear();
   s.samples = 0;
   s.metadata.clear();
+  s.order.clear();  // its names point into the previous call's families
+  s.order_names.clear();
   const uint64_t ts = static_cast<uint64_t>(timestamp_ms);
   const size_t sample_size = 1 + 8 + 1 + VarintSize(ts);
   const size_t sample_field = 1 + VarintSize(sample_size) + sample_size;
@@ -188,22 +225,24 @@ void WriteRequestEncoder::Encode(const std::vector<MetricFamily>& families,
       size_t size = 1 + VarintSize(f->name.size()) + f->name.size();
       if (type != 0) size += 1 + VarintSize(type);
       if (!f->help.empty()) size += 1 + VarintSize(f->help.size()) + f->help.size();
-      s.body.push_back(Tag(field::kMetadata, kLengthDelimited));
-      PutVarint(size, &s.body);
+      s.body.Room(1 + VarintSize(size) + size);
+      s.body.Byte(Tag(field::kMetadata, kLengthDelimited));
+      s.body.Varint(size);
       if (type != 0) {
-        s.body.push_back(Tag(field::kMetadataType, kVarint));
-        PutVarint(static_cast<uint64_t>(type), &s.body);
+        s.body.Byte(Tag(field::kMetadataType, kVarint));
+        s.body.Varint(static_cast<uint64_t>(type));
       }
-      PutString(field::kMetadataName, f->name, &s.body);
-      if (!f->help.empty()) PutString(field::kMetadataHelp, f->help, &s.body);
+      s.body.String(field::kMetadataName, f->name);
+      if (!f->help.empty()) s.body.String(field::kMetadataHelp, f->help);
     }
-    s.compressed.resize(snappy::MaxCompressedLength(s.body.size()));
+    const std::string_view raw = s.body.view();
+    s.compressed.resize(snappy::MaxCompressedLength(raw.size()));
     size_t compressed = 0;
-    snappy::RawCompress(s.body.data(), s.body.size(), s.compressed.data(), &compressed);
+    snappy::RawCompress(raw.data(), raw.size(), s.compressed.data(), &compressed);
     out->push_back({.body = s.compressed.substr(0, compressed),
                     .samples = s.samples,
                     .timestamp_ms = timestamp_ms});
-    s.body.clear();
+    s.body.Clear();
     s.samples = 0;
     s.metadata.clear();
   };
@@ -218,82 +257,109 @@ void WriteRequestEncoder::Encode(const std::vector<MetricFamily>& families,
       s.metadata.push_back(s.pending_metadata);
       s.pending_metadata = nullptr;
     }
-    size_t labels_size = 0;
-    for (const auto& e : s.entries) {
-      switch (e.kind) {
-        case Scratch::Kind::kFixed:
-          labels_size += e.size;
-          break;
-        case Scratch::Kind::kName:
-          labels_size += LabelFieldSize(kNameLabel.size(), family->name.size() + suffix.size());
-          break;
-        case Scratch::Kind::kExtra:
-          if (extra.data() != nullptr)
-            labels_size += LabelFieldSize(extra_name.size(), extra.size());
-          break;
-      }
-    }
+    const bool has_extra = extra.data() != nullptr;
+    size_t labels_size =
+        s.fixed_size + LabelFieldSize(kNameLabel.size(), family->name.size() + suffix.size());
+    if (has_extra) labels_size += LabelFieldSize(extra_name.size(), extra.size());
     size_t exemplar_field = 0;
     if (exemplar) {
-      s.exemplar.clear();
-      PutLabel(field::kExemplarLabels, "trace_id", exemplar->trace_id, {}, &s.exemplar);
-      s.exemplar.push_back(Tag(field::kExemplarValue, kFixed64));
-      PutDouble(exemplar->value, &s.exemplar);
-      s.exemplar.push_back(Tag(field::kExemplarTimestamp, kVarint));
-      PutVarint(static_cast<uint64_t>(Milliseconds(exemplar->timestamp)), &s.exemplar);
+      s.exemplar.Clear();
+      s.exemplar.Room(LabelFieldSize(8, exemplar->trace_id.size()) + 2 + 8 + 10);
+      s.exemplar.Label(field::kExemplarLabels, "trace_id", exemplar->trace_id, {});
+      s.exemplar.Byte(Tag(field::kExemplarValue, kFixed64));
+      s.exemplar.Double(exemplar->value);
+      s.exemplar.Byte(Tag(field::kExemplarTimestamp, kVarint));
+      s.exemplar.Varint(static_cast<uint64_t>(Milliseconds(exemplar->timestamp)));
       exemplar_field = 1 + VarintSize(s.exemplar.size()) + s.exemplar.size();
     }
     const size_t series_size = labels_size + sample_field + exemplar_field;
-    s.body.push_back(Tag(field::kTimeseries, kLengthDelimited));
-    PutVarint(series_size, &s.body);
-    for (const auto& e : s.entries) {
-      switch (e.kind) {
-        case Scratch::Kind::kFixed:
-          s.body.append((e.external ? s.external : s.labels).data() + e.begin, e.size);
+    Writer& b = s.body;
+    b.Room(1 + VarintSize(series_size) + series_size);
+    b.Byte(Tag(field::kTimeseries, kLengthDelimited));
+    b.Varint(series_size);
+    const std::string_view own = s.labels.view();
+    const std::string_view external = s.external.view();
+    for (const Scratch::Slot& slot : s.order) {
+      switch (slot.kind) {
+        case Scratch::Kind::kOwn:
+          b.Bytes(own.data() + s.own[slot.index].begin, s.own[slot.index].size);
+          break;
+        case Scratch::Kind::kExternal:
+          if (!s.shadowed[slot.index]) {
+            b.Bytes(external.data() + s.external_fields[slot.index].begin,
+                    s.external_fields[slot.index].size);
+          }
           break;
         case Scratch::Kind::kName:
-          PutLabel(field::kLabels, kNameLabel, family->name, suffix, &s.body);
+          b.Label(field::kLabels, kNameLabel, family->name, suffix);
           break;
         case Scratch::Kind::kExtra:
-          if (extra.data() != nullptr) PutLabel(field::kLabels, extra_name, extra, {}, &s.body);
+          if (has_extra) b.Label(field::kLabels, extra_name, extra, {});
           break;
       }
     }
-    s.body.push_back(Tag(field::kSamples, kLengthDelimited));
-    PutVarint(sample_size, &s.body);
-    s.body.push_back(Tag(field::kSampleValue, kFixed64));
-    PutDouble(value, &s.body);
-    s.body.push_back(Tag(field::kSampleTimestamp, kVarint));
-    PutVarint(ts, &s.body);
+    b.Byte(Tag(field::kSamples, kLengthDelimited));
+    b.Varint(sample_size);
+    b.Byte(Tag(field::kSampleValue, kFixed64));
+    b.Double(value);
+    b.Byte(Tag(field::kSampleTimestamp, kVarint));
+    b.Varint(ts);
     if (exemplar) {
-      s.body.push_back(Tag(field::kExemplars, kLengthDelimited));
-      PutVarint(s.exemplar.size(), &s.body);
-      s.body.append(s.exemplar);
+      b.Byte(Tag(field::kExemplars, kLengthDelimited));
+      b.Varint(s.exemplar.size());
+      b.Bytes(s.exemplar.view());
     }
     if (++s.samples >= max_samples_per_send_) flush();
   };
 
-  // The sorted label set of `metric`, with a slot for `extra_label` when not empty.
+  // The label set of `metric` in name order, with a slot for `extra_label` when not empty.
   auto prepare = [&](const ClientMetric& metric, std::string_view extra_label) {
-    s.entries.clear();
-    s.labels.clear();
+    const size_t n = metric.label.size();
+    bool same = s.order_extra == extra_label && s.order_names.size() == n && !s.order.empty();
+    for (size_t i = 0; same && i < n; ++i) same = s.order_names[i] == metric.label[i].name;
+    if (!same) {
+      s.sorting.clear();
+      s.order_names.clear();
+      for (size_t i = 0; i < n; ++i) {
+        s.sorting.push_back(
+            {metric.label[i].name, {Scratch::Kind::kOwn, static_cast<uint32_t>(i)}});
+        s.order_names.push_back(metric.label[i].name);
+      }
+      for (size_t j = 0; j < external_.size(); ++j) {
+        s.sorting.push_back(
+            {external_[j].name, {Scratch::Kind::kExternal, static_cast<uint32_t>(j)}});
+      }
+      s.sorting.push_back({kNameLabel, {Scratch::Kind::kName, 0}});
+      if (!extra_label.empty()) s.sorting.push_back({extra_label, {Scratch::Kind::kExtra, 0}});
+      // Stable, with the metric's own labels first: an external label of the same name sorts
+      // after the one it gives way to.
+      std::stable_sort(
+          s.sorting.begin(), s.sorting.end(),
+          [](const Scratch::Named& a, const Scratch::Named& b) { return a.name < b.name; });
+      s.order.clear();
+      s.shadowed.assign(external_.size(), false);
+      for (size_t i = 0; i < s.sorting.size(); ++i) {
+        if (s.sorting[i].slot.kind == Scratch::Kind::kExternal && i > 0 &&
+            s.sorting[i - 1].name == s.sorting[i].name) {
+          s.shadowed[s.sorting[i].slot.index] = true;  // a series' own label wins
+        }
+        s.order.push_back(s.sorting[i].slot);
+      }
+      s.order_extra = extra_label;
+    }
+    s.labels.Clear();
+    s.own.clear();
+    s.fixed_size = 0;
     for (const auto& l : metric.label) {
-      const size_t begin = s.labels.size();
-      PutLabel(field::kLabels, l.name, l.value, {}, &s.labels);
-      s.entries.push_back({.name = l.name, .begin = begin, .size = s.labels.size() - begin});
+      const size_t size = LabelFieldSize(l.name.size(), l.value.size());
+      s.labels.Room(size);
+      s.own.push_back({s.labels.size(), size});
+      s.labels.Label(field::kLabels, l.name, l.value, {});
+      s.fixed_size += size;
     }
-    const size_t own = s.entries.size();
-    for (const auto& e : s.external_entries) {
-      // A series' own label wins over an external label of the same name.
-      bool taken = false;
-      for (size_t i = 0; i < own && !taken; ++i) taken = s.entries[i].name == e.name;
-      if (!taken) s.entries.push_back(e);
+    for (size_t j = 0; j < external_.size(); ++j) {
+      if (!s.shadowed[j]) s.fixed_size += s.external_fields[j].size;
     }
-    s.entries.push_back({.name = kNameLabel, .kind = Scratch::Kind::kName});
-    if (!extra_label.empty())
-      s.entries.push_back({.name = extra_label, .kind = Scratch::Kind::kExtra});
-    std::sort(s.entries.begin(), s.entries.end(),
-              [](const Scratch::Entry& a, const Scratch::Entry& b) { return a.name < b.name; });
   };
 
   auto bound_text = [&](size_t i, double bound) -> std::string_view {
