@@ -200,7 +200,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->type_name("URL");
   app.add_option("--remote-write.interval", remote_write_interval,
                  "How often to push: each push carries every series /metrics shows, stamped "
-                 "when collected (at least 1s).")
+                 "when collected (1s to 1h).")
       ->check(kDuration)
       ->capture_default_str();
   app.add_option("--log.level", options->log_level, "Log level: debug, info, warn, error.")
@@ -331,8 +331,9 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     return CliOutcome::kUsageError;
   }
   ParseDuration(remote_write_interval, &options->remote_write.interval);
-  if (options->remote_write.interval < std::chrono::seconds(1)) {
-    *message = "accesslog_exporter: --remote-write.interval must be at least 1s, got '" +
+  if (options->remote_write.interval < std::chrono::seconds(1) ||
+      options->remote_write.interval > std::chrono::hours(1)) {
+    *message = "accesslog_exporter: --remote-write.interval must be from 1s to 1h, got '" +
                remote_write_interval + "'";
     return CliOutcome::kUsageError;
   }

@@ -160,7 +160,7 @@ TEST(RemoteWriteConfigTest, FlagErrors) {
   EXPECT_EQ(Cli({"--log.file=a", "--remote-write.url=http://h/", "--remote-write.interval=100ms"},
                 &p, &msg),
             CliOutcome::kUsageError);
-  EXPECT_NE(msg.find("--remote-write.interval must be at least 1s"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--remote-write.interval must be from 1s to 1h"), std::string::npos) << msg;
   Options q;
   ASSERT_EQ(Cli({"--log.file=a"}, &q, &msg), CliOutcome::kRun) << msg;
   EXPECT_FALSE(q.remote_write.enabled());
