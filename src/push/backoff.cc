@@ -20,7 +20,7 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 
 // "Sun, 06 Nov 1994 08:49:37 GMT": the only form a sender may generate (RFC 9110 5.6.7); the
 // two obsolete forms are not read (the caller backs off as usual).
-std::optional<std::chrono::system_clock::time_point> ParseImfFixdate(std::string_view s) {
+std::optional<std::chrono::sys_seconds> ParseImfFixdate(std::string_view s) {
   static constexpr std::array<std::string_view, 7> kDays = {"Mon", "Tue", "Wed", "Thu",
                                                             "Fri", "Sat", "Sun"};
   static constexpr std::array<std::string_view, 12> kMonths = {
@@ -66,9 +66,14 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
   }
   const auto date = ParseImfFixdate(value);
   if (!date) return std::nullopt;
-  if (*date <= now) return std::chrono::milliseconds(0);
-  return std::min<std::chrono::milliseconds>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(*date - now), kMaxRetryAfter);
+  // In seconds: a date centuries ahead does not fit the clock's nanoseconds.
+  const auto now_seconds = std::chrono::floor<std::chrono::seconds>(now);
+  if (*date <= now_seconds) return std::chrono::milliseconds(0);
+  const std::chrono::seconds ahead = *date - now_seconds;
+  if (ahead >= std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter)) {
+    return kMaxRetryAfter;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(ahead);
 }
 
 }  // namespace accesslog

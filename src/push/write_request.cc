@@ -67,6 +67,7 @@ class Writer {
     ++len_;
   }
   void Bytes(const char* data, size_t n) {
+    if (n == 0) return;  // `data` may be null (an empty view)
     std::memcpy(p_, data, n);
     p_ += n;
     len_ += n;

@@ -26,6 +26,7 @@ import http.server
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import ssl
@@ -412,6 +413,7 @@ def main():
             receiver.server_close()
         for p in procs:
             p.stop()
+        shutil.rmtree(work, ignore_errors=True)
     print(f"{TAG}: passed in {time.monotonic() - started:.1f} s")
 
 
