@@ -39,7 +39,7 @@ TEST(BackoffTest, RetryAfter) {
       {"Sat, 05 Nov 1994 08:49:37 GMT", milliseconds(0)},  // past
       {"Mon, 07 Nov 1994 08:49:37 GMT", kMaxRetryAfter},
       {"Wed, 21 Oct 6025 07:28:00 GMT", kMaxRetryAfter},  // past the clock's nanoseconds
-      {"Sun, 31 Feb 1994 08:49:37 GMT", std::nullopt},  // no such day
+      {"Sun, 31 Feb 1994 08:49:37 GMT", std::nullopt},    // no such day
       {"Sun, 06 Nov 1994 24:00:00 GMT", std::nullopt},
       {"Sun, 06 Nov 1994 08:49:37 UTC", std::nullopt},
       {"Sunday, 06-Nov-94 08:49:37 GMT", std::nullopt},  // RFC 850: not read
