@@ -139,8 +139,10 @@ TEST(PusherTest, A400IsDroppedAndCountedNotRetried) {
   ASSERT_TRUE(pusher.Start(&error)) << error;
   ASSERT_TRUE(WaitFor([&] { return Get(stats->requests[kPushFailed]) >= 3; }));
   pusher.Stop(Pusher::kAbort);
-  // One request per snapshot: each refused once, never sent again.
-  EXPECT_EQ(receiver.count(), Get(stats->requests[kPushFailed]));
+  // One request per snapshot: each refused once, never sent again (the stop may abandon one
+  // the receiver had already counted).
+  EXPECT_GE(receiver.count(), Get(stats->requests[kPushFailed]));
+  EXPECT_LE(receiver.count(), Get(stats->requests[kPushFailed]) + 1);
   EXPECT_EQ(Get(stats->requests[kPushRetried]), 0u);
   EXPECT_EQ(Get(stats->samples[kPushDropped]), 5 * Get(stats->requests[kPushFailed]));
   EXPECT_EQ(Get(stats->samples[kPushSent]), 0u);
