@@ -7,7 +7,8 @@
 1. After a generated log is read, every stored accesslog_http_*, line and byte counter, info
    and rotation sample equals the exporter's own text exposition, every accesslog_* family of
    the exposition is stored, and every series carries job="accesslog_exporter" and
-   instance="<hostname>:<port>".
+   instance="<hostname>:<port>"; the exemplars (trace ids of the log) are stored too
+   (--enable-feature=exemplar-storage).
 2. The receiver is stopped while more lines are written, then started again: the totals it
    stores afterwards are exact, and samples collected during the outage were delivered from the
    queue (their timestamps fall inside it).
@@ -147,7 +148,8 @@ class Prometheus:
     def start(self):
         cmd = ["prometheus", "--config.file=" + os.path.join(self.dir, "prometheus.yml"),
                "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
-               f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-remote-write-receiver"]
+               f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-remote-write-receiver",
+               "--enable-feature=exemplar-storage"]
         if self.web_config:
             cmd.append("--web.config.file=" + self.web_config)
         self.proc = Proc(cmd, os.path.join(self.dir, "prometheus.log"))
@@ -225,15 +227,22 @@ def main():
     started = time.monotonic()
     work = tempfile.mkdtemp(prefix="accesslog-remote-write.")
     rng = random.Random(11)
+    traces = set()
 
     def lines(n, offset):
         out = []
         for i in range(n):
             code = rng.choice([200, 200, 201, 404, 429, 500, 503, 302])
             rt = rng.expovariate(20)
+            tp = "-"
+            if i % 4 != 0:  # most lines carry a W3C traceparent: the exemplars' trace ids
+                trace = f"{rng.getrandbits(128):032x}"
+                traces.add(trace)
+                tp = f"00-{trace}-{rng.getrandbits(64):016x}-01"
             out.append(f'192.0.2.{i % 250} - - [01/Dec/2026:10:00:00 +0000] '
                        f'"{rng.choice(["GET", "POST"])} /v1/items/{offset + i} HTTP/1.1" {code} '
-                       f'{rng.randint(0, 50000)} "-" "curl/8" rt={rt:.3f} urt="{rt * 0.8:.3f}"\n')
+                       f'{rng.randint(0, 50000)} "-" "curl/8" rt={rt:.3f} urt="{rt * 0.8:.3f}" '
+                       f'tp={tp}\n')
         return "".join(out)
 
     log = os.path.join(work, "access.log")
@@ -244,7 +253,9 @@ def main():
 
     def write_config(remote_write):
         with open(config, "w") as f:
-            f.write(f"sources:\n  - name: api\n    files: [{log}]\n    format: '{FORMAT}'\n"
+            f.write(f"sources:\n  - name: api\n    files: [{log}]\n"
+                    f"    format: '{FORMAT} tp=$http_traceparent'\n"
+                    "    exemplars: {trace_id: $http_traceparent}\n"
                     "labels:\n  method: true\ntail:\n  from: start\n"
                     "remote_write:\n  interval: 1s\n  timeout: 2s\n"
                     "  queue: {min_backoff: 50ms, max_backoff: 500ms}\n" + remote_write)
@@ -298,8 +309,28 @@ def main():
         wait_until("the exporter read the log", lambda: read_lines() >= 2000 or read_lines(), 30)
         wait_until("Prometheus stores the exposition's samples", stored_equals_exposition, 30)
         series = len([k for k in exposition() if k.startswith(STABLE)])
+
+        # The exemplars arrive with their series: trace ids of the log, on response counters and
+        # duration buckets.
+        def exemplars():
+            now = time.time()
+            url = (f"http://127.0.0.1:{prom.port}/api/v1/query_exemplars?query=" +
+                   urllib.parse.quote('{__name__=~"accesslog_http_responses_total|'
+                                      'accesslog_http_request_duration_seconds_bucket"}') +
+                   f"&start={now - 600}&end={now + 60}")
+            found = json.loads(get(url))["data"]
+            names = {f["seriesLabels"]["__name__"] for f in found}
+            ids = {e["labels"]["trace_id"] for f in found for e in f["exemplars"]}
+            if len(names) == 2 and ids and ids <= traces:
+                return True
+            return f"series {sorted(names)}, {len(ids)} trace ids, {len(ids - traces)} not in the log"
+
+        wait_until("Prometheus stores the exemplars", exemplars, 20)
+        failed = exposition()['accesslog_remote_write_requests_total{result="failed"}']
+        if failed:
+            fail(f"Prometheus refused {failed:.0f} requests: " + prom.proc.tail())
         print(f"{TAG}: {series} series stored with the exposition's values, job and instance "
-              f"({instance})", flush=True)
+              f"({instance}); exemplars with the log's trace ids", flush=True)
 
         # 2. An outage: the receiver stops, lines go on, the receiver comes back.
         def pushed(result):
