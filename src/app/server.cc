@@ -113,6 +113,7 @@ int Server::Run() {
   LogInfo("listening", {{"address", pipeline_->options.web.listen_address},
                         {"port", std::to_string(http.port())},
                         {"telemetry_path", pipeline_->options.web.telemetry_path}});
+  port_ = http.port();
   {
     std::lock_guard<std::mutex> lock(reload_mu_);
     Inputs inputs;
@@ -123,6 +124,13 @@ int Server::Run() {
       return 1;
     }
     SwitchInputs(std::move(inputs), nullptr);
+    if (!ApplyRemoteWrite(pipeline_->options.remote_write, &error)) {
+      LogError("cannot push with remote write", {{"err", error}});
+      StopTailing();
+      StopInputs();
+      http.Stop();
+      return 1;
+    }
   }
   ready_.store(true);
 
@@ -139,16 +147,20 @@ int Server::Run() {
     std::lock_guard<std::mutex> lock(reload_mu_);
     StopTailing();
     StopInputs();
+    StopPushing();  // after the inputs: the last push carries every line read
   }
   http.Stop();
   collector_->SetFileSnapshot(nullptr);
   return 0;
 }
 
+std::vector<const prometheus::Collectable*> Server::Collectables() const {
+  return {collector_.get(), &process_, &web_, &input_stats_, &reloads_, &push_collector_};
+}
+
 std::string Server::Render(MetricsFormat format) {
   CatchUpTailing();
-  const std::vector<const prometheus::Collectable*> all = {collector_.get(), &process_, &web_,
-                                                           &input_stats_, &reloads_};
+  const std::vector<const prometheus::Collectable*> all = Collectables();
   switch (format) {
     case MetricsFormat::kOpenMetrics: {
       std::string out;

@@ -7,7 +7,8 @@
 //
 // Where each part lives: server.cc (the serve loop, signals, rendering a scrape),
 // server_inputs.cc (starting and stopping the tailer, listeners and streams; their status for
-// the collectors), server_reload.cc (what a reload keeps and swaps).
+// the collectors), server_reload.cc (what a reload keeps and swaps), server_push.cc (the
+// remote-write pusher beside the endpoint).
 //
 // Signals are taken by a thread of their own (sigwait), which only tells the main thread: a
 // reload or the shutdown runs on the main thread, and a second SIGTERM still ends a shutdown
@@ -41,6 +42,7 @@
 #include "lines/line_sink.h"
 #include "listen/listener.h"
 #include "listen/stream_reader.h"
+#include "push/pusher.h"
 #include "tail/positions.h"
 #include "tail/tailer.h"
 
@@ -85,6 +87,20 @@ class Server {
   // The signal thread: SIGHUP asks for a reload, SIGTERM and SIGINT for the end (a second one
   // ends the process at once). Returns at ~SignalThread.
   void TakeSignals();
+
+  // Every collector a scrape (and a push) reads, in exposition order.
+  std::vector<const prometheus::Collectable*> Collectables() const;
+
+  // server_push.cc
+  // Starts, restarts (a changed section, on reload) or stops the pusher for `options`
+  // (remote_write:); the requests still queued go to the next pusher. False with *error when
+  // the pusher cannot start. Under reload_mu_.
+  bool ApplyRemoteWrite(const RemoteWriteOptions& options, std::string* error);
+  // What ApplyRemoteWrite could fail at, checked without touching the running pusher (a reload
+  // checks it before anything running changes). Under reload_mu_.
+  bool CheckRemoteWrite(const RemoteWriteOptions& options, std::string* error) const;
+  // Stops the pusher, if any: on SIGTERM with one last push (Pusher::kFlush).
+  void StopPushing();
 
   // server_inputs.cc
   // Starts a tailer for `p`; `resume` (from the previous tailer, on reload) makes every file go
@@ -134,6 +150,10 @@ class Server {
   std::mutex inputs_mu_;  // guards inputs_ and pipeline_ swaps against scrapes
   Inputs inputs_;
   InputCollector input_stats_;
+  std::shared_ptr<PushStats> push_stats_ = std::make_shared<PushStats>();
+  RemoteWriteCollector push_collector_{push_stats_};
+  std::unique_ptr<Pusher> pusher_;  // while remote_write is configured; under reload_mu_
+  int port_ = 0;                    // the endpoint's, for the default instance label
   std::atomic<bool> ready_{false};
   std::mutex reload_mu_;
   // What the signal thread asks of the main thread.

@@ -23,6 +23,11 @@ bool Server::Reload(std::string* error) {
       !BuildPipeline(next, pipeline_.get(), next_pipeline.get(), error)) {
     return refuse("reload failed, keeping the running configuration");
   }
+  // remote_write: what can fail of a new pusher (its client: TLS files, the URL) is checked
+  // here; it replaces the running one only once the rest has succeeded.
+  if (!CheckRemoteWrite(next.remote_write, error)) {
+    return refuse("reload failed, keeping the running configuration");
+  }
   // A source's own contract (its OpenAPI document, its status table) is in its sink, and the
   // files may have changed under the same names: a configuration with one always gets new sinks.
   const bool own_contracts =
@@ -40,7 +45,11 @@ bool Server::Reload(std::string* error) {
   if (same_tailing) {
     // Only the status-code table can differ: swap it, keep every counter and file position.
     pipeline_->table = next_pipeline->table;
+    pipeline_->options.remote_write = next.remote_write;
     collector_->SetStatusTable(pipeline_->table);
+    if (!ApplyRemoteWrite(next.remote_write, error)) {
+      return refuse("reload: remote write could not start after its check");
+    }
     reloads_.Record(true, WallSeconds());
     LogInfo("reloaded the configuration", {{"changed", "status-code table"}});
     return true;
@@ -71,6 +80,9 @@ bool Server::Reload(std::string* error) {
   std::unique_ptr<Pipeline> previous = SwitchInputs(std::move(inputs), std::move(next_pipeline));
   Publish(*pipeline_, collector_.get());
   ready_.store(true);
+  if (!ApplyRemoteWrite(next.remote_write, error)) {
+    return refuse("reload: remote write could not start after its check");
+  }
   reloads_.Record(true, WallSeconds());
   LogInfo("reloaded the configuration", {{"changed", "sources, labels or tail settings"}});
   return true;

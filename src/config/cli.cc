@@ -4,6 +4,7 @@
 
 #include "config/config_file.h"
 #include "parse/parser.h"
+#include "push/http_client.h"
 #include "unwrap/unwrap.h"
 #include "util/log.h"
 #include "version.h"
@@ -202,6 +203,18 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "Time a kept-alive connection may wait for its next request (e.g. 2m).")
       ->check(kDuration)
       ->capture_default_str();
+  std::string remote_write_interval = FormatDuration(options->remote_write.interval);
+  app.add_option("--remote-write.url", options->remote_write.url,
+                 "Also push the metrics with Prometheus remote write 1.0 to this receiver "
+                 "(http:// or https://; Prometheus, Mimir, Thanos Receive, ...); /metrics keeps "
+                 "serving. Headers, credentials, TLS, external labels: config file "
+                 "(remote_write:, docs/configuration.md).")
+      ->type_name("URL");
+  app.add_option("--remote-write.interval", remote_write_interval,
+                 "How often to push: each push carries every series /metrics shows, stamped "
+                 "when collected (1s to 1h).")
+      ->check(kDuration)
+      ->capture_default_str();
   app.add_option("--log.level", options->log_level, "Log level: debug, info, warn, error.")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -327,6 +340,18 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   int port = 0;
   if (!ParseListenAddress(options->web.listen_address, &host, &port, &error)) {
     *message = "accesslog_exporter: " + error;
+    return CliOutcome::kUsageError;
+  }
+  if (PushUrl url; !options->remote_write.url.empty() &&
+                   !ParsePushUrl(options->remote_write.url, &url, &error)) {
+    *message = "accesslog_exporter: --remote-write.url: " + error;
+    return CliOutcome::kUsageError;
+  }
+  ParseDuration(remote_write_interval, &options->remote_write.interval);
+  if (options->remote_write.interval < std::chrono::seconds(1) ||
+      options->remote_write.interval > std::chrono::hours(1)) {
+    *message = "accesslog_exporter: --remote-write.interval must be from 1s to 1h, got '" +
+               remote_write_interval + "'";
     return CliOutcome::kUsageError;
   }
   for (const CLI::Option* opt : app.get_options()) {
