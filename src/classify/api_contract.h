@@ -35,9 +35,9 @@
 // "4xx"); `default` documents every code only with default_is_documented. Lines that match no
 // operation are judged by the source's API-wide status table (not this class's business).
 //
-// Match allocates nothing: the target is split into at most kMaxSegments views on the stack and
-// walked down a tree of segments built once; each node of the tree is visited at most once per
-// request. A target with more segments matches nothing.
+// Match allocates nothing: the target's segments are read in place as they are walked down a tree
+// of segments built once; each node of the tree is visited at most once per request, so the
+// recursion is no deeper than the longest template.
 //
 // Thread-safety: immutable after Compile; Match and the accessors may be called from any thread.
 #pragma once
@@ -72,8 +72,6 @@ struct ApiContractOptions {
 
 class ApiContract {
  public:
-  static constexpr size_t kMaxSegments = 64;
-
   struct Operation {
     Method method = Method::kOther;
     uint32_t route = 0;        // index into routes()
@@ -115,8 +113,8 @@ class ApiContract {
                             std::vector<Segment>* out, bool* trailing_slash, std::string* error);
   static std::vector<Segment> PrefixSegments(std::string_view prefix);
   uint32_t Insert(const std::vector<Segment>& segments, bool trailing_slash);
-  uint32_t Walk(uint32_t node, const std::string_view* segments, size_t count, size_t at,
-                bool trailing_slash) const;
+  // The endpoint the segments of `path` from offset `at` (npos: none left) reach from `node`.
+  uint32_t Walk(uint32_t node, std::string_view path, size_t at, bool trailing_slash) const;
 
   std::string file_;
   std::string title_;

@@ -272,11 +272,13 @@ TEST(ApiContractTest, DocumentedCodesExactlyByRangeAndDefaultOnRequest) {
   }
 }
 
-TEST(ApiContractTest, TooManySegmentsMatchNothing) {
-  auto c = MustCompile(Spec({{"/{a}", "get", "one"}}));
+TEST(ApiContractTest, ATargetDeeperThanEveryTemplateMatchesNothing) {
+  auto c = MustCompile(Spec({{"/{a}", "get", "one"}, {"/f/{path}", "get", "rest"}}),
+                       {.multi_segment_parameters = {"path"}});
   std::string deep;
-  for (size_t i = 0; i < ApiContract::kMaxSegments + 1; ++i) deep += "/x";
+  for (size_t i = 0; i < 100000; ++i) deep += "/x";
   EXPECT_EQ(What(*c, Method::kGet, deep), "");
+  EXPECT_EQ(What(*c, Method::kGet, "/f" + deep), "/f/{path} rest");
   EXPECT_EQ(What(*c, Method::kGet, "/x"), "/{a} one");
 }
 
