@@ -42,9 +42,6 @@ struct SourceJudge {
   std::vector<uint32_t> operations;          // per api->operations(): ContractOperation
 };
 
-// The route label's value for a request no template of a source's OpenAPI document matched.
-inline constexpr std::string_view kUnmatchedRoute = "__unmatched__";
-
 // How a source's files are read beyond its format: the envelope, and labels from the path.
 struct SourceFiles {
   UnwrapOptions unwrap;

@@ -56,6 +56,10 @@
 
 namespace accesslog {
 
+// The route of a request no template of the document matched (the `route` label, drop rules'
+// `route`, analyze's unmatched paths).
+inline constexpr std::string_view kUnmatchedRoute = "__unmatched__";
+
 struct ApiMatch {
   static constexpr uint32_t kNone = UINT32_MAX;
   uint32_t route = kNone;      // index into routes(); kNone: no template matched

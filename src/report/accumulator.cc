@@ -82,6 +82,15 @@ RouteTable::Counts* RouteTable::Find(std::string_view route) {
 Accumulator::Accumulator(Parser* parser, const RouteNormalizer* routes)
     : parser_(parser), normalizer_(routes) {}
 
+void Accumulator::SetContract(const ApiContract* api, const StatusTable* table) {
+  api_ = api;
+  api_table_ = table;
+  tally_.api = std::make_unique<ApiTally>();
+  tally_.api->operations.resize(api->operations().size());
+  tally_.api->no_operation.resize(api->routes().size());
+  template_routes_.assign(api->routes().size(), nullptr);
+}
+
 void Accumulator::BeginInput(std::string name) {
   tally_.inputs.push_back({.name = std::move(name)});
 }
@@ -150,9 +159,26 @@ void Accumulator::HandleLine(std::string_view line, bool padded) {
     }
     return;
   }
+  // The contract's verdict on the line: one walk of the template tree, used by the drop rules
+  // and by the counts.
+  Method method = Method::kOther;
+  ApiMatch match;
+  if (api_ != nullptr) {
+    method = ParseMethod(fields_.method);
+    match = api_->Match(method, fields_.path);
+  }
   if (drop_) {
-    auto route = [this] { return drop_routes_->Normalize(fields_.path, &drop_route_scratch_); };
-    if (drop_->Matches({.fields = &fields_}, route)) {
+    DropLine drop{.fields = &fields_};
+    if (match.operation != ApiMatch::kNone) {
+      drop.operation = api_->operations()[match.operation].operation_id;
+    }
+    auto route = [&]() -> std::string_view {
+      if (api_ != nullptr) {
+        return match.route == ApiMatch::kNone ? kUnmatchedRoute : api_->routes()[match.route];
+      }
+      return drop_routes_->Normalize(fields_.path, &drop_route_scratch_);
+    };
+    if (drop_->Matches(drop, route)) {
       ++tally_.dropped;
       return;
     }
@@ -162,8 +188,57 @@ void Accumulator::HandleLine(std::string_view line, bool padded) {
   const bool is_5xx = code >= 500;
   const bool is_429 = code == 429;
   CountTime(is_5xx, is_429);
-  CountRoute(is_5xx, is_429);
+  if (api_ != nullptr) {
+    CountContract(method, match, code, is_5xx, is_429);
+  } else {
+    CountRoute(is_5xx, is_429);
+  }
   if (fields_.request_time >= 0) tally_.latency.Add(fields_.request_time);
+}
+
+void Accumulator::CountContract(Method method, ApiMatch match, int code, bool is_5xx, bool is_429) {
+  ApiTally& a = *tally_.api;
+  const auto slot = static_cast<size_t>(code);
+  bool documented = false;
+  RouteTable::Counts** route = &unmatched_route_;
+  if (match.operation != ApiMatch::kNone) {
+    std::unique_ptr<ApiTally::Operation>& op = a.operations[match.operation];
+    if (!op) op = std::make_unique<ApiTally::Operation>();  // once per operation
+    ++op->requests;
+    ++op->codes[slot];
+    if (fields_.request_time >= 0) {
+      if (!op->latency) op->latency = std::make_unique<LatencyHistogram>();
+      op->latency->Add(fields_.request_time);
+    }
+    documented = api_->Documents(match.operation, code);
+  } else {
+    documented = api_table_->IsDocumented(code);
+    if (match.route != ApiMatch::kNone) {
+      ++a.no_operation[match.route][static_cast<size_t>(method)];
+      ++a.no_operation_total;
+      ++a.no_operation_codes[slot];
+    } else {
+      ++a.unmatched;
+      ++a.unmatched_codes[slot];
+      bool slash = false;
+      std::string_view path = RequestPath(fields_.path, &slash);
+      if (slash) path = std::string_view(path.data(), path.size() + 1);  // as it was requested
+      RouteTable::Counts* c = a.unmatched_paths.Find(
+          path.empty() ? RouteTable::kNoPath : path.substr(0, ApiTally::kPathKeyBytes));
+      ++c->requests;
+      c->count_5xx += is_5xx ? 1 : 0;
+      c->count_429 += is_429 ? 1 : 0;
+    }
+  }
+  if (!documented) ++a.undocumented[slot];
+  if (match.route != ApiMatch::kNone) route = &template_routes_[match.route];
+  if (*route == nullptr) {
+    *route = tally_.routes.Find(match.route == ApiMatch::kNone ? kUnmatchedRoute
+                                                               : api_->routes()[match.route]);
+  }
+  ++(*route)->requests;
+  (*route)->count_5xx += is_5xx ? 1 : 0;
+  (*route)->count_429 += is_429 ? 1 : 0;
 }
 
 void Accumulator::CountTime(bool is_5xx, bool is_429) {

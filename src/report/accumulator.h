@@ -11,17 +11,26 @@
 // new time window first appears. Both are capped (kMaxRoutes routes, then "(other)";
 // TimeWindows::kMaxWindows windows, then wider windows), so memory stays bounded.
 //
+// With an OpenAPI contract (SetContract), every response goes through ApiContract::Match once:
+// its operation's counters (created the first time the operation answers), or the counters of
+// the responses without one (a template without an operation for the method; an unmatched path,
+// counted by its path in a capped table). Its route is the matched template ("__unmatched__"
+// when none), and it is documented when its operation lists its code, else by the API-wide
+// table, as in the exporter.
+//
 // Thread-safety: none; one thread feeds one accumulator.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "classify/api_contract.h"
 #include "classify/drop_rules.h"
 #include "classify/routes.h"
 #include "classify/status_table.h"
@@ -110,6 +119,34 @@ class RouteTable {
   Counts other_;
 };
 
+// What a contract's responses add to the tally (Accumulator::SetContract).
+struct ApiTally {
+  // Unmatched paths are kept by at most this many bytes of their path (the report prints 200):
+  // with RouteTable's cap, the table of paths stays within a few MiB.
+  static constexpr size_t kPathKeyBytes = 201;
+
+  struct Operation {
+    uint64_t requests = 0;
+    std::array<uint64_t, kStatusSlots> codes{};
+    std::unique_ptr<LatencyHistogram> latency;  // created at its first request time
+  };
+
+  // Per operation of the contract (its index); null until the operation first answers.
+  std::vector<std::unique_ptr<Operation>> operations;
+  // A template matched without an operation for the method: per template, per method.
+  std::vector<std::array<uint64_t, kNumMethods>> no_operation;
+  uint64_t no_operation_total = 0;
+  std::array<uint64_t, kStatusSlots> no_operation_codes{};
+  // No template matched: per code, and per path (query and fragment dropped, the absolute
+  // form reduced to its path; RouteTable's cap, then "(other)").
+  uint64_t unmatched = 0;
+  std::array<uint64_t, kStatusSlots> unmatched_codes{};
+  RouteTable unmatched_paths;
+  // Responses the per-operation verdict (or the API-wide table, for those without an
+  // operation) does not document, per code.
+  std::array<uint64_t, kStatusSlots> undocumented{};
+};
+
 struct MalformedSample {
   std::string file;
   uint64_t line = 0;  // 1-based, within its file
@@ -147,6 +184,7 @@ struct Tally {
   RouteTable routes;
   LatencyHistogram latency;
   std::vector<MalformedSample> samples;
+  std::unique_ptr<ApiTally> api;  // with a contract (Accumulator::SetContract)
 };
 
 class Accumulator final : public MessageSink {
@@ -172,6 +210,12 @@ class Accumulator final : public MessageSink {
     tally_.drop_rules = true;
   }
 
+  // Judge every response against `api`: its operation when it has one, else `table` (the
+  // API-wide table); the route tables count the document's templates instead of normalised
+  // paths, and drop rules see the operation and the template. Both outlive the accumulator.
+  // Call before the first line.
+  void SetContract(const ApiContract* api, const StatusTable* table);
+
   void OnLine(std::string_view line) override { Handle(line, /*padded=*/false); }
   void OnPaddedLine(std::string_view line) override { Handle(line, /*padded=*/true); }
   void OnOverlongLine() override;
@@ -191,6 +235,7 @@ class Accumulator final : public MessageSink {
   void Malformed(std::string_view line, std::string_view reason);
   void CountTime(bool is_5xx, bool is_429);
   void CountRoute(bool is_5xx, bool is_429);
+  void CountContract(Method method, ApiMatch match, int code, bool is_5xx, bool is_429);
 
   Parser* parser_;
   const RouteNormalizer* normalizer_;
@@ -209,6 +254,11 @@ class Accumulator final : public MessageSink {
   const DropRules* drop_ = nullptr;
   const RouteNormalizer* drop_routes_ = nullptr;
   std::string drop_route_scratch_;
+  const ApiContract* api_ = nullptr;
+  const StatusTable* api_table_ = nullptr;
+  // The route counters of each template (and of "__unmatched__"), found once.
+  std::vector<RouteTable::Counts*> template_routes_;
+  RouteTable::Counts* unmatched_route_ = nullptr;
 };
 
 }  // namespace accesslog

@@ -53,6 +53,11 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
     std::string error;
     auto c = ParseFailCondition(text, &error);
     if (!c) return fail(kAnalyzeUsage, error);
+    if (c->metric == FailMetric::kUnmatched && options.api == nullptr) {
+      return fail(kAnalyzeUsage, "--fail-on '" + c->text +
+                                     "': unmatched needs the API's OpenAPI document: give "
+                                     "--api.openapi=FILE (or a config file whose source has api)");
+    }
     conditions.push_back(std::move(*c));
   }
   if (options.files.empty()) return fail(kAnalyzeUsage, "no input: give FILE... (- for stdin)");
@@ -63,6 +68,12 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
   std::string error;
   std::unique_ptr<Parser> parser = MakeParser(options.format, &error);
   if (!parser) return fail(kAnalyzeUsage, "--log.format: " + error);
+  const FormatCapabilities caps = parser->capabilities();
+  if (options.api != nullptr && !(caps.method && caps.path)) {
+    return fail(kAnalyzeUsage, "--api.openapi: the log format carries no request " +
+                                   std::string(caps.path ? "method" : "path") +
+                                   " to match against the document's operations");
+  }
   for (const std::string& t : options.route_templates) {
     if (!ValidRouteTemplate(t, &error)) return fail(kAnalyzeUsage, error);
   }
@@ -83,9 +94,9 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
     total_bytes = size < 0 || total_bytes < 0 ? -1 : total_bytes + size;
   }
 
-  const FormatCapabilities caps = parser->capabilities();
   const RouteNormalizer normalizer(options.route_templates);
   auto acc = std::make_unique<Accumulator>(parser.get(), caps.path ? &normalizer : nullptr);
+  if (options.api != nullptr) acc->SetContract(options.api.get(), &table);
   std::unique_ptr<DropRules> drop;
   if (!options.drop.empty()) {
     drop = DropRules::Compile(options.drop, caps, {.api = options.api != nullptr}, &error);
@@ -135,8 +146,8 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
   }
   progress.Finish();
 
-  const Report report =
-      BuildReport(acc->tally(), table, caps, options.format.format, options.top, conditions);
+  const Report report = BuildReport(acc->tally(), table, options.api.get(), caps,
+                                    options.format.format, options.top, conditions);
   if (options.output == "json") {
     RenderJson(report, out);
   } else if (options.output == "markdown") {

@@ -17,9 +17,9 @@
 namespace accesslog {
 
 struct AnalyzeOptions {
-  std::vector<std::string> files;            // "-" is stdin; *.gz is decompressed transparently
-  FormatSpec format;                         // --log.format (or the config file's first source)
-  std::string status_codes_file;             // --status.codes; empty: the embedded table
+  std::vector<std::string> files;  // "-" is stdin; *.gz is decompressed transparently
+  FormatSpec format;               // --log.format (or the config file's first source)
+  std::string status_codes_file;   // --status.codes (or the config file's); empty: the embedded one
   std::string api_openapi;  // --api.openapi (or the config file's first source's api.openapi)
   // The document compiled (the app reads api_openapi: config/openapi_loader.h); null: none.
   std::shared_ptr<const ApiContract> api;

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "parse/method.h"
 #include "report/log_time.h"
 #include "report/report.h"
 #include "report/text_format.h"
@@ -82,6 +83,7 @@ Report::Windows BuildWindows(const Tally& t) {
 }
 
 constexpr size_t kMaxRouteBytes = 200;
+constexpr size_t kMaxDocumentTextBytes = 1000;
 
 std::vector<Report::Route> TopRoutes(const RouteTable& routes, size_t top,
                                      uint64_t RouteTable::Counts::*count, uint64_t all) {
@@ -108,6 +110,120 @@ std::vector<Report::Route> TopRoutes(const RouteTable& routes, size_t top,
 // bucket midpoints, not data.
 double Micros(double seconds) { return std::round(seconds * 1e6) / 1e6; }
 
+// `h` may be null (no request time seen). `available`: the format carries a request time.
+Report::Latency MakeLatency(const LatencyHistogram* h, bool available) {
+  Report::Latency l;
+  l.relative_error = LatencyHistogram::kRelativeError;
+  if (!available) {
+    l.reason = "the format has no request time";
+    return l;
+  }
+  l.available = true;
+  if (h == nullptr || h->count() == 0) {
+    l.reason = "no line had a request time";
+    return l;
+  }
+  l.count = h->count();
+  l.p50 = Micros(h->Quantile(0.50));
+  l.p90 = Micros(h->Quantile(0.90));
+  l.p99 = Micros(h->Quantile(0.99));
+  l.max = Micros(h->max());
+  l.mean = Micros(h->mean());
+  return l;
+}
+
+// The codes with responses in `counts`, ascending, each documented or not by `documents`.
+template <typename Documents>
+std::vector<Report::CodeCount> CodeCounts(const std::array<uint64_t, kStatusSlots>& counts,
+                                          Documents documents) {
+  std::vector<Report::CodeCount> out;
+  for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
+    const uint64_t n = counts[static_cast<size_t>(code)];
+    if (n > 0) out.push_back({.code = code, .count = n, .documented = documents(code)});
+  }
+  return out;
+}
+
+Report::Api BuildApi(const ApiTally& a, const ApiContract& api, const StatusTable& table,
+                     const FormatCapabilities& caps, uint64_t responses, size_t top) {
+  // What the document says is printed too: escaped as log text is (a terminal never receives a
+  // control byte from it), with room for any real template or title.
+  auto text = [](std::string_view s) { return EscapeSample(s, kMaxDocumentTextBytes); };
+  std::vector<std::string> routes;
+  for (const std::string& route : api.routes()) routes.push_back(text(route));
+  Report::Api r;
+  r.file = text(api.file());
+  r.title = text(api.title());
+  r.version = text(api.version());
+  const auto& ops = api.operations();
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const ApiContract::Operation& spec = ops[i];
+    Report::Operation op;
+    op.method = std::string(MethodName(spec.method));
+    op.route = routes[spec.route];
+    op.operation_id = text(spec.operation_id);
+    const ApiTally::Operation* seen = a.operations[i].get();
+    if (seen != nullptr) {
+      const auto index = static_cast<uint32_t>(i);
+      op.requests = seen->requests;
+      op.codes = CodeCounts(seen->codes, [&](int code) { return api.Documents(index, code); });
+      for (const Report::CodeCount& c : op.codes) {
+        if (c.code >= 500) op.count_5xx += c.count;
+        if (c.code == 429) op.count_429 += c.count;
+        if (!c.documented) op.undocumented += c.count;
+      }
+      op.ratio_5xx = Ratio(op.count_5xx, op.requests);
+      op.ratio_429 = Ratio(op.count_429, op.requests);
+      op.ratio_undocumented = Ratio(op.undocumented, op.requests);
+      ++r.operations_seen;
+    }
+    op.latency = MakeLatency(seen != nullptr ? seen->latency.get() : nullptr, caps.request_time);
+    r.operations.push_back(std::move(op));
+  }
+
+  auto by_table = [&table](int code) { return table.IsDocumented(code); };
+  r.no_operation = a.no_operation_total;
+  r.no_operation_ratio = Ratio(a.no_operation_total, responses);
+  r.no_operation_codes = CodeCounts(a.no_operation_codes, by_table);
+  for (size_t route = 0; route < a.no_operation.size(); ++route) {
+    for (int m = 0; m < kNumMethods; ++m) {
+      const uint64_t n = a.no_operation[route][static_cast<size_t>(m)];
+      if (n == 0) continue;
+      r.no_operation_top.push_back({.method = std::string(MethodName(static_cast<Method>(m))),
+                                    .route = routes[route],
+                                    .count = n});
+    }
+  }
+  r.no_operation_pairs = r.no_operation_top.size();
+  std::sort(r.no_operation_top.begin(), r.no_operation_top.end(),
+            [](const Report::MethodRoute& x, const Report::MethodRoute& y) {
+              if (x.count != y.count) return x.count > y.count;
+              if (x.route != y.route) return x.route < y.route;
+              return x.method < y.method;
+            });
+  if (r.no_operation_top.size() > top) r.no_operation_top.resize(top);
+
+  r.unmatched = a.unmatched;
+  r.unmatched_ratio = Ratio(a.unmatched, responses);
+  r.unmatched_codes = CodeCounts(a.unmatched_codes, by_table);
+  r.unmatched_tracked = a.unmatched_paths.size();
+  r.unmatched_cap = RouteTable::kMaxRoutes;
+  r.unmatched_other = a.unmatched_paths.other().requests;
+  a.unmatched_paths.ForEach([&](std::string_view path, const RouteTable::Counts& c) {
+    if (path == RouteTable::kOther) return;  // reported apart (paths begin with "/")
+    r.unmatched_top.push_back({.path = EscapeSample(path, kMaxRouteBytes),
+                               .count = c.requests,
+                               .share = Ratio(c.requests, a.unmatched)});
+  });
+  std::sort(r.unmatched_top.begin(), r.unmatched_top.end(),
+            [](const Report::Path& x, const Report::Path& y) {
+              if (x.count != y.count) return x.count > y.count;
+              return x.path < y.path;
+            });
+  if (r.unmatched_top.size() > top) r.unmatched_top.resize(top);
+  return r;
+}
+
 }  // namespace
 
 FailOnCounts CountsForFailOn(const Tally& t, const StatusTable& table) {
@@ -120,13 +236,18 @@ FailOnCounts CountsForFailOn(const Tally& t, const StatusTable& table) {
     const uint64_t n = t.codes[static_cast<size_t>(code)];
     if (code >= 500) c.count_5xx += n;
     if (code >= 400 && code < 500) c.count_4xx += n;
-    if (!table.IsDocumented(code)) c.undocumented += n;
+    if (t.api) {
+      c.undocumented += t.api->undocumented[static_cast<size_t>(code)];
+    } else if (!table.IsDocumented(code)) {
+      c.undocumented += n;
+    }
   }
+  if (t.api) c.unmatched = t.api->unmatched;
   return c;
 }
 
-Report BuildReport(const Tally& t, const StatusTable& table, const FormatCapabilities& caps,
-                   const std::string& format, size_t top,
+Report BuildReport(const Tally& t, const StatusTable& table, const ApiContract* api,
+                   const FormatCapabilities& caps, const std::string& format, size_t top,
                    const std::vector<FailCondition>& conditions) {
   Report r;
   r.format = format;
@@ -150,7 +271,11 @@ Report BuildReport(const Tally& t, const StatusTable& table, const FormatCapabil
     row.code = code;
     row.class_name = ClassName(ClassIndex(code));
     if (const std::string* m = table.Meaning(code)) row.meaning = *m;
-    row.documented = table.IsDocumented(code);
+    // With a contract, each response was judged by its operation (or, without one, by the
+    // table): a code is documented when all of its responses were.
+    row.undocumented =
+        t.api ? t.api->undocumented[static_cast<size_t>(code)] : (table.IsDocumented(code) ? 0 : n);
+    row.documented = row.undocumented == 0;
     row.count = n;
     row.share = Ratio(n, t.responses);
     r.codes.push_back(std::move(row));
@@ -164,8 +289,9 @@ Report BuildReport(const Tally& t, const StatusTable& table, const FormatCapabil
   r.ratios = {ratio("5xx", counts.count_5xx, "responses", t.responses),
               ratio("4xx", counts.count_4xx, "responses", t.responses),
               ratio("429", counts.count_429, "responses", t.responses),
-              ratio("undocumented", counts.undocumented, "responses", t.responses),
-              ratio("malformed", t.malformed, "lines", t.lines)};
+              ratio("undocumented", counts.undocumented, "responses", t.responses)};
+  if (t.api) r.ratios.push_back(ratio("unmatched", counts.unmatched, "responses", t.responses));
+  r.ratios.push_back(ratio("malformed", t.malformed, "lines", t.lines));
 
   r.windows = BuildWindows(t);
 
@@ -179,20 +305,8 @@ Report BuildReport(const Tally& t, const StatusTable& table, const FormatCapabil
     r.routes.reason = "the format has no request path";
   }
 
-  r.latency.relative_error = LatencyHistogram::kRelativeError;
-  if (caps.request_time) {
-    const LatencyHistogram& h = t.latency;
-    r.latency.available = true;
-    r.latency.count = h.count();
-    if (h.count() == 0) r.latency.reason = "no line had a request time";
-    r.latency.p50 = Micros(h.Quantile(0.50));
-    r.latency.p90 = Micros(h.Quantile(0.90));
-    r.latency.p99 = Micros(h.Quantile(0.99));
-    r.latency.max = Micros(h.max());
-    r.latency.mean = Micros(h.mean());
-  } else {
-    r.latency.reason = "the format has no request time";
-  }
+  r.latency = MakeLatency(&t.latency, caps.request_time);
+  if (t.api && api != nullptr) r.api = BuildApi(*t.api, *api, table, caps, t.responses, top);
 
   r.samples = t.samples;
   for (const FailCondition& c : conditions) {

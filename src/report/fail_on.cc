@@ -18,8 +18,9 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool ParseMetric(std::string_view name, FailMetric* out) {
-  static constexpr FailMetric kAll[] = {FailMetric::k5xx, FailMetric::k4xx, FailMetric::k429,
-                                        FailMetric::kUndocumented, FailMetric::kMalformed};
+  static constexpr FailMetric kAll[] = {FailMetric::k5xx,       FailMetric::k4xx,
+                                        FailMetric::k429,       FailMetric::kUndocumented,
+                                        FailMetric::kMalformed, FailMetric::kUnmatched};
   for (FailMetric m : kAll) {
     if (name == FailMetricName(m)) {
       *out = m;
@@ -57,6 +58,8 @@ std::string_view FailMetricName(FailMetric metric) {
       return "undocumented";
     case FailMetric::kMalformed:
       return "malformed";
+    case FailMetric::kUnmatched:
+      return "unmatched";
   }
   return "?";
 }
@@ -74,7 +77,7 @@ std::optional<FailCondition> ParseFailCondition(std::string_view text, std::stri
   const std::string_view metric = Trim(all.substr(0, op_at));
   if (!ParseMetric(metric, &c.metric)) {
     *error = prefix + "unknown metric '" + std::string(metric) +
-             "' (expected 5xx, 4xx, 429, undocumented or malformed)";
+             "' (expected 5xx, 4xx, 429, undocumented, malformed or unmatched)";
     return std::nullopt;
   }
   size_t value_at = op_at + 1;
@@ -129,6 +132,9 @@ FailCheck EvaluateFailCondition(const FailCondition& condition, const FailOnCoun
     case FailMetric::kMalformed:
       count = counts.malformed;
       total = counts.lines;
+      break;
+    case FailMetric::kUnmatched:
+      count = counts.unmatched;
       break;
   }
   FailCheck r;

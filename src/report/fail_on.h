@@ -8,7 +8,10 @@
 //                          << r.explanation << ")\n";
 //
 // Grammar: METRIC OP VALUE[%], blanks allowed between the parts.
-//   METRIC  5xx, 4xx, 429, undocumented (responses whose code is not in the table), malformed
+//   METRIC  5xx, 4xx, 429, undocumented (responses whose code is not documented: by their
+//           operation with an OpenAPI contract, else by the table), malformed, unmatched
+//           (responses whose path matched no template of the contract; analyze refuses it
+//           without one)
 //   OP      >  >=  <  <=
 //   VALUE   with "%": a percentage (0-100) of the responses (of the lines read, for malformed);
 //           without: an absolute count, a whole number ("undocumented>0", "5xx>=100").
@@ -24,7 +27,7 @@
 
 namespace accesslog {
 
-enum class FailMetric { k5xx, k4xx, k429, kUndocumented, kMalformed };
+enum class FailMetric { k5xx, k4xx, k429, kUndocumented, kMalformed, kUnmatched };
 enum class FailOp { kGreater, kGreaterEqual, kLess, kLessEqual };
 
 struct FailCondition {
@@ -44,6 +47,7 @@ struct FailOnCounts {
   uint64_t count_429 = 0;
   uint64_t undocumented = 0;
   uint64_t malformed = 0;
+  uint64_t unmatched = 0;  // with a contract: responses whose path matched no template
 };
 
 struct FailCheck {
@@ -60,7 +64,7 @@ struct FailCheck {
 [[nodiscard]] FailCheck EvaluateFailCondition(const FailCondition& condition,
                                               const FailOnCounts& counts);
 
-// "5xx", "4xx", "429", "undocumented", "malformed".
+// "5xx", "4xx", "429", "undocumented", "malformed", "unmatched".
 [[nodiscard]] std::string_view FailMetricName(FailMetric metric);
 
 }  // namespace accesslog

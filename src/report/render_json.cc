@@ -37,6 +37,79 @@ Json RoutesJson(const std::vector<Report::Route>& routes) {
   return list;
 }
 
+Json LatencyJson(const Report::Latency& l) {
+  const bool values = l.available && l.count > 0;
+  return Json{{"available", l.available},
+              {"reason", OrNull(!values, l.reason)},
+              {"count", l.count},
+              {"relative_error", l.relative_error},
+              {"p50", OrNull(values, l.p50)},
+              {"p90", OrNull(values, l.p90)},
+              {"p99", OrNull(values, l.p99)},
+              {"max", OrNull(values, l.max)},
+              {"mean", OrNull(values, l.mean)}};
+}
+
+Json CodesJson(const std::vector<Report::CodeCount>& codes) {
+  Json list = Json::array();
+  for (const Report::CodeCount& c : codes) {
+    list.push_back(Json{{"code", c.code}, {"count", c.count}, {"documented", c.documented}});
+  }
+  return list;
+}
+
+Json ApiJson(const std::optional<Report::Api>& api) {
+  if (!api) return Json(nullptr);
+  const Report::Api& a = *api;
+  Json operations = Json::array();
+  Json not_seen = Json::array();
+  for (const Report::Operation& op : a.operations) {
+    operations.push_back(Json{{"method", op.method},
+                              {"route", op.route},
+                              {"operation", op.operation_id},
+                              {"requests", op.requests},
+                              {"5xx", op.count_5xx},
+                              {"429", op.count_429},
+                              {"undocumented", op.undocumented},
+                              {"5xx_ratio", op.ratio_5xx},
+                              {"429_ratio", op.ratio_429},
+                              {"undocumented_ratio", op.ratio_undocumented},
+                              {"codes", CodesJson(op.codes)},
+                              {"latency", LatencyJson(op.latency)}});
+    if (op.requests == 0) {
+      not_seen.push_back(
+          Json{{"method", op.method}, {"route", op.route}, {"operation", op.operation_id}});
+    }
+  }
+  Json no_operation_top = Json::array();
+  for (const Report::MethodRoute& x : a.no_operation_top) {
+    no_operation_top.push_back(Json{{"method", x.method}, {"route", x.route}, {"count", x.count}});
+  }
+  Json paths = Json::array();
+  for (const Report::Path& p : a.unmatched_top) {
+    paths.push_back(Json{{"path", p.path}, {"count", p.count}, {"share", p.share}});
+  }
+  return Json{{"file", a.file},
+              {"title", a.title},
+              {"version", a.version},
+              {"coverage", Json{{"operations", a.operations.size()},
+                                {"seen", a.operations_seen},
+                                {"not_seen", std::move(not_seen)}}},
+              {"operations", std::move(operations)},
+              {"no_operation", Json{{"count", a.no_operation},
+                                    {"ratio", a.no_operation_ratio},
+                                    {"codes", CodesJson(a.no_operation_codes)},
+                                    {"pairs", a.no_operation_pairs},
+                                    {"top", std::move(no_operation_top)}}},
+              {"unmatched", Json{{"count", a.unmatched},
+                                 {"ratio", a.unmatched_ratio},
+                                 {"codes", CodesJson(a.unmatched_codes)},
+                                 {"tracked", a.unmatched_tracked},
+                                 {"cap", a.unmatched_cap},
+                                 {"other", a.unmatched_other},
+                                 {"top", std::move(paths)}}}};
+}
+
 }  // namespace
 
 void RenderJson(const Report& r, std::ostream& out) {
@@ -77,7 +150,8 @@ void RenderJson(const Report& r, std::ostream& out) {
                          {"meaning", c.meaning ? Json(*c.meaning) : Json(nullptr)},
                          {"documented", c.documented},
                          {"count", c.count},
-                         {"share", c.share}});
+                         {"share", c.share},
+                         {"undocumented", c.undocumented}});
   }
   j["codes"] = std::move(codes);
 
@@ -108,17 +182,7 @@ void RenderJson(const Report& r, std::ostream& out) {
                      {"top_5xx", RoutesJson(rt.top_5xx)},
                      {"top_429", RoutesJson(rt.top_429)}};
 
-  const Report::Latency& l = r.latency;
-  const bool values = l.available && l.count > 0;
-  j["latency"] = Json{{"available", l.available},
-                      {"reason", OrNull(!values, l.reason)},
-                      {"count", l.count},
-                      {"relative_error", l.relative_error},
-                      {"p50", OrNull(values, l.p50)},
-                      {"p90", OrNull(values, l.p90)},
-                      {"p99", OrNull(values, l.p99)},
-                      {"max", OrNull(values, l.max)},
-                      {"mean", OrNull(values, l.mean)}};
+  j["latency"] = LatencyJson(r.latency);
 
   Json samples = Json::array();
   for (const MalformedSample& s : r.samples) {
@@ -138,6 +202,8 @@ void RenderJson(const Report& r, std::ostream& out) {
                           {"explanation", c.explanation}});
   }
   j["fail_on"] = std::move(checks);
+  // Additive (schema_version 1): null without an OpenAPI document.
+  j["api"] = ApiJson(r.api);
 
   // File names come from the command line and may not be UTF-8: replace, never throw.
   out << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";

@@ -1,40 +1,27 @@
-// The table and markdown renderings. Both lay out the same list of sections (Sections below),
-// so they cannot drift apart: the table pads columns to their widest cell, markdown writes pipe
-// tables and fenced blocks.
+// The table and markdown renderings. Both lay out the same list of sections (Sections below,
+// report/sections.h), so they cannot drift apart: the table pads columns to their widest cell,
+// markdown writes pipe tables and fenced blocks.
 #include <algorithm>
 #include <ostream>
 
 #include "report/report.h"
+#include "report/sections.h"
 #include "report/text_format.h"
 
 namespace accesslog {
 namespace {
 
-constexpr std::string_view kBold = "\033[1m";
-constexpr std::string_view kRed = "\033[31m";
-constexpr std::string_view kGreen = "\033[32m";
-constexpr std::string_view kYellow = "\033[33m";
-constexpr std::string_view kReset = "\033[0m";
+using report_text::Cell;
+using report_text::Count;
+using report_text::kBold;
+using report_text::kGreen;
+using report_text::kRed;
+using report_text::kReset;
+using report_text::kYellow;
+using report_text::Section;
 
 // Meanings in the terminal table are cut to this many characters; markdown and JSON keep all.
 constexpr size_t kMeaningWidth = 60;
-
-struct Cell {
-  std::string text;
-  std::string_view color;  // empty: none
-};
-
-struct Section {
-  std::string title;
-  std::vector<std::string> notes;   // short paragraphs before the table
-  bool key_value = false;           // two columns without a header: a list in markdown
-  std::vector<std::string> header;  // column names
-  std::vector<bool> right;          // right-align the column (numbers)
-  std::vector<std::vector<Cell>> rows;
-  std::vector<std::string> block;  // preformatted lines (malformed samples)
-};
-
-std::string Count(uint64_t n) { return std::to_string(n); }
 
 Section Summary(const Report& r) {
   Section s{.title = "Summary", .key_value = true};
@@ -61,6 +48,11 @@ Section Summary(const Report& r) {
     row("dropped", Count(r.dropped) + " (container streams not listed)");
   }
   if (r.windows.available) row("time range", r.windows.first + " .. " + r.windows.last);
+  if (r.api) {
+    row("api", r.api->title + " " + r.api->version + " (" + r.api->file + ")");
+    row("operations seen",
+        std::to_string(r.api->operations_seen) + " of " + std::to_string(r.api->operations.size()));
+  }
   return s;
 }
 
@@ -93,14 +85,25 @@ Section Codes(const Report& r, bool full_text) {
             .header = {"code", "class", "count", "share", "documented", "meaning"},
             .right = {false, false, true, true, false, false}};
   if (r.codes.empty()) s.notes.push_back("No responses.");
+  if (r.api) {
+    s.notes.push_back("Documented per operation of " + r.api->file +
+                      "; responses without an operation by the API-wide table.");
+  }
   for (const Report::Code& c : r.codes) {
-    std::string meaning = c.meaning ? *c.meaning : "(not in the documented table)";
+    std::string meaning = c.meaning ? *c.meaning
+                          : r.api   ? "(not in the API-wide table)"
+                                    : "(not in the documented table)";
     if (!full_text) meaning = TruncateDisplay(meaning, kMeaningWidth);
+    // With a contract, a code may be documented for some operations and not for others.
+    const std::string documented = c.documented ? "yes"
+                                   : c.undocumented == c.count
+                                       ? "NO"
+                                       : "partly (" + Count(c.undocumented) + " NO)";
     s.rows.push_back({{std::to_string(c.code), c.code >= 500 ? kRed : std::string_view()},
                       {c.class_name, {}},
                       {Count(c.count), {}},
                       {FormatPercent(c.share), {}},
-                      {c.documented ? "yes" : "NO", c.documented ? std::string_view() : kYellow},
+                      {documented, c.documented ? std::string_view() : kYellow},
                       {meaning, {}}});
   }
   return s;
@@ -161,6 +164,10 @@ Section Routes(const Report& r, bool is_5xx) {
   if (!rt.available) {
     s.notes.push_back("Skipped: " + rt.reason + ".");
     return s;
+  }
+  if (r.api) {
+    s.notes.push_back("Routes are the document's path templates (" + std::string(kUnmatchedRoute) +
+                      ": no template matched).");
   }
   const auto& rows = is_5xx ? rt.top_5xx : rt.top_429;
   if (rows.empty()) s.notes.push_back("No " + name + " responses.");
@@ -233,6 +240,7 @@ std::vector<Section> Sections(const Report& r, bool full_text) {
   out.push_back(Classes(r));
   out.push_back(Codes(r, full_text));
   out.push_back(Ratios(r));
+  for (Section& api : report_text::ApiSections(r)) out.push_back(std::move(api));
   out.push_back(Windows(r));
   out.push_back(Routes(r, true));
   out.push_back(Routes(r, false));

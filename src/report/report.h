@@ -1,6 +1,6 @@
 // Stage: report. The finished report of `analyze`, and its three renderings.
 //
-//   Report r = BuildReport(accumulator.tally(), table, parser->capabilities(), inputs...);
+//   Report r = BuildReport(accumulator.tally(), table, contract, parser->capabilities(), ...);
 //   RenderTable(r, /*color=*/false, std::cout);   // aligned columns for a terminal
 //   RenderMarkdown(r, std::cout);                  // GitHub-flavoured, for CI job summaries
 //   RenderJson(r, std::cout);                      // the stable schema in docs/analyze.md
@@ -35,12 +35,13 @@ struct Report {
     int code = 0;
     std::string class_name;
     std::optional<std::string> meaning;  // nullopt: not in the table
-    bool documented = false;
+    bool documented = false;             // every response with the code was documented
     uint64_t count = 0;
-    double share = 0;  // of responses
+    double share = 0;           // of responses
+    uint64_t undocumented = 0;  // responses with the code not documented (per operation, or all)
   };
   struct RatioRow {
-    std::string name;  // "5xx", "4xx", "429", "undocumented", "malformed"
+    std::string name;  // "5xx", "4xx", "429", "undocumented", ["unmatched",] "malformed"
     uint64_t count = 0;
     std::string of;  // the denominator: "responses" or "lines"
     uint64_t total = 0;
@@ -90,6 +91,52 @@ struct Report {
     double relative_error = 0;
     double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;  // seconds; meaningful when count > 0
   };
+  // The OpenAPI contract's part (analyze --api.openapi).
+  struct CodeCount {
+    int code = 0;
+    uint64_t count = 0;
+    bool documented = false;  // by the operation; without one, by the API-wide table
+  };
+  struct Operation {
+    std::string method;  // "GET"
+    std::string route;   // the path template, as the document writes it
+    std::string operation_id;
+    uint64_t requests = 0;
+    uint64_t count_5xx = 0, count_429 = 0, undocumented = 0;
+    double ratio_5xx = 0, ratio_429 = 0, ratio_undocumented = 0;  // of its requests
+    std::vector<CodeCount> codes;  // the codes it answered, ascending
+    Latency latency;               // its request times
+  };
+  struct MethodRoute {
+    std::string method;
+    std::string route;
+    uint64_t count = 0;
+  };
+  struct Path {
+    std::string path;  // escaped, at most 200 bytes
+    uint64_t count = 0;
+    double share = 0;  // of the unmatched responses
+  };
+  struct Api {
+    std::string file, title, version;
+    std::vector<Operation> operations;  // every operation of the document, in its order
+    size_t operations_seen = 0;         // with at least one request
+    // A template matched, but it has no operation for the request's method.
+    uint64_t no_operation = 0;
+    double no_operation_ratio = 0;  // of responses
+    std::vector<CodeCount> no_operation_codes;
+    size_t no_operation_pairs = 0;              // distinct (method, template)
+    std::vector<MethodRoute> no_operation_top;  // the most frequent `top`
+    // No template matched (route "__unmatched__").
+    uint64_t unmatched = 0;
+    double unmatched_ratio = 0;  // of responses
+    std::vector<CodeCount> unmatched_codes;
+    size_t unmatched_tracked = 0;     // distinct paths counted by name
+    size_t unmatched_cap = 0;         // past it, new paths are counted as "(other)"
+    uint64_t unmatched_other = 0;     // responses on paths past the cap
+    std::vector<Path> unmatched_top;  // the most frequent `top` paths
+  };
+
   struct Check {
     std::string condition;
     bool holds = false;
@@ -117,14 +164,18 @@ struct Report {
   Latency latency;
   std::vector<MalformedSample> samples;
   std::vector<Check> checks;
+  std::optional<Api> api;  // with an OpenAPI contract
 };
 
-// Computes the report from what the accumulator counted. `top` rows per route table.
+// Computes the report from what the accumulator counted. `top` rows per route table. `api` is the
+// contract the accumulator judged the lines against (SetContract), or null.
 [[nodiscard]] Report BuildReport(const Tally& tally, const StatusTable& table,
-                                 const FormatCapabilities& caps, const std::string& format,
-                                 size_t top, const std::vector<FailCondition>& conditions);
+                                 const ApiContract* api, const FormatCapabilities& caps,
+                                 const std::string& format, size_t top,
+                                 const std::vector<FailCondition>& conditions);
 
-// The counts the --fail-on conditions are evaluated against.
+// The counts the --fail-on conditions are evaluated against: undocumented per the contract's
+// verdicts when the tally has them, else per `table`.
 [[nodiscard]] FailOnCounts CountsForFailOn(const Tally& tally, const StatusTable& table);
 
 // Aligned plain-text columns; `color` adds ANSI colours (headings, 5xx, undocumented codes,

@@ -4,9 +4,9 @@
 // (and the whole input is tried as a timestamp too). Whatever the bytes:
 //   - an accepted timestamp, written back by FormatLogTime and read again, is the same instant
 //     and the same offset, and its offset is within ±24 h;
-//   - a refused condition has a one-line error naming it; an accepted one has a finite value
-//     (0-100 for a percentage), and evaluating it on any counts gives a ratio in [0, 1] or a
-//     count, and an explanation that names the metric.
+//   - a refused condition has a one-line error naming it; an accepted one (any metric, unmatched
+//     included) has a finite value (0-100 for a percentage), and evaluating it on any counts
+//     gives a ratio in [0, 1] or a count, and an explanation that names the metric.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -56,6 +56,7 @@ void CheckCondition(std::string_view text, const uint8_t* data, size_t size) {
   counts.count_4xx = (n[3] % r) - std::min(n[3] % r, counts.count_5xx);
   counts.count_429 = counts.count_4xx / 2;
   counts.undocumented = n[1] % r;
+  counts.unmatched = n[2] % r;  // a part of the undocumented, or not: any count up to responses
   const accesslog::FailCheck result = accesslog::EvaluateFailCondition(*c, counts);
   Check(std::isfinite(result.actual) && result.actual >= 0);
   if (c->percent) Check(result.actual <= 1);

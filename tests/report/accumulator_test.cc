@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "classify/api_contract.h"
 #include "classify/routes.h"
 
 // Counts every operator new while `g_counting` is set, to prove the per-line path allocates
@@ -250,6 +251,52 @@ TEST(AccumulatorTest, ThePerLinePathDoesNotAllocateOnceWarm) {
   g_counting = false;
   EXPECT_EQ(g_allocations.load(), 0u);
   EXPECT_EQ(acc.tally().lines, 101u * lines.size() + 10);
+}
+
+TEST(AccumulatorTest, ThePerLinePathWithAContractDoesNotAllocateOnceWarm) {
+  if (!ACCESSLOG_COUNT_ALLOCATIONS) GTEST_SKIP() << "allocations are not counted under ASan";
+  std::string error;
+  auto parser = MakeParser(
+      {.format = R"($remote_addr [$time_local] "$request" $status rt=$request_time)"}, &error);
+  ASSERT_TRUE(parser) << error;
+  ApiSpec spec;
+  spec.paths = {
+      {.path_template = "/items/{id}",
+       .operations = {{.method = "get", .operation_id = "getItem", .responses = {"200"}}}}};
+  auto api = ApiContract::Compile(spec, {}, &error);
+  ASSERT_TRUE(api) << error;
+  RouteNormalizer routes({});
+  Accumulator acc(parser.get(), &routes);
+  acc.SetContract(api.get(), &StatusTable::Embedded());
+  acc.BeginInput("a.log");
+  std::vector<std::string> lines;
+  for (int i = 0; i < 64; ++i) {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  R"(10.0.0.%d [10/Oct/2000:13:%02d:%02d -0700] "%s %s HTTP/1.1" %d rt=0.%03d)", i,
+                  i % 3, i % 60, i % 5 == 0 ? "DELETE" : "GET",
+                  i % 4 == 0   ? "/items/42?x=1"
+                  : i % 4 == 1 ? "/items/7/"
+                  : i % 4 == 2 ? "/outside/the/document"
+                               : "/health",
+                  i % 5 == 0 ? 503 : 200, i);
+    lines.emplace_back(line);
+  }
+  for (const std::string& l : lines) acc.OnLine(l);  // warm: the operation, paths, templates
+
+  g_allocations = 0;
+  g_counting = true;
+  for (int round = 0; round < 100; ++round) {
+    for (const std::string& l : lines) acc.OnLine(l);
+  }
+  g_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0u);
+  ASSERT_TRUE(acc.tally().api);
+  const ApiTally& a = *acc.tally().api;
+  ASSERT_TRUE(a.operations[0]);
+  EXPECT_GT(a.operations[0]->requests, 0u);
+  EXPECT_GT(a.no_operation_total, 0u);
+  EXPECT_EQ(a.unmatched_paths.size(), 2u);  // /outside/the/document, /health
 }
 
 }  // namespace

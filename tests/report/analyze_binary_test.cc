@@ -130,6 +130,101 @@ TEST(AnalyzeBinaryTest, ExitsOneForATruncatedGzip) {
       out, "analyze: cannot read '" + dir.File("cut.log.gz") + "': gzip: unexpected end of file\n");
 }
 
+// The CI gate of the API contract: "does the traffic in staging keep the contract?".
+const std::string kExamples = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/";
+
+std::string KittenLine(const std::string& method, const std::string& path, int code) {
+  return "192.0.2.9 - - [07/Dec/2026:10:00:00 +0000] \"" + method + " " + path + " HTTP/1.1\" " +
+         std::to_string(code) + " 42 \"-\" \"test/1.0\"\n";
+}
+
+TEST(AnalyzeBinaryTest, TheContractGate) {
+  TempDir dir;
+  const std::string doc = "--api.openapi=" + kExamples + "openapi.yaml";
+  std::string out;
+  // The example log strays outside the document (9.70 %) and answers 8 undocumented codes.
+  EXPECT_EQ(RunCommand({kBin, "analyze", doc, "--fail-on=unmatched>1%", "--fail-on=unmatched>10%",
+                        kExamples + "openapi-access.log"},
+                       &out),
+            3);
+  EXPECT_NE(out.find("\nanalyze: fail-on condition holds: unmatched>1% (unmatched ratio is "
+                     "9.70%)\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("unmatched>10% (unmatched"), std::string::npos) << out;
+
+  // Traffic that keeps the contract passes both conditions.
+  WriteFile(dir.File("kept.log"), KittenLine("GET", "/v1/kittens?page=2", 200) +
+                                      KittenLine("HEAD", "/v1/kittens/7", 404) +
+                                      KittenLine("POST", "/v1/kittens", 201));
+  EXPECT_EQ(RunCommand({kBin, "analyze", doc, "--fail-on=unmatched>1%", "--fail-on=undocumented>0",
+                        dir.File("kept.log")},
+                       &out),
+            0)
+      << out;
+
+  // A 404 the API-wide table documents, which POST /kittens does not list: undocumented.
+  WriteFile(dir.File("broken.log"), KittenLine("POST", "/v1/kittens", 404));
+  EXPECT_EQ(RunCommand({kBin, "analyze", "--fail-on=undocumented>0", dir.File("broken.log")}, &out),
+            0)
+      << "the table alone documents 404: " << out;
+  EXPECT_EQ(
+      RunCommand({kBin, "analyze", doc, "--fail-on=undocumented>0", dir.File("broken.log")}, &out),
+      3);
+  EXPECT_NE(out.find("analyze: fail-on condition holds: undocumented>0 (undocumented count is 1)"),
+            std::string::npos)
+      << out;
+}
+
+TEST(AnalyzeBinaryTest, TheContractGateRefusesWhatItCannotJudge) {
+  TempDir dir;
+  WriteFile(dir.File("a.log"), KittenLine("GET", "/v1/kittens", 200));
+  std::string out;
+  EXPECT_EQ(RunCommand({kBin, "analyze", "--fail-on=unmatched>1%", dir.File("a.log")}, &out), 2);
+  EXPECT_EQ(out,
+            "analyze: --fail-on 'unmatched>1%': unmatched needs the API's OpenAPI document: give "
+            "--api.openapi=FILE (or a config file whose source has api)\n");
+  WriteFile(dir.File("bad.yaml"), "swagger: \"1.2\"\n");
+  EXPECT_EQ(
+      RunCommand({kBin, "analyze", "--api.openapi=" + dir.File("bad.yaml"), dir.File("a.log")},
+                 &out),
+      1);
+  EXPECT_EQ(out, "analyze: --api.openapi: " + dir.File("bad.yaml") +
+                     ": neither an OpenAPI 3.x document (openapi: 3.x.y) nor a Swagger 2.0 one "
+                     "(swagger: \"2.0\"): it says swagger: 1.2\n")
+      << "the loader's message and no report";
+}
+
+// The config file's first source's api (with its own options) unless --api.openapi is given.
+TEST(AnalyzeBinaryTest, TheConfigFilesSourceApiAndTheFlagThatWins) {
+  TempDir dir;
+  WriteFile(dir.File("a.log"), KittenLine("GET", "/kittens", 200));
+  WriteFile(dir.File("other.yaml"),
+            "openapi: 3.1.0\ninfo: {title: Other, version: '2'}\npaths: {/kittens: {get: "
+            "{responses: {'200': {description: ok}}}}}\n");
+  WriteFile(dir.File("config.yaml"),
+            "sources:\n  - name: kittens\n    files: [a.log]\n    api:\n"
+            "      openapi: " +
+                kExamples + "openapi.yaml\n      base_path: ['/']\n");
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "analyze", "--output=json",
+                        "--config.file=" + dir.File("config.yaml"), dir.File("a.log")},
+                       &out),
+            0)
+      << out;
+  json j = json::parse(out);
+  EXPECT_EQ(j["api"]["title"], "Kittens API");
+  EXPECT_EQ(j["api"]["coverage"]["seen"], 1) << "base_path '/' from the config: " << out;
+  ASSERT_EQ(
+      RunCommand({kBin, "analyze", "--output=json", "--config.file=" + dir.File("config.yaml"),
+                  "--api.openapi=" + dir.File("other.yaml"), dir.File("a.log")},
+                 &out),
+      0)
+      << out;
+  j = json::parse(out);
+  EXPECT_EQ(j["api"]["title"], "Other");
+}
+
 void ExpectKeys(const json& object, const std::vector<std::string>& keys,
                 const std::string& where) {
   ASSERT_TRUE(object.is_object()) << where;
@@ -177,7 +272,7 @@ TEST(AnalyzeBinaryTest, JsonSchema) {
   const json j = json::parse(out);
   ExpectKeys(j,
              {"schema_version", "format", "inputs", "totals", "classes", "codes", "ratios",
-              "windows", "routes", "latency", "malformed", "fail_on"},
+              "windows", "routes", "latency", "malformed", "fail_on", "api"},
              "top level");
   EXPECT_EQ(j["schema_version"], 1);
   EXPECT_EQ(j["format"], "combined");
@@ -212,7 +307,8 @@ TEST(AnalyzeBinaryTest, JsonSchema) {
   double shares = 0;
   int previous = 0;
   for (const json& c : j["codes"]) {
-    ExpectKeys(c, {"code", "class", "meaning", "documented", "count", "share"}, "codes[]");
+    ExpectKeys(c, {"code", "class", "meaning", "documented", "count", "share", "undocumented"},
+               "codes[]");
     EXPECT_TRUE(c["code"].is_number_integer());
     EXPECT_GT(c["code"].get<int>(), previous);
     previous = c["code"].get<int>();
@@ -281,6 +377,7 @@ TEST(AnalyzeBinaryTest, JsonSchema) {
   ExpectKeys(j["fail_on"][0], {"condition", "holds", "unit", "value", "explanation"}, "fail_on[]");
   EXPECT_EQ(j["fail_on"][0]["unit"], "ratio");
   EXPECT_EQ(j["fail_on"][0]["value"], 0.025);
+  EXPECT_TRUE(j["api"].is_null()) << "no OpenAPI document";
 }
 
 TEST(AnalyzeBinaryTest, GzipByMagicBytesWhateverTheName) {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "config/openapi_loader.h"
 #include "report/analyze.h"
 #include "support/test_support.h"
 
@@ -204,6 +205,24 @@ AnalyzeOptions NginxOptions(const TempDir& dir, const std::string& output) {
   return o;
 }
 
+// The contract example: examples/openapi-access.log against examples/openapi.yaml, both copied
+// beside the run so that the report names them by their short names.
+AnalyzeOptions OpenApiOptions(const TempDir& dir, const std::string& output) {
+  const std::string examples = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/";
+  WriteFile(dir.File("openapi-access.log"), ReadFile(examples + "openapi-access.log"));
+  WriteFile(dir.File("openapi.yaml"), ReadFile(examples + "openapi.yaml"));
+  AnalyzeOptions o;
+  o.files = {"openapi-access.log"};
+  o.output = output;
+  o.color = AnalyzeOptions::Color::kNever;
+  o.fail_on = {"unmatched>1%", "undocumented>0"};
+  ScopedCwd cwd(dir.path());
+  std::string error;
+  o.api = LoadApiContract({.openapi = "openapi.yaml"}, &error);
+  EXPECT_TRUE(o.api) << error;
+  return o;
+}
+
 class AnalyzeGoldenTest : public ::testing::TestWithParam<std::string> {};
 
 std::string Extension(const std::string& output) {
@@ -226,6 +245,16 @@ TEST_P(AnalyzeGoldenTest, NginxLogWithLatencyPlainAndGzip) {
   EXPECT_EQ(r.status, kAnalyzeOk) << r.err;
   EXPECT_EQ(r.err, "");
   ExpectGolden(r.out, "nginx." + Extension(GetParam()) + ".golden");
+}
+
+TEST_P(AnalyzeGoldenTest, OpenApiExample) {
+  TempDir dir;
+  const AnalyzeRun r = Analyze(OpenApiOptions(dir, GetParam()), dir);
+  EXPECT_EQ(r.status, kAnalyzeFailedOn);
+  EXPECT_EQ(r.err,
+            "analyze: fail-on condition holds: unmatched>1% (unmatched ratio is 9.70%)\n"
+            "analyze: fail-on condition holds: undocumented>0 (undocumented count is 8)\n");
+  ExpectGolden(r.out, "openapi." + Extension(GetParam()) + ".golden");
 }
 
 INSTANTIATE_TEST_SUITE_P(Outputs, AnalyzeGoldenTest, ::testing::Values("table", "markdown", "json"),
