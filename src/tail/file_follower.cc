@@ -108,6 +108,15 @@ bool FileFollower::OpenCurrent(bool at_startup) {
     ::close(fd);
     return false;
   }
+  if (await_content_) {
+    // A new match of a glob (AwaitContent): nothing to tell it by yet, or a copy of a followed
+    // file being written. Looked at again at the next poll.
+    if (size == 0 || (host_ != nullptr && host_->IsCopyOfFollowed(pattern_, id))) {
+      ::close(fd);
+      return false;
+    }
+    await_content_ = false;
+  }
   bool skip_to_newline = false;
   int64_t start = 0;
   if (host_) {

@@ -83,8 +83,11 @@ bool Tailer::Rescan(bool at_startup, bool all) {
     }
     for (const auto& path : matches) {
       if (have.count(path)) continue;
-      if (!at_startup && !ShouldFollowNewMatch(path, p)) continue;
       FileFollower* f = AddFollower(path, p);
+      // A new match is followed at once, its file opened once it has content (AwaitContent):
+      // a log created empty is read from the first write that an event, a round of a muted
+      // directory, the periodic check or a catch-up tells of, not at the next full check.
+      if (!at_startup) f->AwaitContent();
       f->EnsureOpen(at_startup);
       added = true;
       touched_.push_back({static_cast<uint32_t>(followers_.size() - 1), kTouchRenamed});
@@ -341,6 +344,7 @@ void Tailer::Run() {
   // waiting (the inotify event for those bytes has been consumed already).
   bool more = Sweep(now, /*all=*/true, /*tick=*/false);
   uint64_t catching_up = 0;  // the latest CatchUpNow being served (until nothing is left to read)
+  uint64_t globbed_for = 0;  // the latest CatchUpNow the globs were evaluated for
   // The wake fd said something: Stop (true), or a CatchUpNow to serve this round.
   const auto woken = [&] {
     uint64_t n = 0;
@@ -416,7 +420,15 @@ void Tailer::Run() {
       if (!rescan) Rescan(/*at_startup=*/false, /*all=*/false);
       if (tick_) tick_(now);
     }
-    if (rescan) Rescan(/*at_startup=*/false);
+    if (rescan) {
+      Rescan(/*at_startup=*/false);
+    } else if (catching_up != 0 && catching_up != globbed_for) {
+      // A catch-up also looks for the new matches events cannot tell of (globs whose
+      // directories are not all watched; every glob when polling), once per ask: a file that
+      // appeared since the last periodic check is counted by the scrape that asked.
+      globbed_for = catching_up;
+      Rescan(/*at_startup=*/false, /*all=*/!inotify);
+    }
     // A name appeared or went away in a watched directory: the directories to watch may change
     // (a new pod's directory). Not at the full check alone: had it missed a directory, the glob
     // finds the files in it then.

@@ -18,6 +18,11 @@
 // inotify is unavailable (use_inotify=false, or inotify_init fails: some container volumes),
 // the periodic check reads every file (the polling fallback).
 //
+// A file a glob matches after start-up is followed at once, and opened once it holds bytes that
+// are not a copy of a file the glob follows (FileFollower::AwaitContent): a log created empty
+// (nginx opening its log, a container runtime creating 0.log before the first output) is read
+// from its first line on the first write, in either mode and in muted directories alike.
+//
 // Files are followed by what they are (device, inode and a fingerprint of their first bytes;
 // see file_identity.h), not by name. Rotation and truncation are decided in one place,
 // FileFollower::CheckRotation, with the reasoning beside each branch; docs/tailing.md tells
@@ -101,15 +106,24 @@ class Tailer : private FollowerHost {
   }
 
   // Thread-safe: reads what has been written by now (the pending events, files with more to
-  // read, files events cannot tell of) on Run's thread, and waits for that round, at most
-  // max_wait. A scrape calls it first, so the read batching window never delays a count on
-  // /metrics (catch_up.h). Returns false on timeout, or at once before Start and after Stop.
+  // read, files events cannot tell of, new matches of globs events cannot tell of) on Run's
+  // thread, and waits for that round, at most max_wait. A scrape calls it first, so the read
+  // batching window never delays a count on /metrics (catch_up.h). Returns false on timeout, or at
+  // once before Start and after Stop.
   bool CatchUpNow(std::chrono::milliseconds max_wait) { return catch_up_.Ask(max_wait); }
 
   // How many directories have their write events muted now, their files read at every round
   // instead (steady_writers.h). Thread-safe; for tests.
   [[nodiscard]] size_t muted_directories() const {
     return muted_dirs_.load(std::memory_order_relaxed);
+  }
+
+  // How many names are followed now: those with a file open, and those waiting for theirs (a
+  // path that does not exist yet, a new match of a glob that is still empty). Thread-safe; for
+  // tests.
+  [[nodiscard]] size_t followed_names() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return followers_.size();
   }
 
   // The files followed now. Thread-safe: called at scrape time.
@@ -152,12 +166,12 @@ class Tailer : private FollowerHost {
                       bool at_startup, bool* skip_to_newline) override;
   void Closed(const FileIdentity& id, int64_t offset) override;
   bool IsFollowed(const std::string& pattern, const FileIdentity& id) const override;
+  bool IsCopyOfFollowed(const std::string& pattern, const FileIdentity& id) const override;
 
   FileFollower* AddFollower(const std::string& path, const Pattern& p);
   // Evaluates the globs (all of them, or those whose directories are not all watched): new
   // followers, unmatched ones. Returns true when a follower was added.
   bool Rescan(bool at_startup, bool all = true);
-  bool ShouldFollowNewMatch(const std::string& path, const Pattern& p);
   void AdoptUnclaimedPositions();
   // Sets up the watches and the names events are reported for, for the followers there are
   // now. Returns true when a directory watch was added (the globs must be looked at again).
