@@ -27,6 +27,7 @@ int Server::Run() {
   endpoints.version = kVersion;
   collector_->SetFileSnapshot([this] { return Snapshot(); });
   inputs_.SetSource([this] { return InputSnapshot(); });
+  inputs_.SetPositionsWriteFailures([this] { return positions_write_failures_.load(); });
   HttpServer http(pipeline_->options.web, std::move(endpoints));
   web_.SetSource([&http] { return http.stats(); });
   std::string error;

@@ -102,6 +102,7 @@ class Server {
   std::vector<std::unique_ptr<LineSink>> stream_sinks_;  // per-file sinks of the streams
   std::vector<std::thread> stream_threads_;
   InputCollector inputs_;
+  std::atomic<uint64_t> positions_write_failures_{0};  // every tailer's, across reloads
   std::atomic<bool> ready_{false};
   std::mutex reload_mu_;
 };

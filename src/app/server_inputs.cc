@@ -16,6 +16,7 @@ constexpr std::chrono::milliseconds kScrapeCatchUpWait{100};
 // makes every file go on where it was.
 bool Server::StartTailing(std::string* error, std::vector<PositionEntry> resume) {
   auto tailer = std::make_unique<Tailer>(pipeline_->options.tail);
+  tailer->CountPositionsWriteFailuresIn(&positions_write_failures_);
   if (!resume.empty()) tailer->ResumeFrom(std::move(resume));
   std::map<std::string, std::string> pattern_to_log;
   std::set<std::string> aggregate;  // patterns of container log sources: lag per source

@@ -91,9 +91,17 @@ class Tailer : private FollowerHost {
   void Add(std::string pattern, LineSink* sink, LineSinkFactory* per_file = nullptr);
   // Loads the positions file, opens and positions every file that exists (missing files are
   // picked up when they appear) and saves positions once, so a positions file that cannot be
-  // written is reported now. Returns false with *error set (naming the file and the reason)
-  // when the positions file cannot be read, parsed or written.
+  // written is told of now (a warning: the tailer follows and counts without it, and tries
+  // again at every save). Returns false with *error set (naming the file and the reason) when
+  // the positions file cannot be read or parsed.
   [[nodiscard]] bool Start(std::string* error);
+  // Before Start: failed saves of the positions file are counted in *counter, which must
+  // outlive the tailer (a reload's next tailer counts on in the same one). Without it the
+  // tailer counts in its own. Thread-safe to read.
+  void CountPositionsWriteFailuresIn(std::atomic<uint64_t>* counter) { failures_ = counter; }
+  [[nodiscard]] uint64_t positions_write_failures() const {
+    return failures_->load(std::memory_order_relaxed);
+  }
   // Follows the files until Stop() is called, then saves positions.
   void Run();
   // Thread-safe; makes Run return soon.
@@ -183,7 +191,7 @@ class Tailer : private FollowerHost {
   // when a file has more to read now.
   bool Sweep(std::chrono::steady_clock::time_point now, bool all, bool tick);
   bool PollOne(uint32_t slot, bool written_only, std::chrono::steady_clock::time_point now);
-  bool SavePositions(std::string* error);
+  void SavePositions();  // when something changed; failures are counted and told of once
 
   TailOptions options_;
   LineSplitter splitter_;  // one line buffer for every file: they are read in turn
@@ -206,13 +214,15 @@ class Tailer : private FollowerHost {
   std::vector<uint32_t> polled_;  // followers not open or not in a trusted watch (UpdateWatches)
   std::vector<uint32_t> reread_;  // steady_'s unmuted slots, reused
   uint64_t round_ = 0;
-  bool poll_all_ = false;       // followers were removed: slots moved, read everything once
-  bool moved_ = true;           // offsets or files changed since the positions were last saved
-  bool maybe_gone_ = false;     // a glob follower may be unmatched with no open file: remove it
-  std::string last_positions_;  // last content written, to skip unchanged saves
-  bool positions_failing_ = false;
-  int wake_fd_ = -1;  // eventfd: Stop() and CatchUpNow() wake Run()
-  CatchUp catch_up_;  // on wake_fd_
+  bool poll_all_ = false;           // followers were removed: slots moved, read everything once
+  bool moved_ = true;               // offsets or files changed since the positions were last saved
+  bool maybe_gone_ = false;         // a glob follower may be unmatched with no open file: remove it
+  std::string last_positions_;      // last content written, to skip unchanged saves
+  bool positions_failing_ = false;  // the last save failed (warned about once)
+  std::atomic<uint64_t> own_failures_{0};
+  std::atomic<uint64_t>* failures_ = &own_failures_;  // CountPositionsWriteFailuresIn
+  int wake_fd_ = -1;                                  // eventfd: Stop() and CatchUpNow() wake Run()
+  CatchUp catch_up_;                                  // on wake_fd_
   std::atomic<bool> stop_{false};
   std::function<void(std::chrono::steady_clock::time_point)> tick_;
 };
