@@ -31,7 +31,7 @@ std::vector<MetricFamily> InputCollector::Collect() const {
       MakeFamily("accesslog_syslog_messages_total",
                  "Syslog messages received, by outcome: parsed (header removed), "
                  "headerless (no priority: taken whole), skipped (over the size limit), "
-                 "malformed (a TCP stream that could not be framed or was cut).",
+                 "malformed (a TCP message cut by the end of its connection).",
                  MetricType::Counter);
   auto dropped = MakeFamily("accesslog_syslog_dropped_total",
                             "UDP datagrams the kernel dropped on the syslog socket (receive queue "
