@@ -3,11 +3,12 @@
 // counted at the first write, not at the next full check: with inotify, when polling, and in a
 // directory whose write events are muted. The periodic and full checks are a minute away here,
 // so only events, rounds and catch-ups can do it. And logrotate's copy, created empty and then
-// filled, is still never read as new lines.
+// filled, is still never read as new lines. Last, a byte-order mark at a file's start.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -181,6 +182,39 @@ TEST(EmptyNewFileMutedTest, ALogCreatedEmptyInAMutedDirectoryIsCounted) {
   ASSERT_TRUE(t.tailer().CatchUpNow(kDeadline));
   EXPECT_EQ(sink.count(), written + 3);
   EXPECT_EQ(sink.seen().count("fresh-2 some log text"), 1u);
+}
+
+// A UTF-8 byte-order mark at the start of a file is not part of its first line: a file read from
+// its start (--tail.from=start), a file a glob matches later, and a file read again after it was
+// truncated and rewritten (copytruncate). Inotify and polling.
+TEST_P(EmptyNewFileTest, AByteOrderMarkAtAFilesStartIsSkipped) {
+  const std::string mark = "\xEF\xBB\xBF";
+  const std::string log = dir_.File("a.log");
+  WriteFile(log, mark + Numbered("a", 0, 2));
+  TailOptions o = Slow(GetParam());
+  o.from_start = true;
+  RecordingSink sink;
+  RunningTailer t(o);
+  t.tailer().Add(dir_.File("*.log"), &sink);
+  t.Start();
+  ASSERT_TRUE(t.tailer().CatchUpNow(kDeadline));
+  WriteFile(dir_.File("b.log"), "");
+  ASSERT_TRUE(WaitForNames(t.tailer(), 2));
+  AppendFile(dir_.File("b.log"), mark + Numbered("b", 0, 2));
+  ASSERT_TRUE(t.tailer().CatchUpNow(kDeadline));
+  ASSERT_EQ(::truncate(log.c_str(), 0), 0);
+  AppendFile(log, mark + Numbered("again", 0, 2));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        t.tailer().CatchUpNow(milliseconds(1000));
+        return sink.count() >= 6;
+      },
+      kDeadline));
+  std::vector<std::string> lines = sink.lines();
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::string>{"a-0 some log text", "a-1 some log text",
+                                             "again-0 some log text", "again-1 some log text",
+                                             "b-0 some log text", "b-1 some log text"}));
 }
 
 }  // namespace
