@@ -6,6 +6,94 @@
 
 namespace accesslog {
 
+namespace {
+
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsHex(char c) { return IsAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// Dotted quad, each part 0..255 in at most three digits.
+bool IsIpv4(std::string_view s) {
+  int parts = 0;
+  size_t i = 0;
+  while (true) {
+    int v = 0;
+    size_t digits = 0;
+    for (; i < s.size() && IsAsciiDigit(s[i]) && digits < 4; ++i, ++digits)
+      v = v * 10 + (s[i] - '0');
+    if (digits == 0 || digits > 3 || v > 255) return false;
+    ++parts;
+    if (i == s.size()) return parts == 4;
+    if (s[i] != '.' || parts == 4) return false;
+    ++i;
+  }
+}
+
+// Hex digits and colons (at least two), maybe an IPv4 tail, maybe a zone after '%'.
+bool IsIpv6(std::string_view s) {
+  const size_t percent = s.find('%');
+  const std::string_view addr = s.substr(0, percent);
+  if (addr.size() < 2 || addr.size() > 45) return false;
+  int colons = 0;
+  for (const char c : addr) {
+    if (c == ':') {
+      ++colons;
+    } else if (!IsHex(c) && c != '.') {
+      return false;
+    }
+  }
+  if (colons < 2) return false;
+  if (percent == std::string_view::npos) return true;
+  const std::string_view zone = s.substr(percent + 1);
+  if (zone.empty()) return false;
+  for (const char c : zone) {
+    if (!IsAsciiDigit(c) && !IsAsciiLetter(c) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+// Labels of letters, digits, '-' and '_' joined by dots (a final dot allowed), with a letter
+// somewhere and at least one dot: what a reverse lookup gives.
+bool IsHostName(std::string_view s) {
+  if (s.back() == '.') s.remove_suffix(1);
+  bool letter = false;
+  bool dot = false;
+  size_t label = 0;
+  for (const char c : s) {
+    if (c == '.') {
+      if (label == 0) return false;
+      dot = true;
+      label = 0;
+      continue;
+    }
+    if (IsAsciiLetter(c)) {
+      letter = true;
+    } else if (!IsAsciiDigit(c) && c != '-' && c != '_') {
+      return false;
+    }
+    ++label;
+  }
+  return letter && dot && label > 0;
+}
+
+}  // namespace
+
+bool IsClientAddress(std::string_view s) {
+  if (s.empty()) return false;
+  if (s == "-" || s == "localhost") return true;
+  if (s.starts_with("unix:")) {
+    for (const char c : s) {
+      if (static_cast<unsigned char>(c) <= ' ' || c == '"') return false;
+    }
+    return true;
+  }
+  if (s.find(':') != std::string_view::npos) return IsIpv6(s);
+  for (const char c : s) {
+    if (!IsAsciiDigit(c) && c != '.') return IsHostName(s);
+  }
+  return IsIpv4(s);
+}
+
 bool ParseCount(std::string_view s, int64_t dash_value, int64_t* out) {
   if (s.empty() || s == "-") {
     *out = dash_value;
