@@ -29,7 +29,7 @@ const AddressCase kAddresses[] = {
     {"2001:DB8:0:0:8:800:200C:417A", true},
     {"unix:", true},  // nginx: a client on a unix socket
     {"unix:/run/nginx.sock", true},
-    {"crawl-66-249-66-1.googlebot.com", true},  // Apache %h with HostnameLookups
+    {"client-7.example.net", true},  // Apache %h with HostnameLookups
     {"host.example.", true},
     {"localhost", true},
     {"-", true},
