@@ -15,13 +15,23 @@ using prometheus::MetricType;
 }  // namespace
 
 std::vector<MetricFamily> InputCollector::Collect() const {
-  if (!source_) return {};
+  std::vector<MetricFamily> out;
+  if (positions_failures_) {
+    auto failures = MakeFamily("accesslog_positions_write_failures_total",
+                               "Saves of the positions file that failed (full or read-only disk, "
+                               "missing directory); the exporter follows and counts without them "
+                               "and tries again at every save.",
+                               MetricType::Counter);
+    AddSample(&failures, {}, static_cast<double>(positions_failures_()));
+    out.push_back(std::move(failures));
+  }
+  if (!source_) return out;
   const std::vector<InputStatus> inputs = source_();
   auto messages =
       MakeFamily("accesslog_syslog_messages_total",
                  "Syslog messages received, by outcome: parsed (header removed), "
                  "headerless (no priority: taken whole), skipped (over the size limit), "
-                 "malformed (a TCP stream that could not be framed or was cut).",
+                 "malformed (a TCP message cut by the end of its connection).",
                  MetricType::Counter);
   auto dropped = MakeFamily("accesslog_syslog_dropped_total",
                             "UDP datagrams the kernel dropped on the syslog socket (receive queue "
@@ -52,7 +62,6 @@ std::vector<MetricFamily> InputCollector::Collect() const {
       AddSample(&refused, {{"log", log}}, static_cast<double>(in.connections_refused));
     }
   }
-  std::vector<MetricFamily> out;
   for (MetricFamily* f : {&messages, &dropped, &open, &refused, &streams}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }

@@ -1,5 +1,6 @@
-// App: the self-metrics of the inputs that are not files, as Prometheus families, read at scrape
-// time from the listeners' plain counters (listen/listener.h ListenStats) and the stream readers:
+// App: the self-metrics of the inputs that are not files, and of the positions file, as
+// Prometheus families, read at scrape time from the listeners' plain counters
+// (listen/listener.h ListenStats), the stream readers and the tailers' count of failed saves:
 //
 //   accesslog_syslog_messages_total{log,result}    counter  messages received, by outcome:
 //                                                            parsed, headerless, skipped,
@@ -9,6 +10,8 @@
 //   accesslog_syslog_connections_refused_total{log} counter TCP connections over the limit
 //   accesslog_stream_open{log}                     gauge    standard input or a named pipe:
 //                                                            1 while open, 0 once it ended
+//   accesslog_positions_write_failures_total       counter  saves of --positions.file that
+//                                                            failed (the exporter runs on)
 //
 // Thread-safety: SetSource before the first Collect; Collect may be called concurrently.
 #pragma once
@@ -40,10 +43,16 @@ struct InputStatus {
 class InputCollector final : public prometheus::Collectable {
  public:
   void SetSource(std::function<std::vector<InputStatus>()> source) { source_ = std::move(source); }
+  // Where accesslog_positions_write_failures_total comes from (exported while set; before the
+  // first Collect).
+  void SetPositionsWriteFailures(std::function<uint64_t()> failures) {
+    positions_failures_ = std::move(failures);
+  }
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   std::function<std::vector<InputStatus>()> source_;
+  std::function<uint64_t()> positions_failures_;
 };
 
 }  // namespace accesslog

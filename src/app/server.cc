@@ -103,6 +103,7 @@ int Server::Run() {
   endpoints.version = kVersion;
   collector_->SetFileSnapshot([this] { return Snapshot(); });
   input_stats_.SetSource([this] { return InputSnapshot(); });
+  input_stats_.SetPositionsWriteFailures([this] { return positions_write_failures_.load(); });
   HttpServer http(pipeline_->options.web, std::move(endpoints));
   web_.SetSource([&http] { return http.stats(); });
   std::string error;

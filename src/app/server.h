@@ -154,6 +154,7 @@ class Server {
   RemoteWriteCollector push_collector_{push_stats_};
   std::unique_ptr<Pusher> pusher_;  // while remote_write is configured; under reload_mu_
   int port_ = 0;                    // the endpoint's, for the default instance label
+  std::atomic<uint64_t> positions_write_failures_{0};  // every tailer's, across reloads
   std::atomic<bool> ready_{false};
   std::mutex reload_mu_;
   // What the signal thread asks of the main thread.

@@ -17,6 +17,7 @@ constexpr std::chrono::milliseconds kScrapeCatchUpWait{100};
 bool Server::StartTailing(const Pipeline& p, std::string* error,
                           std::vector<PositionEntry> resume) {
   auto tailer = std::make_unique<Tailer>(p.options.tail);
+  tailer->CountPositionsWriteFailuresIn(&positions_write_failures_);
   if (!resume.empty()) tailer->ResumeFrom(std::move(resume));
   std::map<std::string, std::string> pattern_to_log;
   std::set<std::string> aggregate;  // patterns of container log sources: lag per source

@@ -4,6 +4,15 @@
 #include <cstring>
 
 namespace accesslog {
+namespace {
+
+constexpr char kByteOrderMark[] = "\xEF\xBB\xBF";
+
+bool StartsWithByteOrderMark(const char* p, size_t n) {
+  return n >= 3 && std::memcmp(p, kByteOrderMark, 3) == 0;
+}
+
+}  // namespace
 
 LineSplitter::LineSplitter(size_t max_line_bytes, size_t read_chunk_bytes)
     : max_line_(max_line_bytes),
@@ -25,6 +34,18 @@ void LineSplitter::Commit(size_t n, LineSink* sink) {
   const char* const end = data + len_ + n;
   // Only the new bytes can hold a newline: the held prefix was scanned by the previous call.
   const char* scan = data + len_;
+  if (at_start_) {
+    // The stream's first bytes: a byte-order mark is not part of the first line. Decided once
+    // three bytes or a newline are there (a mark may come split across reads).
+    const size_t have = len_ + n;
+    if (have >= 3 || std::memchr(data, '\n', have) != nullptr) {
+      at_start_ = false;
+      if (StartsWithByteOrderMark(data, have)) {
+        p = data + 3;
+        scan = std::max(scan, p);
+      }
+    }
+  }
   while (true) {
     const void* hit = std::memchr(scan, '\n', static_cast<size_t>(end - scan));
     if (!hit) break;
@@ -56,15 +77,19 @@ void LineSplitter::Load(const LineCarry& carry) {
   len_ = std::min(carry.bytes.size(), max_line_);
   if (len_ > 0) std::memcpy(buf_.get(), carry.bytes.data(), len_);
   discarding_ = carry.discarding;
+  at_start_ = carry.at_start;
 }
 
 void LineSplitter::Store(LineCarry* carry) const {
   carry->bytes.assign(buf_.get(), len_);
   carry->discarding = discarding_;
+  carry->at_start = at_start_;
 }
 
 void LineSplitter::Flush(LineSink* sink) {
-  if (len_ > 0 && !discarding_) Emit(buf_.get(), buf_.get() + len_, sink);
+  const char* begin = buf_.get();
+  if (at_start_ && StartsWithByteOrderMark(begin, len_)) begin += 3;
+  if (begin < buf_.get() + len_ && !discarding_) Emit(begin, buf_.get() + len_, sink);
   Reset();
 }
 

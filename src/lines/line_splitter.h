@@ -12,6 +12,11 @@
 // its next read (Load). The carry holds at most max_line_bytes and keeps its capacity, so
 // switching files costs one small copy and no allocation once warm.
 //
+// A UTF-8 byte-order mark at the start of a stream (BeginStream, or a carry whose at_start is
+// set: a file read from its first byte) is not part of its first line, whatever the format:
+// editors and Windows tools write one at the start of a file, and no log format starts with it.
+// One anywhere else is kept.
+//
 // Thread-safety: none; used by one thread.
 #pragma once
 
@@ -28,6 +33,8 @@ namespace accesslog {
 struct LineCarry {
   std::string bytes;        // at most max_line_bytes
   bool discarding = false;  // inside an over-long line: drop bytes up to its newline
+  bool at_start = false;    // `bytes` (maybe none yet) are the stream's first: a byte-order mark
+                            // there is skipped (set it when reading a file from offset 0)
 };
 
 class LineSplitter {
@@ -51,7 +58,11 @@ class LineSplitter {
   void Reset() {
     len_ = 0;
     discarding_ = false;
+    at_start_ = false;
   }
+  // The next bytes committed are the start of a new stream (standard input, a pipe, a file read
+  // by `analyze`): a byte-order mark there is skipped. Call with no partial line held.
+  void BeginStream() { at_start_ = true; }
 
   // Takes over the partial line of the file about to be read; Store gives it back.
   void Load(const LineCarry& carry);
@@ -69,6 +80,7 @@ class LineSplitter {
   std::unique_ptr<char[]> buf_;
   size_t len_ = 0;
   bool discarding_ = false;  // inside an over-long line: drop bytes up to its newline
+  bool at_start_ = false;    // the buffer begins at the stream's first byte, no line handed out
 };
 
 }  // namespace accesslog

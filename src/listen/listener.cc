@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "listen/framing_log.h"
 #include "listen/sockets.h"
 #include "listen/stream_framer.h"
 #include "listen/syslog_message.h"
@@ -180,7 +181,7 @@ class StreamEndpoint;
 class StreamConnection : public FramedMessageHandler {
  public:
   StreamConnection(boost::asio::io_context& io, int fd, StreamEndpoint* owner, size_t max)
-      : d_(io, fd), timer_(io), owner_(owner), framer_(max) {}
+      : d_(io, fd), timer_(io), owner_(owner), framer_(max), peer_(PeerName(fd)) {}
   void Start();
   void Close(bool malformed);
   void OnMessage(std::string_view message) override;
@@ -196,6 +197,7 @@ class StreamConnection : public FramedMessageHandler {
   boost::asio::steady_timer timer_;
   StreamEndpoint* owner_;
   StreamFramer framer_;
+  std::string peer_;  // for the framing log
   bool closed_ = false;
 };
 
@@ -223,6 +225,7 @@ class StreamEndpoint {
   }
   LineSink* sink() { return sink_; }
   ListenStats* stats() { return stats_; }
+  FramingLog& framing_log() { return framing_log_; }
   const ListenOptions& options() const { return options_; }
   char* scratch() { return scratch_.get(); }
 
@@ -268,6 +271,7 @@ class StreamEndpoint {
   std::unique_ptr<char[]> scratch_;  // one read buffer for every connection (one thread)
   std::list<std::unique_ptr<StreamConnection>> connections_;
   std::chrono::steady_clock::time_point last_refusal_log_{};
+  FramingLog framing_log_{address_.url};
 };
 
 void StreamConnection::Start() {
@@ -295,11 +299,11 @@ void StreamConnection::Read() {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return Close(framer_.pending_bytes() > 0);
+      return Close(framer_.mid_message());
     }
-    if (n == 0) return Close(framer_.pending_bytes() > 0);  // cut mid-message: malformed
+    if (n == 0) return Close(framer_.mid_message());  // cut mid-message: malformed
     owner_->sink()->OnBytesRead(static_cast<size_t>(n));
-    if (!framer_.Feed(std::string_view(buf, static_cast<size_t>(n)), this)) return Close(true);
+    framer_.Feed(std::string_view(buf, static_cast<size_t>(n)), this);
   }
   framer_.ReleaseMemory();
   ArmIdle();
@@ -313,12 +317,16 @@ void StreamConnection::OnMessage(std::string_view message) {
 void StreamConnection::OnOversize() {
   owner_->stats()->Count(MessageResult::kSkipped);
   owner_->sink()->OnOverlongLine();
+  owner_->framing_log().Report(peer_, "a message longer than max_message_bytes, skipped");
 }
 
 void StreamConnection::Close(bool malformed) {
   if (closed_) return;
   closed_ = true;
-  if (malformed) owner_->stats()->Count(MessageResult::kMalformed);
+  if (malformed) {
+    owner_->stats()->Count(MessageResult::kMalformed);
+    owner_->framing_log().Report(peer_, "the connection closed in the middle of a message");
+  }
   boost::system::error_code ec;
   timer_.cancel();
   d_.close(ec);

@@ -20,8 +20,9 @@
 // One thread (Asio's reactor) serves every address. Per message: the syslog header is parsed
 // (listen/syslog_message.h); a message without a priority is taken whole (RFC 3164 4.3.1); the
 // message goes to LineSink::OnLine, or to OnOverlongLine when it is over max_message_bytes.
-// UDP and unix datagrams are read up to 32 at a time (recvmmsg); TCP streams are framed per
-// connection by octet counting or LF (listen/stream_framer.h).
+// UDP and unix datagrams are read up to 32 at a time (recvmmsg); TCP streams are framed message
+// by message, by octet counting or LF (listen/stream_framer.h); a message that cannot be framed
+// whole is logged, naming the peer, at most once per 10 s per listener (listen/framing_log.h).
 //
 // A unix socket's file is made with mode options.socket_mode (0660: the owner and the group may
 // send); a live socket at the path (one that accepts a connection or a datagram: another
@@ -78,7 +79,7 @@ enum class MessageResult : uint8_t {
   kParsed = 0,      // a syslog header (RFC 3164 or 5424) was removed
   kHeaderless = 1,  // no priority: the whole message was handed on
   kSkipped = 2,     // over max_message_bytes
-  kMalformed = 3,   // a TCP stream that could not be framed, or cut mid-message
+  kMalformed = 3,   // a TCP message cut by the end of its connection
 };
 inline constexpr int kNumMessageResults = 4;
 const char* MessageResultName(MessageResult r);

@@ -1,21 +1,27 @@
 // Stage: listeners. Cuts one TCP connection's bytes into syslog messages (RFC 6587).
 //
 //   accesslog::StreamFramer framer(16 * 1024);
-//   if (!framer.Feed(std::string_view(bytes, n), &handler)) close the connection;
+//   framer.Feed(std::string_view(bytes, n), &handler);
 //   // handler.OnMessage(message) for each whole message, handler.OnOversize() for each one over
 //   // the limit
+//   if (framer.mid_message()) ...  // the connection ends here: a message was cut
 //
-// The framing is detected per connection from its first byte: a digit means octet counting
-// ("LEN SP MSG", RFC 6587 3.4.1, what RFC 5425 and rsyslog's octet-counted forwarding use);
-// anything else means non-transparent framing, each message ended by LF (or NUL; a CR before the
-// LF is removed), what most senders and `logger --tcp` use. Messages may arrive split across
-// reads in any way.
+// The framing is decided message by message, from each message's first bytes, as rsyslog and
+// Vector do: a message is octet-counted ("LEN SP MSG", RFC 6587 3.4.1, what RFC 5425 and
+// rsyslog's octet-counted forwarding use) only when it starts with a length (1 to 9 digits,
+// no leading zero), a space and '<' (the syslog priority that follows). Anything else is a
+// message ended by LF (or NUL; a CR before the LF is removed), what most senders and `logger
+// --tcp` use: so plain access-log lines that start with an address ("192.0.2.10 - - [...]")
+// are read whole, a sender may switch framings between messages, and a stray LF after an
+// octet-counted message is an empty line, skipped. A UTF-8 byte-order mark at the start of the
+// connection is skipped. Messages may arrive split across reads in any way.
 //
-// Bounded: the framer holds at most max_message_bytes of a partial message. A message longer
-// than that is reported once through on_oversize and its bytes are skipped as they arrive (for
-// octet counting up to its announced length; otherwise up to the next LF); it is never cut into
-// pieces that would parse as something else. A length field that is not a number (or has more
-// than 9 digits) is a broken stream: Feed returns false and the connection should be closed.
+// Bounded: the framer holds at most max_message_bytes of a partial message (and at most 11
+// bytes while it decides a message's framing). A message longer than that is reported once
+// through OnOversize and its bytes are skipped as they arrive (for octet counting up to its
+// announced length; otherwise up to the next LF); it is never cut into pieces that would parse
+// as something else. No input makes the stream unreadable: there is no framing error that
+// needs the connection closed.
 //
 // Thread-safety: none; one framer per connection.
 #pragma once
@@ -43,26 +49,41 @@ class StreamFramer {
 
   explicit StreamFramer(size_t max_message_bytes) : max_(max_message_bytes) {}
 
-  // Hands every complete message in `data` (after what earlier calls left) to `handler`. False
-  // when the stream cannot be framed (a bad length): nothing more can be read from it.
-  [[nodiscard]] bool Feed(std::string_view data, FramedMessageHandler* handler);
+  // Hands every complete message in `data` (after what earlier calls left) to `handler`.
+  void Feed(std::string_view data, FramedMessageHandler* handler);
 
   // The bytes of a partial message held now (for the bound and for tests).
   [[nodiscard]] size_t pending_bytes() const { return partial_.size(); }
+  // Whether a message has begun and not ended: if the stream ends now, it was cut.
+  [[nodiscard]] bool mid_message() const {
+    return state_ != State::kBoundary || !partial_.empty() || bom_ > 0;
+  }
+  // The framing of the message being read, or of the last one (kUnknown before the first).
   [[nodiscard]] Framing framing() const { return framing_; }
   // Gives back the capacity of the partial-message buffer when it is empty (an idle connection).
   void ReleaseMemory();
 
  private:
-  bool FeedOctetCounted(std::string_view data, FramedMessageHandler* handler);
-  void FeedNonTransparent(std::string_view data, FramedMessageHandler* handler);
+  enum class State : uint8_t {
+    kBoundary,  // between messages: the next bytes decide the framing (partial_: those seen)
+    kCounted,   // inside an octet-counted message (want_ bytes to come)
+    kLine,      // inside a message ended by LF
+  };
+
+  void StartCounted(uint64_t length, FramedMessageHandler* handler);
+  // Consumes bytes of an octet-counted message; returns what is left of `data`.
+  std::string_view FeedCounted(std::string_view data, FramedMessageHandler* handler);
+  // Consumes bytes of an LF-ended message; returns what is left of `data`.
+  std::string_view FeedLine(std::string_view data, FramedMessageHandler* handler);
 
   size_t max_;
+  State state_ = State::kBoundary;
   Framing framing_ = Framing::kUnknown;
-  std::string partial_;      // a message (or, octet counting, its length) not complete yet
-  bool in_message_ = false;  // octet counting: the length was read, the message is being read
-  uint64_t want_ = 0;        // octet counting: bytes of the current message still to come
-  bool skipping_ = false;    // inside an over-long message: drop its bytes
+  bool at_stream_start_ = true;  // a byte-order mark may come
+  uint8_t bom_ = 0;              // its bytes seen so far (held, not in partial_)
+  std::string partial_;          // a message's bytes (or, at a boundary, its first bytes)
+  uint64_t want_ = 0;            // octet counting: bytes of the current message still to come
+  bool skipping_ = false;        // inside an over-long message: drop its bytes
 };
 
 }  // namespace accesslog

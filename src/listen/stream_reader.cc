@@ -45,6 +45,7 @@ bool StreamReader::Open(std::string* error, bool for_oneshot) {
       return false;
     }
   }
+  splitter_.BeginStream();  // a byte-order mark first is not part of the first line
   open_.store(true);
   return true;
 }

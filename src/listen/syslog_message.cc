@@ -17,15 +17,61 @@ std::string_view Token(std::string_view s, size_t* at) {
 
 std::string_view Nil(std::string_view field) { return field == "-" ? std::string_view() : field; }
 
-// "Mmm dd hh:mm:ss" (the day space-padded or two digits).
-bool IsBsdTimestamp(std::string_view s) {
-  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  if (s.size() < 15) return false;
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+// Up to `max` digits at *at (at least one); their value in *value. *at moves past them.
+bool Digits(std::string_view s, size_t* at, size_t max, int* value) {
+  size_t i = *at;
+  int v = 0;
+  while (i < s.size() && i - *at < max && IsDigit(s[i])) v = v * 10 + (s[i++] - '0');
+  if (i == *at) return false;
+  *at = i;
+  *value = v;
+  return true;
+}
+
+// Exactly two digits at *at, at most `max`.
+bool TwoDigits(std::string_view s, size_t* at, int max) {
+  if (*at + 2 > s.size() || !IsDigit(s[*at]) || !IsDigit(s[*at + 1])) return false;
+  const int v = (s[*at] - '0') * 10 + (s[*at + 1] - '0');
+  *at += 2;
+  return v <= max;
+}
+
+// The length of an RFC 3164 timestamp at the start of `s`, or 0 when there is none. As rsyslog
+// and fluent-bit read it, not only as RFC 3164 writes it ("Mmm dd hh:mm:ss", the day
+// space-padded): the month in any case (AUG), the day with one space or a leading zero
+// ("Mar 7", "Mar 07"), a year after the day ("May 21 2008 10:50:11", Cisco), fractions of a
+// second ("18:55:31.306") and a colon straight after the time ("19:06:53:"). What follows must
+// be a space or the end.
+size_t BsdTimestampLength(std::string_view s) {
+  static constexpr std::string_view kMonths = "janfebmaraprmayjunjulaugsepoctnovdec";
+  if (s.size() < 14) return 0;
   bool month = false;
-  for (size_t m = 0; m < kMonths.size(); m += 3) month |= s.substr(0, 3) == kMonths.substr(m, 3);
-  return month && s[3] == ' ' && (s[4] == ' ' || IsDigit(s[4])) && IsDigit(s[5]) && s[6] == ' ' &&
-         IsDigit(s[7]) && IsDigit(s[8]) && s[9] == ':' && IsDigit(s[10]) && IsDigit(s[11]) &&
-         s[12] == ':' && IsDigit(s[13]) && IsDigit(s[14]);
+  for (size_t m = 0; m < kMonths.size() && !month; m += 3) {
+    month =
+        Lower(s[0]) == kMonths[m] && Lower(s[1]) == kMonths[m + 1] && Lower(s[2]) == kMonths[m + 2];
+  }
+  if (!month || s[3] != ' ') return 0;
+  size_t at = s[4] == ' ' ? 5 : 4;
+  int day = 0;
+  if (!Digits(s, &at, 2, &day) || day < 1 || day > 31 || at >= s.size() || s[at] != ' ') return 0;
+  ++at;
+  if (at + 5 <= s.size() && IsDigit(s[at]) && IsDigit(s[at + 1]) && IsDigit(s[at + 2]) &&
+      IsDigit(s[at + 3]) && s[at + 4] == ' ') {
+    at += 5;  // a year
+  }
+  if (!TwoDigits(s, &at, 23) || at >= s.size() || s[at++] != ':' || !TwoDigits(s, &at, 59) ||
+      at >= s.size() || s[at++] != ':' || !TwoDigits(s, &at, 60)) {
+    return 0;
+  }
+  if (at < s.size() && s[at] == '.') {
+    int fraction = 0;
+    ++at;
+    if (!Digits(s, &at, 9, &fraction)) return 0;
+  }
+  if (at < s.size() && s[at] == ':') ++at;
+  return at == s.size() || s[at] == ' ' ? at : 0;
 }
 
 // "2026-12-01T10:00:00..." : the start of an RFC 3339 timestamp (the rest up to a space).
@@ -103,8 +149,10 @@ bool ParseRfc5424(std::string_view s, SyslogMessage* out) {
 void ParseRfc3164(std::string_view s, SyslogMessage* out) {
   out->format = SyslogMessage::Format::kRfc3164;
   size_t at = 0;
-  if (IsBsdTimestamp(s)) {
-    at = 15;
+  // One space between the priority and the timestamp (rsyslog reads that too).
+  const size_t start = s.starts_with(' ') ? 1 : 0;
+  if (const size_t n = BsdTimestampLength(s.substr(start)); n > 0) {
+    at = start + n;
   } else if (IsRfc3339Start(s)) {
     Token(s, &at);
     --at;  // Token moved past the space; the common step below expects to be at it
@@ -129,6 +177,9 @@ void ParseRfc3164(std::string_view s, SyslogMessage* out) {
     if (out->tag.empty()) at = after_host;  // no TAG: the message follows the host
   }
   if (at <= after_time) at = after_time;
+  // More than one space before the message (after the tag's colon, or the host) is not part of
+  // it: an access-log line starts with its first field.
+  while (at < s.size() && s[at] == ' ') ++at;
   out->message = s.substr(std::min(at, s.size()));
 }
 

@@ -12,10 +12,13 @@
 //     "-" when absent; STRUCTURED-DATA is "-" or [id param="value" ...]... with \" \\ \] escapes;
 //     a UTF-8 BOM before MSG is removed.
 //   RFC 3164 (BSD, what nginx, HAProxy and most daemons send): <PRI>TIMESTAMP HOSTNAME TAG: MSG,
-//     TIMESTAMP "Mmm dd hh:mm:ss" (or RFC 3339, as rsyslog forwards); the HOSTNAME is optional
-//     (local senders such as logger on /dev/log leave it out); TAG may carry "[pid]". When what
-//     follows the priority is not a recognisable header, all of it is the message (RFC 3164
-//     section 4.3.3).
+//     TIMESTAMP "Mmm dd hh:mm:ss" (or RFC 3339, as rsyslog forwards), read as rsyslog and
+//     fluent-bit read it: the month in any case ("AUG"), the day with one space, two or a leading
+//     zero ("Mar 7", "Mar  7", "Mar 07"), a year after the day and a fraction of a second (Cisco),
+//     a colon straight after the time ("19:06:53:"), one space between <PRI> and the timestamp;
+//     the HOSTNAME is optional (local senders such as logger on /dev/log leave it out); TAG may
+//     carry "[pid]"; the spaces before MSG are not part of it. When what follows the priority is
+//     not a recognisable header, all of it is the message (RFC 3164 section 4.3.3).
 // A message without a valid <PRI> (1 to 3 digits, 0..191) is not syslog: ParseSyslog returns
 // false. Trailing CR and LF are removed from the message.
 //

@@ -70,9 +70,9 @@ std::string Unescape(std::string_view s) {
 VariableSpec SpecFor(char letter, std::string_view arg, char redirect) {
   switch (letter) {
     case 'a':
-      return {.target = Target::kRemoteAddr, .priority = 0};
+      return {.target = Target::kRemoteAddr, .priority = 0, .address = true};
     case 'h':
-      return {.target = Target::kRemoteAddr, .priority = 1};
+      return {.target = Target::kRemoteAddr, .priority = 1, .address = true};
     case 'u':
       return {.target = Target::kRemoteUser};
     case 't':

@@ -97,7 +97,11 @@ ParseResult CombinedParser::Parse(std::string_view line, Fields* out) {
   out->Clear();
   Cursor c(line);
   std::string_view ident, bytes;
-  if (!c.Token(&out->remote_addr) || !c.Expect(' ')) return ParseResult::kMalformed;
+  // The address is one token as the servers write it: text before it (a container runtime's
+  // envelope, a syslog header) makes the line malformed rather than shifting every field.
+  if (!c.Token(&out->remote_addr) || !IsClientAddress(out->remote_addr) || !c.Expect(' ')) {
+    return ParseResult::kMalformed;
+  }
   if (!c.Token(&ident) || !c.Expect(' ')) return ParseResult::kMalformed;
   if (!c.UserBeforeTime(&out->remote_user) || !c.Expect(' ')) return ParseResult::kMalformed;
   if (!c.Time(&out->time_local) || !c.Expect(' ')) return ParseResult::kMalformed;

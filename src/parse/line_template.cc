@@ -258,6 +258,7 @@ ParseResult LineTemplate::Match(std::string_view line, Fields* out) const {
       value = rest.substr(0, at);
       p += at + lit.size();
     }
+    if (s.spec.address && !IsClientAddress(value)) return ParseResult::kMalformed;
     if (!Assign(s, value, out)) return ParseResult::kMalformed;
   }
   if (steps_.empty() && line.size() != head_.size()) return ParseResult::kMalformed;

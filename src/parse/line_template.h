@@ -84,6 +84,8 @@ struct VariableSpec {
   int64_t dash_bytes = -1;   // body bytes: the value "-" stands for (-1 absent, 0 for %b)
   bool multi_value = false;  // durations: nginx upstream list "0.1, 0.2 : 0.3" (summed)
   bool traceparent = false;  // trace id: the value is a W3C traceparent (TraceIdOfTraceparent)
+  bool address = false;      // a client address: anything but one (IsClientAddress) is malformed,
+                             // whether or not this variable fills the field
 };
 
 class LineTemplate {

@@ -25,7 +25,7 @@ struct KnownVariable {
 // Priorities: the lower number wins when a format has several variables for one field.
 const KnownVariable kVariables[] = {
     {"status", {.target = Target::kStatus}},
-    {"remote_addr", {.target = Target::kRemoteAddr}},
+    {"remote_addr", {.target = Target::kRemoteAddr, .address = true}},
     {"remote_user", {.target = Target::kRemoteUser}},
     {"time_local", {.target = Target::kTimeLocal, .priority = 0}},
     {"time_iso8601", {.target = Target::kTimeLocal, .priority = 1}},

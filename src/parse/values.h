@@ -32,6 +32,14 @@ namespace accesslog {
 // (absent) and return true. Returns false on signs, junk, inf/nan or overflow.
 [[nodiscard]] bool ParseDuration(std::string_view s, double divisor, double* out);
 
+// Whether `s` is a client address as nginx ($remote_addr) and Apache (%a, %h) write it: one
+// token that is an IPv4 address, an IPv6 address (with a zone, "fe80::1%eth0"), "unix:" (a
+// client on a unix socket, "unix:" or "unix:/path"), a host name with a dot or "localhost"
+// (Apache's %h with HostnameLookups), or "-". Anything else — a container runtime's timestamp,
+// a syslog header's "<190>" or month, JSON — is text before the address: the line is not the
+// format's, and is malformed (a forgotten --log.wrapper shows instead of being counted).
+[[nodiscard]] bool IsClientAddress(std::string_view s);
+
 // nginx's multi-value upstream timings: "0.012, 0.020 : 0.003" (comma between retries, colon
 // between internal redirects). Returns the sum of the numbers in seconds; "-" members (an upstream
 // that never answered) add nothing; when every member is "-" (or the field is empty) *out is -1.

@@ -126,6 +126,7 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
                                            docker.get());
     }
     LineSink* sink = unwrap ? static_cast<LineSink*>(unwrap.get()) : acc.get();
+    splitter.BeginStream();  // each input from its first byte: a byte-order mark is skipped
     while (true) {
       const long n = reader->Read(splitter.WritePtr(), splitter.WritableBytes());
       if (n < 0) {

@@ -23,6 +23,7 @@ FileStream Take(FileStream* from) {
   from->size = 0;
   from->carry.bytes.clear();
   from->carry.discarding = false;
+  from->carry.at_start = false;
   return out;
 }
 
@@ -108,6 +109,15 @@ bool FileFollower::OpenCurrent(bool at_startup) {
     ::close(fd);
     return false;
   }
+  if (await_content_) {
+    // A new match of a glob (AwaitContent): nothing to tell it by yet, or a copy of a followed
+    // file being written. Looked at again at the next poll.
+    if (size == 0 || (host_ != nullptr && host_->IsCopyOfFollowed(pattern_, id))) {
+      ::close(fd);
+      return false;
+    }
+    await_content_ = false;
+  }
   bool skip_to_newline = false;
   int64_t start = 0;
   if (host_) {
@@ -125,6 +135,7 @@ bool FileFollower::OpenCurrent(bool at_startup) {
   current_.size = size;
   current_.carry.bytes.clear();
   current_.carry.discarding = skip_to_newline;
+  current_.carry.at_start = false;  // (Read sets it when it reads from offset 0)
   current_.active = Clock::now();
   gone_since_ = {};
   size_checked_ = true;
@@ -149,6 +160,9 @@ bool FileFollower::EnsureOpen(bool at_startup) {
 size_t FileFollower::Read(FileStream* s) {
   if (!s->open()) return 0;
   const bool confirm = host_ != nullptr && s == &current_;
+  // From the file's first byte (a new file, one read again after a truncation, --tail.from=
+  // start): a byte-order mark there is not part of the first line (line_splitter.h).
+  if (s->offset == 0) s->carry.at_start = true;
   splitter_->Load(s->carry);
   size_t total = 0;
   bool cut = false;
@@ -163,6 +177,7 @@ size_t FileFollower::Read(FileStream* s) {
       cut = true;
       const FileIdentity before = s->id;
       Truncated(before);  // from offset 0 now (and the unread end from logrotate's copy)
+      s->carry.at_start = true;
       splitter_->Load(s->carry);
       continue;
     }

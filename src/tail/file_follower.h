@@ -77,6 +77,9 @@ class FollowerHost {
   virtual void Closed(const FileIdentity& id, int64_t offset) = 0;
   // Whether a file with this device and inode is open in some follower of `pattern`.
   virtual bool IsFollowed(const std::string& pattern, const FileIdentity& id) const = 0;
+  // Whether a file open in some follower of `pattern` starts with the bytes `id` fingerprints:
+  // a file with those first bytes is a copy of it (what logrotate's copytruncate writes).
+  virtual bool IsCopyOfFollowed(const std::string& pattern, const FileIdentity& id) const = 0;
 };
 
 // One followed name. Owns up to two descriptors (current and draining).
@@ -95,6 +98,12 @@ class FileFollower {
   // honours from_start (and the positions file, in a Tailer); a file that appears later is new
   // content and is read from its start. Returns false (quietly) while the file does not exist.
   bool EnsureOpen(bool at_startup);
+  // For a name a glob matched after start-up (Tailer): its file is opened only once it holds
+  // bytes that are not a copy of a file the glob follows (FollowerHost::IsCopyOfFollowed).
+  // Until then each Poll looks again, so a log created empty (nginx opening its log, a container
+  // runtime creating 0.log) is read from its first line on the first write an event or a round
+  // tells of, while logrotate's copy, created empty and then filled, is never read as new lines.
+  void AwaitContent() { await_content_ = true; }
   // Reads everything the current file holds now and hands complete lines to the sink. Returns
   // the number of bytes read.
   size_t ReadAvailable();
@@ -164,7 +173,8 @@ class FileFollower {
   FileStream draining_;  // the previous file after a rename, read until idle
   std::chrono::steady_clock::time_point gone_since_{};  // the name stopped existing
   bool warned_open_ = false;
-  bool size_checked_ = false;  // current_.size was taken in this Poll (fstat or open)
+  bool await_content_ = false;  // AwaitContent, until the first open
+  bool size_checked_ = false;   // current_.size was taken in this Poll (fstat or open)
   std::atomic<int64_t> status_size_{0};
   std::atomic<int64_t> status_offset_{0};
 };

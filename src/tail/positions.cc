@@ -195,35 +195,31 @@ bool WriteFileAtomically(const std::string& file, const std::string& content, st
     *error = "positions file " + file + ": " + step + ": " + std::strerror(errno);
     return false;
   };
+  // Every step's result is checked, and the temporary file is removed on any failure: a full
+  // disk fails the write (or, on some file systems, only the fsync or the close), and the good
+  // file under `file` is then left as it was.
+  const auto abandon = [&](int fd, const std::string& step) {
+    const int saved = errno;
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    errno = saved;
+    return fail(step);
+  };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fail("cannot create " + tmp);
   size_t done = 0;
   while (done < content.size()) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      errno = saved;
-      return fail("cannot write " + tmp);
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;  // no progress: as good as a full disk
+      return abandon(fd, "cannot write " + tmp);
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    errno = saved;
-    return fail("cannot fsync " + tmp);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), file.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(tmp.c_str());
-    errno = saved;
-    return fail("cannot rename " + tmp);
-  }
+  if (::fsync(fd) != 0) return abandon(fd, "cannot fsync " + tmp);
+  if (::close(fd) != 0) return abandon(-1, "cannot close " + tmp);
+  if (::rename(tmp.c_str(), file.c_str()) != 0) return abandon(-1, "cannot rename " + tmp);
   // The rename is durable once the directory is on disk too.
   const size_t slash = file.rfind('/');
   const std::string dir = slash == std::string::npos ? "."

@@ -83,8 +83,11 @@ bool Tailer::Rescan(bool at_startup, bool all) {
     }
     for (const auto& path : matches) {
       if (have.count(path)) continue;
-      if (!at_startup && !ShouldFollowNewMatch(path, p)) continue;
       FileFollower* f = AddFollower(path, p);
+      // A new match is followed at once, its file opened once it has content (AwaitContent):
+      // a log created empty is read from the first write that an event, a round of a muted
+      // directory, the periodic check or a catch-up tells of, not at the next full check.
+      if (!at_startup) f->AwaitContent();
       f->EnsureOpen(at_startup);
       added = true;
       touched_.push_back({static_cast<uint32_t>(followers_.size() - 1), kTouchRenamed});
@@ -196,7 +199,9 @@ bool Tailer::Start(std::string* error) {
   }
   watches_stale_ = true;
   Reindex();
-  if (!options_.positions_file.empty() && !SavePositions(error)) return false;
+  // Once now, so that a positions file that cannot be written is told of at start. Not a reason
+  // to refuse to start: positions are an aid (SavePositions).
+  if (!options_.positions_file.empty()) SavePositions();
   catch_up_.Serving(true);  // from here an ask waits for Run, which may not have begun yet
   return true;
 }
@@ -216,18 +221,31 @@ std::vector<PositionEntry> Tailer::Positions() const {
   return entries;
 }
 
-bool Tailer::SavePositions(std::string* error) {
-  if (!moved_) return true;  // nothing read, opened or closed since the last save
+// Positions are an aid, never a precondition: a save that fails (a full or read-only disk, a
+// directory that went away) is counted, warned about once until a save works again (which is
+// said too), and tried again at the next save, while the files are followed and counted as
+// ever. WriteFileAtomically never leaves a partial file in place of a good one.
+void Tailer::SavePositions() {
+  if (!moved_) return;  // nothing read, opened or closed since the last save
   moved_ = false;
-  const std::vector<PositionEntry> entries = Positions();
-  std::string text = SerializePositions(entries);
-  if (text == last_positions_) return true;
-  if (!WriteFileAtomically(options_.positions_file, text, error)) {
+  std::string text = SerializePositions(Positions());
+  if (text == last_positions_) return;
+  std::string error;
+  if (!WriteFileAtomically(options_.positions_file, text, &error)) {
     moved_ = true;  // try again at the next save
-    return false;
+    failures_->fetch_add(1, std::memory_order_relaxed);
+    if (!positions_failing_) {
+      LogWarn(
+          "cannot save positions; following and counting without them, trying again at "
+          "every save",
+          {{"err", error}});
+    }
+    positions_failing_ = true;
+    return;
   }
+  if (positions_failing_) LogInfo("positions saved again", {{"file", options_.positions_file}});
+  positions_failing_ = false;
   last_positions_ = std::move(text);
-  return true;
 }
 
 bool Tailer::PollOne(uint32_t slot, bool written_only, Clock::time_point now) {
@@ -341,6 +359,7 @@ void Tailer::Run() {
   // waiting (the inotify event for those bytes has been consumed already).
   bool more = Sweep(now, /*all=*/true, /*tick=*/false);
   uint64_t catching_up = 0;  // the latest CatchUpNow being served (until nothing is left to read)
+  uint64_t globbed_for = 0;  // the latest CatchUpNow the globs were evaluated for
   // The wake fd said something: Stop (true), or a CatchUpNow to serve this round.
   const auto woken = [&] {
     uint64_t n = 0;
@@ -416,7 +435,15 @@ void Tailer::Run() {
       if (!rescan) Rescan(/*at_startup=*/false, /*all=*/false);
       if (tick_) tick_(now);
     }
-    if (rescan) Rescan(/*at_startup=*/false);
+    if (rescan) {
+      Rescan(/*at_startup=*/false);
+    } else if (catching_up != 0 && catching_up != globbed_for) {
+      // A catch-up also looks for the new matches events cannot tell of (globs whose
+      // directories are not all watched; every glob when polling), once per ask: a file that
+      // appeared since the last periodic check is counted by the scrape that asked.
+      globbed_for = catching_up;
+      Rescan(/*at_startup=*/false, /*all=*/!inotify);
+    }
     // A name appeared or went away in a watched directory: the directories to watch may change
     // (a new pod's directory). Not at the full check alone: had it missed a directory, the glob
     // finds the files in it then.
@@ -445,22 +472,14 @@ void Tailer::Run() {
       last_written = now;
     }
     if (keep_positions && now >= next_save) {
-      std::string error;
-      if (!SavePositions(&error)) {
-        if (!positions_failing_) LogWarn("cannot save positions", {{"err", error}});
-        positions_failing_ = true;
-      } else if (positions_failing_) {
-        LogInfo("positions saved again", {{"file", options_.positions_file}});
-        positions_failing_ = false;
-      }
+      SavePositions();
       next_save = now + options_.positions_interval;
     }
   }
   catch_up_.Serving(false);
   if (keep_positions) {
     moved_ = true;
-    std::string error;
-    if (!SavePositions(&error)) LogError("cannot save positions at shutdown", {{"err", error}});
+    SavePositions();
   }
 }
 

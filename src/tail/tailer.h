@@ -18,6 +18,11 @@
 // inotify is unavailable (use_inotify=false, or inotify_init fails: some container volumes),
 // the periodic check reads every file (the polling fallback).
 //
+// A file a glob matches after start-up is followed at once, and opened once it holds bytes that
+// are not a copy of a file the glob follows (FileFollower::AwaitContent): a log created empty
+// (nginx opening its log, a container runtime creating 0.log before the first output) is read
+// from its first line on the first write, in either mode and in muted directories alike.
+//
 // Files are followed by what they are (device, inode and a fingerprint of their first bytes;
 // see file_identity.h), not by name. Rotation and truncation are decided in one place,
 // FileFollower::CheckRotation, with the reasoning beside each branch; docs/tailing.md tells
@@ -86,9 +91,17 @@ class Tailer : private FollowerHost {
   void Add(std::string pattern, LineSink* sink, LineSinkFactory* per_file = nullptr);
   // Loads the positions file, opens and positions every file that exists (missing files are
   // picked up when they appear) and saves positions once, so a positions file that cannot be
-  // written is reported now. Returns false with *error set (naming the file and the reason)
-  // when the positions file cannot be read, parsed or written.
+  // written is told of now (a warning: the tailer follows and counts without it, and tries
+  // again at every save). Returns false with *error set (naming the file and the reason) when
+  // the positions file cannot be read or parsed.
   [[nodiscard]] bool Start(std::string* error);
+  // Before Start: failed saves of the positions file are counted in *counter, which must
+  // outlive the tailer (a reload's next tailer counts on in the same one). Without it the
+  // tailer counts in its own. Thread-safe to read.
+  void CountPositionsWriteFailuresIn(std::atomic<uint64_t>* counter) { failures_ = counter; }
+  [[nodiscard]] uint64_t positions_write_failures() const {
+    return failures_->load(std::memory_order_relaxed);
+  }
   // Follows the files until Stop() is called, then saves positions.
   void Run();
   // Thread-safe; makes Run return soon.
@@ -101,15 +114,24 @@ class Tailer : private FollowerHost {
   }
 
   // Thread-safe: reads what has been written by now (the pending events, files with more to
-  // read, files events cannot tell of) on Run's thread, and waits for that round, at most
-  // max_wait. A scrape calls it first, so the read batching window never delays a count on
-  // /metrics (catch_up.h). Returns false on timeout, or at once before Start and after Stop.
+  // read, files events cannot tell of, new matches of globs events cannot tell of) on Run's
+  // thread, and waits for that round, at most max_wait. A scrape calls it first, so the read
+  // batching window never delays a count on /metrics (catch_up.h). Returns false on timeout, or at
+  // once before Start and after Stop.
   bool CatchUpNow(std::chrono::milliseconds max_wait) { return catch_up_.Ask(max_wait); }
 
   // How many directories have their write events muted now, their files read at every round
   // instead (steady_writers.h). Thread-safe; for tests.
   [[nodiscard]] size_t muted_directories() const {
     return muted_dirs_.load(std::memory_order_relaxed);
+  }
+
+  // How many names are followed now: those with a file open, and those waiting for theirs (a
+  // path that does not exist yet, a new match of a glob that is still empty). Thread-safe; for
+  // tests.
+  [[nodiscard]] size_t followed_names() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return followers_.size();
   }
 
   // The files followed now. Thread-safe: called at scrape time.
@@ -152,12 +174,12 @@ class Tailer : private FollowerHost {
                       bool at_startup, bool* skip_to_newline) override;
   void Closed(const FileIdentity& id, int64_t offset) override;
   bool IsFollowed(const std::string& pattern, const FileIdentity& id) const override;
+  bool IsCopyOfFollowed(const std::string& pattern, const FileIdentity& id) const override;
 
   FileFollower* AddFollower(const std::string& path, const Pattern& p);
   // Evaluates the globs (all of them, or those whose directories are not all watched): new
   // followers, unmatched ones. Returns true when a follower was added.
   bool Rescan(bool at_startup, bool all = true);
-  bool ShouldFollowNewMatch(const std::string& path, const Pattern& p);
   void AdoptUnclaimedPositions();
   // Sets up the watches and the names events are reported for, for the followers there are
   // now. Returns true when a directory watch was added (the globs must be looked at again).
@@ -169,7 +191,7 @@ class Tailer : private FollowerHost {
   // when a file has more to read now.
   bool Sweep(std::chrono::steady_clock::time_point now, bool all, bool tick);
   bool PollOne(uint32_t slot, bool written_only, std::chrono::steady_clock::time_point now);
-  bool SavePositions(std::string* error);
+  void SavePositions();  // when something changed; failures are counted and told of once
 
   TailOptions options_;
   LineSplitter splitter_;  // one line buffer for every file: they are read in turn
@@ -192,13 +214,15 @@ class Tailer : private FollowerHost {
   std::vector<uint32_t> polled_;  // followers not open or not in a trusted watch (UpdateWatches)
   std::vector<uint32_t> reread_;  // steady_'s unmuted slots, reused
   uint64_t round_ = 0;
-  bool poll_all_ = false;       // followers were removed: slots moved, read everything once
-  bool moved_ = true;           // offsets or files changed since the positions were last saved
-  bool maybe_gone_ = false;     // a glob follower may be unmatched with no open file: remove it
-  std::string last_positions_;  // last content written, to skip unchanged saves
-  bool positions_failing_ = false;
-  int wake_fd_ = -1;  // eventfd: Stop() and CatchUpNow() wake Run()
-  CatchUp catch_up_;  // on wake_fd_
+  bool poll_all_ = false;           // followers were removed: slots moved, read everything once
+  bool moved_ = true;               // offsets or files changed since the positions were last saved
+  bool maybe_gone_ = false;         // a glob follower may be unmatched with no open file: remove it
+  std::string last_positions_;      // last content written, to skip unchanged saves
+  bool positions_failing_ = false;  // the last save failed (warned about once)
+  std::atomic<uint64_t> own_failures_{0};
+  std::atomic<uint64_t>* failures_ = &own_failures_;  // CountPositionsWriteFailuresIn
+  int wake_fd_ = -1;                                  // eventfd: Stop() and CatchUpNow() wake Run()
+  CatchUp catch_up_;                                  // on wake_fd_
   std::atomic<bool> stop_{false};
   std::function<void(std::chrono::steady_clock::time_point)> tick_;
 };

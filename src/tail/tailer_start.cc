@@ -3,9 +3,6 @@
 // file already followed or a copy of one, and what the positions file knew of files rotated
 // while the exporter was stopped. The rest of the Tailer (the watches, the rounds of reads,
 // Run) is in tailer.cc.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "tail/tailer.h"
 #include "util/log.h"
 
@@ -81,30 +78,22 @@ bool Tailer::IsFollowed(const std::string& pattern, const FileIdentity& id) cons
   return false;
 }
 
-// A file a glob matches for the first time, after start-up. Not followed (yet) when it is:
-//  - a file already followed under another name: a rotated file renamed to a name the glob
-//    also matches (access.log -> access.log.1 with "access.log*") is the same file;
-//  - empty: nothing to read yet, and it may be logrotate's copy being written; the next
-//    evaluation (a directory event, or the next poll interval) looks again;
-//  - a copy of a followed file (its first bytes are the first bytes of a followed file: what
-//    copytruncate leaves): counting it would count those lines twice. When the original is
-//    truncated, its follower reads the rest from the copy and remembers it (Closed), and the
-//    next evaluation starts the copy at its end.
-bool Tailer::ShouldFollowNewMatch(const std::string& path, const Pattern& p) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return false;
-  FileIdentity id;
-  int64_t size = 0;
-  bool follow = IdentifyOpenFile(fd, &id, &size) && size > 0 && !IsFollowed(p.pattern, id);
-  for (size_t i = 0; follow && i < followers_.size(); ++i) {
-    const auto& f = followers_[i].f;
-    if (f->pattern() != p.pattern) continue;
+// A copy of a followed file: its first bytes are the first bytes of a file a follower of the
+// same glob has open. That is what copytruncate leaves: counting it would count those lines
+// twice. A name a glob matched after start-up waits while its file is one (AwaitContent). When
+// the original is truncated, its follower reads the rest from the copy and remembers it
+// (Closed): the copy's own follower then starts it at its end (StartOffset, rule 2).
+bool Tailer::IsCopyOfFollowed(const std::string& pattern, const FileIdentity& id) const {
+  for (const Followed& e : followers_) {
+    const auto& f = e.f;
+    if (f->pattern() != pattern) continue;
     for (const FileStream* s : {&f->current(), &f->draining()}) {
-      if (s->open() && StartsWith(s->fd, id.fp_bytes, id.fp_hash)) follow = false;
+      if (s->open() && !s->id.SameInode(id) && StartsWith(s->fd, id.fp_bytes, id.fp_hash)) {
+        return true;
+      }
     }
   }
-  ::close(fd);
-  return follow;
+  return false;
 }
 
 // Entries of the positions file that no file under a followed name claimed: their file was

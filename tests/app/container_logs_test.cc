@@ -302,6 +302,41 @@ TEST(ContainerLogsTest, KubeletRotationGzipAndContainerRestart) {
   EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);
 }
 
+// A new pod's container: the runtime creates 0.log before the container's first output. Once
+// the exporter has seen the empty file (its log says it follows it), the first lines are counted
+// by the next scrape, not at the next full check 30 s later.
+TEST(ContainerLogsTest, ANewContainersLogCreatedEmptyIsCountedByTheNextScrape) {
+  TempDir dir;
+  const std::string pods = dir.File("pods");
+  std::filesystem::create_directories(pods);
+  Process p({kBin, "--log.file=" + pods + "/*/*/*.log", "--log.wrapper=cri",
+             "--log.path-labels=kubernetes", "--web.listen-address=127.0.0.1:0"},
+            dir.File("out"), dir.File("err"));
+  ASSERT_TRUE(p.started());
+  int port = 0;
+  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  const std::string c = pods + "/shop_web-2_uid2/nginx";
+  std::filesystem::create_directories(c);
+  WriteFile(c + "/0.log", "");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string err = testing::ReadFile(dir.File("err"));
+        return err.find("following a new file") != std::string::npos &&
+               err.find(c + "/0.log") != std::string::npos;
+      },
+      10s))
+      << testing::ReadFile(dir.File("err"));
+  AppendFile(c + "/0.log", Cri("stdout", Access(200)) + Cri("stdout", Access(404)));
+  const auto body = HttpGet(port, "/metrics");
+  ASSERT_TRUE(body);
+  EXPECT_EQ(Lines(*body, pods + "/*/*/*.log", "parsed"), "2");
+  EXPECT_EQ(
+      SampleValue(*body, R"(accesslog_http_responses_total{class="4xx",code="404",)"
+                         R"(documented="true",namespace="shop",pod="web-2",container="nginx"})"),
+      1.0);
+  EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);
+}
+
 // inotify watches of a process: "inotify wd:" lines in the fdinfo of its inotify descriptors.
 int InotifyWatches(pid_t pid) {
   int n = 0;

@@ -396,6 +396,57 @@ TEST_F(SyslogEndToEndTest, TcpFramingsLimitsAndLogger) {
   EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
 }
 
+// The framing is each message's own (as rsyslog and Vector read TCP): on one connection a
+// byte-order mark, plain access lines that start with an address (no syslog header: taken whole),
+// an octet-counted message followed by a stray LF, an RFC 3164 header with a one-space day. A
+// message that cannot be framed whole logs one line naming the peer, and no more within 10 s.
+TEST_F(SyslogEndToEndTest, TcpFramingIsDecidedMessageByMessage) {
+  StartExporter(
+      "sources:\n  - name: tcp\n    listen: 'tcp://127.0.0.1:0'\n"
+      "    syslog: {max_message_bytes: 1024}\n");
+  const int tcp = SyslogPort(dir_.File("exporter.err"), "tcp");
+  ASSERT_GT(tcp, 0);
+  auto code = [&](int c) {
+    return Value("accesslog_http_responses_total{class=\"" + std::to_string(c / 100) +
+                 "xx\",code=\"" + std::to_string(c) + "\",documented=\"true\"}");
+  };
+  const std::string counted = "<190>Dec  1 10:00:00 web nginx: " + Line(202);
+  int fd = ConnectTcp(tcp);
+  SendAll(fd, "\xEF\xBB\xBF" + Line(200) + "\n" + Line(200) + "\n" +
+                  std::to_string(counted.size()) + " " + counted + "\n" + Line(200) +
+                  "\n<190>Mar 7 19:06:53 web nginx: " + Line(204) + "\n");
+  ASSERT_TRUE(WaitFor([&] { return code(200) == 3 && code(202) == 1 && code(204) == 1; }, 10s))
+      << Metrics();
+  EXPECT_EQ(Value("accesslog_syslog_messages_total{log=\"tcp\",result=\"headerless\"}"), 3);
+  EXPECT_EQ(Value("accesslog_syslog_messages_total{log=\"tcp\",result=\"parsed\"}"), 2);
+  EXPECT_EQ(Value("accesslog_lines_total{log=\"tcp\",result=\"malformed\"}"), 0);
+
+  // Over the limit, then cut mid-message: two framing errors, one line in the log.
+  sockaddr_in local{};
+  socklen_t len = sizeof(local);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len), 0);
+  const std::string peer = "peer=127.0.0.1:" + std::to_string(ntohs(local.sin_port));
+  SendAll(fd, "<13>" + std::string(3000, 'x') + "\n" + Line(200).substr(0, 20));
+  ::close(fd);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Value("accesslog_syslog_messages_total{log=\"tcp\",result=\"malformed\"}") == 1;
+      },
+      10s))
+      << Metrics();
+  EXPECT_EQ(Value("accesslog_syslog_messages_total{log=\"tcp\",result=\"skipped\"}"), 1);
+  const std::string err = testing::ReadFile(dir_.File("exporter.err"));
+  size_t lines = 0;
+  for (size_t at = err.find("could not be framed"); at != std::string::npos;
+       at = err.find("could not be framed", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1u) << err;
+  EXPECT_NE(err.find(peer), std::string::npos) << err;
+  EXPECT_NE(err.find("max_message_bytes"), std::string::npos) << err;
+  EXPECT_EQ(exporter_->Stop(SIGTERM, 10s), 0);
+}
+
 TEST_F(SyslogEndToEndTest, StandardInputGivesTheSameExpositionAsTheFile) {
   const std::string log = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/sample-access.log";
   std::string from_file, from_stdin;

@@ -1,6 +1,7 @@
 // libFuzzer target: the combined/common parser and the status-code check on arbitrary bytes.
 // Whatever the input, Parse must return, every view it fills must lie inside the input, and a
-// status that ParseStatusCode accepts must be 100-599.
+// status that ParseStatusCode accepts must be 100-599, and an accepted line's client address
+// is one as the servers write it.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 
 #include "classify/status_table.h"
 #include "parse/combined.h"
+#include "parse/values.h"
 
 namespace {
 
@@ -31,6 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                f.method, f.path, f.protocol, f.referer, f.user_agent}) {
       CheckInside(v, line);
     }
+    // The address is one token as the servers write it: text before it is never accepted.
+    if (!accesslog::IsClientAddress(f.remote_addr)) std::abort();
     const int code = accesslog::ParseStatusCode(f.status);
     if (code != 0 && (code < 100 || code > 599)) std::abort();
   }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "parse/parser.h"
+#include "parse/values.h"
 
 namespace accesslog::fuzz {
 
@@ -28,9 +29,13 @@ inline void CheckFields(const Fields& f, std::string_view line) {
   if (f.upstream_tries < -1) std::abort();
 }
 
-inline void ParseAndCheck(Parser* parser, std::string_view line) {
+// `address`: the parser takes the client address as nginx and Apache write it (their format
+// compilers, the combined parser): an accepted line's address is one (or empty, for "-").
+inline void ParseAndCheck(Parser* parser, std::string_view line, bool address = false) {
   Fields f;
-  if (parser->Parse(line, &f) == ParseResult::kOk) CheckFields(f, line);
+  if (parser->Parse(line, &f) != ParseResult::kOk) return;
+  CheckFields(f, line);
+  if (address && !f.remote_addr.empty() && !IsClientAddress(f.remote_addr)) std::abort();
 }
 
 // Compiles a format the target itself supplies; one that does not compile is a bug.

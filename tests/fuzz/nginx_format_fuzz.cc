@@ -2,7 +2,8 @@
 // Two things are fuzzed at once: fixed, realistic formats parse the whole input as a line; and
 // when the input holds a newline, the text before it is compiled as a format (errors are fine)
 // and the text after it parsed with that format. Whatever the input, Compile and Parse return,
-// every view in Fields lies inside the line, and numbers are absent (-1) or non-negative.
+// every view in Fields lies inside the line, numbers are absent (-1) or non-negative, and an
+// accepted line's client address is one as the servers write it (IsClientAddress).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -39,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static auto adjacent = MustCompile("$status$request_time$uri$args$bytes_sent");
   static auto ingress = MustCompile(std::string(accesslog::kIngressNginxFormat).c_str());
   for (auto* p : {combined.get(), timed.get(), json.get(), adjacent.get(), ingress.get()}) {
-    ParseAndCheck(p, input);
+    ParseAndCheck(p, input, /*address=*/true);
   }
 
   const size_t newline = input.find('\n');
@@ -47,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string error;
     auto compiled = accesslog::NginxFormatParser::Compile(input.substr(0, newline), &error);
     if (compiled) {
-      ParseAndCheck(compiled.get(), input.substr(newline + 1));
+      ParseAndCheck(compiled.get(), input.substr(newline + 1), /*address=*/true);
     } else if (error.empty()) {
       std::abort();  // a refusal must say why
     }

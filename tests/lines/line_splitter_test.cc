@@ -121,5 +121,72 @@ TEST(LineCarryTest, OneSplitterServesTwoFilesInTurn) {
   EXPECT_TRUE(b.bytes.empty());
 }
 
+// A UTF-8 byte-order mark at the start of a stream is not part of its first line, at every
+// split of the bytes; one that is not at the start, or a stream not begun with BeginStream, keeps
+// it.
+struct MarkCase {
+  const char* name;
+  std::string bytes;
+  bool begin_stream;
+  std::vector<std::string> lines;  // after a Flush at the end
+};
+
+const MarkCase kMarkCases[] = {
+    {"AtTheStart", "\xEF\xBB\xBFone\ntwo\n", true, {"one", "two"}},
+    {"AtTheStartOfAnUnterminatedLine", "\xEF\xBB\xBFlast", true, {"last"}},
+    {"AloneThenTheEnd", "\xEF\xBB\xBF", true, {}},
+    {"BeforeAnEmptyLine", "\xEF\xBB\xBF\nx\n", true, {"", "x"}},
+    {"HalfAMarkIsKept", "\xEF\xBB\nx\n", true, {"\xEF\xBB", "x"}},
+    {"ShortFirstLine", "a\nb\n", true, {"a", "b"}},
+    {"ASecondMarkIsKept", "\xEF\xBB\xBF\xEF\xBB\xBFone\n", true, {"\xEF\xBB\xBFone"}},
+    {"NotAtTheStartOfALaterLine", "one\n\xEF\xBB\xBFtwo\n", true, {"one", "\xEF\xBB\xBFtwo"}},
+    {"NotTheStartOfAStream", "\xEF\xBB\xBFone\n", false, {"\xEF\xBB\xBFone"}},
+};
+
+class ByteOrderMarkTest : public ::testing::TestWithParam<MarkCase> {};
+
+TEST_P(ByteOrderMarkTest, AtEverySplit) {
+  const MarkCase& c = GetParam();
+  for (size_t piece = 1; piece <= std::max<size_t>(1, c.bytes.size()); ++piece) {
+    LineSplitter s(64, 16);
+    RecordingSink sink;
+    if (c.begin_stream) s.BeginStream();
+    for (size_t at = 0; at < c.bytes.size(); at += piece) {
+      Feed(&s, std::string_view(c.bytes).substr(at, piece), &sink);
+    }
+    s.Flush(&sink);
+    EXPECT_EQ(sink.lines(), c.lines) << "pieces of " << piece;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, ByteOrderMarkTest, ::testing::ValuesIn(kMarkCases),
+                         [](const auto& p) { return std::string(p.param.name); });
+
+// A file's carry keeps "from the start" while other files use the splitter: the mark split
+// across two reads of one file is still skipped.
+TEST(LineCarryTest, TheStartOfAFileIsKeptInItsCarry) {
+  LineSplitter s(64, 16);
+  RecordingSink sink;
+  LineCarry a, b;
+  a.at_start = true;
+  const auto feed = [&](LineCarry* carry, std::string_view bytes) {
+    s.Load(*carry);
+    std::copy_n(bytes.data(), bytes.size(), s.WritePtr());
+    s.Commit(bytes.size(), &sink);
+    s.Store(carry);
+  };
+  feed(&a, "\xEF\xBB");
+  feed(&b,
+       "\xEF\xBB\xBF"
+       "b\n");  // not from its start
+  feed(&a,
+       "\xBF"
+       "a\n");
+  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"\xEF\xBB\xBF"
+                                                    "b",
+                                                    "a"}));
+  EXPECT_FALSE(a.at_start);
+}
+
 }  // namespace
 }  // namespace accesslog

@@ -1,5 +1,8 @@
-// The TCP framer (RFC 6587): both framings, messages split across reads at every byte, the size
-// limit, and streams that cannot be framed.
+// The TCP framer (RFC 6587): the framing decided message by message, messages split across
+// reads at every byte, the size limit, a byte-order mark at the start of the stream, and what
+// a cut stream leaves. Cases from what rsyslog, Vector and fluent-bit accept: plain access lines
+// that start with an address, a sender that switches framings, a stray LF after an
+// octet-counted message.
 #include "listen/stream_framer.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +13,8 @@
 namespace accesslog {
 namespace {
 
+using namespace std::string_literals;
+
 struct Collect : FramedMessageHandler {
   std::vector<std::string> messages;
   int oversize = 0;
@@ -18,76 +23,112 @@ struct Collect : FramedMessageHandler {
 };
 
 // Feeds `stream` in pieces of `piece` bytes.
-Collect Frame(const std::string& stream, size_t piece, size_t max = 64, bool* ok = nullptr) {
+Collect Frame(const std::string& stream, size_t piece, size_t max = 64,
+              bool* mid_message = nullptr) {
   StreamFramer f(max);
   Collect c;
-  bool good = true;
-  for (size_t at = 0; at < stream.size() && good; at += piece) {
-    good = f.Feed(std::string_view(stream).substr(at, piece), &c);
+  for (size_t at = 0; at < stream.size(); at += piece) {
+    f.Feed(std::string_view(stream).substr(at, piece), &c);
     EXPECT_LE(f.pending_bytes(), max);
   }
-  if (ok) *ok = good;
+  if (mid_message) *mid_message = f.mid_message();
   return c;
 }
 
-TEST(StreamFramerTest, NonTransparentAtEverySplit) {
-  using namespace std::string_literals;
-  const std::string s = "<13>a first\n<13>second\r\n<13>third\0<13>fourth\n"s;
-  for (size_t piece = 1; piece <= s.size(); ++piece) {
-    const Collect c = Frame(s, piece);
-    EXPECT_EQ(c.messages,
-              (std::vector<std::string>{"<13>a first", "<13>second", "<13>third", "<13>fourth"}))
-        << piece;
+struct Case {
+  const char* name;
+  std::string stream;
+  std::vector<std::string> messages;
+  int oversize = 0;
+  bool cut = false;  // the stream ends inside a message
+};
+
+constexpr size_t kMax = 128;
+const std::string kAccess = R"(192.0.2.10 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5)";
+
+const Case kCases[] = {
+    {"NonTransparent",
+     "<13>a first\n<13>second\r\n<13>third\0<13>fourth\n"s,
+     {"<13>a first", "<13>second", "<13>third", "<13>fourth"}},
+    {"OctetCounting", "11 <13>a first7 <13>sec5 <1>\nb", {"<13>a first", "<13>sec", "<1>\nb"}},
+    // Plain access lines start with digits: an address is no length.
+    {"AccessLinesStartingWithAnAddress", kAccess + "\n" + kAccess + "\n", {kAccess, kAccess}},
+    {"DigitsAndASpaceButNoPriority",
+     "12345 is a number\n200 OK\n",
+     {"12345 is a number", "200 OK"}},
+    {"TenDigitsAreNoLength", "1234567890 <13>x\n", {"1234567890 <13>x"}},
+    {"ALeadingZeroIsNoLength", "07 <13>abc\n0 <13>x\n", {"07 <13>abc", "0 <13>x"}},
+    {"DigitsThenLf", "123\n", {"123"}},
+    // The framing is each message's own.
+    {"OctetCountedThenLf", "7 <13>one<13>two\n7 <13>thr", {"<13>one", "<13>two", "<13>thr"}},
+    {"LfThenOctetCounted", "<13>one\n7 <13>two" + kAccess + "\n", {"<13>one", "<13>two", kAccess}},
+    {"StrayLfAfterAnOctetCountedMessage",
+     "7 <13>one\n7 <13>two\r\n7 <13>thr",
+     {"<13>one", "<13>two", "<13>thr"}},
+    {"EmptyLinesAreNotMessages", "\n\r\n<13>m\n\n", {"<13>m"}},
+    // A byte-order mark at the start of the stream, and only there, is not part of a message.
+    {"ByteOrderMarkFirst", "\xEF\xBB\xBF<13>m\n<13>n\n", {"<13>m", "<13>n"}},
+    {"ByteOrderMarkBeforeALength",
+     "\xEF\xBB\xBF"
+     "7 <13>one",
+     {"<13>one"}},
+    {"ByteOrderMarkBeforeAnAccessLine", "\xEF\xBB\xBF" + kAccess + "\n", {kAccess}},
+    {"HalfAByteOrderMark", "\xEF\xBBx\n", {"\xEF\xBBx"}},
+    {"AByteOrderMarkLaterIsKept", "<13>a\n\xEF\xBB\xBF<13>b\n", {"<13>a", "\xEF\xBB\xBF<13>b"}},
+    // Cut streams.
+    {"CutInsideALength", "7 <13>one12", {"<13>one"}, 0, true},
+    {"CutInsideACountedMessage", "9 <13>one", {}, 0, true},
+    {"CutInsideALine", "<13>one\n<13>tw", {"<13>one"}, 0, true},
+    {"CutInsideAByteOrderMark", "\xEF\xBB", {}, 0, true},
+    {"NotCut", "7 <13>one<13>two\n", {"<13>one", "<13>two"}},
+    // Over the limit (kMax): skipped whole, never cut into pieces.
+    {"OverLongLine",
+     "<13>ok\n" + std::string(200, 'x') + "\n<13>after\n",
+     {"<13>ok", "<13>after"},
+     1},
+    {"OverLongCounted",
+     "6 <13>ok200 <" + std::string(199, 'x') + "8 <13>next",
+     {"<13>ok", "<13>next"},
+     1},
+    {"ExactlyTheLimitIsKept",
+     "128 <" + std::string(127, 'y') + "<" + std::string(127, 'y') + "\n",
+     {"<" + std::string(127, 'y'), "<" + std::string(127, 'y')}},
+};
+
+class StreamFramerTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(StreamFramerTest, AtEverySplit) {
+  const Case& c = GetParam();
+  for (size_t piece = 1; piece <= c.stream.size(); ++piece) {
+    bool cut = false;
+    const Collect got = Frame(c.stream, piece, kMax, &cut);
+    EXPECT_EQ(got.messages, c.messages) << "reads of " << piece;
+    EXPECT_EQ(got.oversize, c.oversize) << "reads of " << piece;
+    EXPECT_EQ(cut, c.cut) << "reads of " << piece;
   }
 }
 
-TEST(StreamFramerTest, OctetCountingAtEverySplit) {
-  const std::string s = "11 <13>a first7 <13>sec3 a\nb";
-  for (size_t piece = 1; piece <= s.size(); ++piece) {
-    const Collect c = Frame(s, piece);
-    EXPECT_EQ(c.messages, (std::vector<std::string>{"<13>a first", "<13>sec", "a\nb"})) << piece;
-  }
-}
+INSTANTIATE_TEST_SUITE_P(Table, StreamFramerTest, ::testing::ValuesIn(kCases),
+                         [](const auto& p) { return std::string(p.param.name); });
 
-TEST(StreamFramerTest, OverLongMessagesAreSkippedWhole) {
-  const std::string big(100, 'x');
-  for (size_t piece : {1, 7, 64, 1000}) {
-    Collect c = Frame("<13>ok\n" + big + "\n<13>after\n", piece);
-    EXPECT_EQ(c.messages, (std::vector<std::string>{"<13>ok", "<13>after"})) << piece;
-    EXPECT_EQ(c.oversize, 1) << piece;
-    c = Frame("6 <13>ok100 " + big + "8 <13>next", piece);
-    EXPECT_EQ(c.messages, (std::vector<std::string>{"<13>ok", "<13>next"})) << piece;
-    EXPECT_EQ(c.oversize, 1) << piece;
-  }
-}
-
-TEST(StreamFramerTest, ExactlyTheLimitIsKept) {
-  const std::string m(64, 'y');
-  EXPECT_EQ(Frame("<" + m.substr(1) + "\n", 5).messages.size(), 1u);
-  EXPECT_EQ(Frame("64 " + m, 5).messages.size(), 1u);
-}
-
-TEST(StreamFramerTest, BadLengthsBreakTheStream) {
-  for (const char* s : {"12x <13>m", "0 ", "1234567890 x", "07 <13>abc"}) {
-    bool ok = true;
-    Frame(s, 100, 64, &ok);
-    EXPECT_FALSE(ok) << s;
-  }
-}
-
-TEST(StreamFramerTest, EmptyLinesAreNotMessages) {
-  EXPECT_EQ(Frame("\n\r\n<13>m\n\n", 3).messages, (std::vector<std::string>{"<13>m"}));
+TEST(StreamFramerTest, EachMessageSaysItsFraming) {
+  StreamFramer f(64);
+  Collect c;
+  EXPECT_EQ(f.framing(), StreamFramer::Framing::kUnknown);
+  f.Feed("7 <13>one", &c);
+  EXPECT_EQ(f.framing(), StreamFramer::Framing::kOctetCounting);
+  f.Feed("<13>two\n", &c);
+  EXPECT_EQ(f.framing(), StreamFramer::Framing::kNonTransparent);
 }
 
 TEST(StreamFramerTest, ReleaseMemoryOnlyWhenEmpty) {
   StreamFramer f(64);
   Collect c;
-  ASSERT_TRUE(f.Feed("<13>partial", &c));
+  f.Feed("<13>partial", &c);
   f.ReleaseMemory();
   EXPECT_EQ(f.pending_bytes(), 11u);
-  ASSERT_TRUE(f.Feed(" end\n", &c));
+  f.Feed(" end\n", &c);
   EXPECT_EQ(c.messages, (std::vector<std::string>{"<13>partial end"}));
-  EXPECT_EQ(f.framing(), StreamFramer::Framing::kNonTransparent);
 }
 
 }  // namespace

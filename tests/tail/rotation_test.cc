@@ -648,14 +648,36 @@ TEST(PositionsTest, ACorruptPositionsFileIsRefusedNamingTheFile) {
       << "a refused positions file is left as it was, for the operator to look at";
 }
 
-TEST(PositionsTest, AnUnwritablePositionsFileIsRefusedAtStart) {
+// Positions are an aid, never a precondition: a positions file that cannot be written (here its
+// directory is missing) does not stop the tailer; each failed save is counted, saving is tried
+// again at every save, and once the directory is there the file is written.
+TEST(PositionsTest, AnUnwritablePositionsFileDoesNotStopTheTailer) {
   TempDir dir;
+  const std::string log = dir.File("access.log");
+  WriteFile(log, "");
   CountingSink sink;
-  Tailer t(WithPositions(dir.File("missing-dir/positions.json")));
-  t.Add(dir.File("access.log"), &sink);
-  std::string error;
-  EXPECT_FALSE(t.Start(&error));
-  EXPECT_NE(error.find("missing-dir/positions.json"), std::string::npos) << error;
+  TailOptions o = WithPositions(dir.File("missing-dir/positions.json"));
+  o.read_batch_window = milliseconds(0);  // saves are not held back by a batch
+  RunningTailer t(o);
+  t.tailer().Add(log, &sink);
+  t.Start();
+  EXPECT_GE(t.tailer().positions_write_failures(), 1u) << "the save at start failed";
+  testing::AppendFile(log, "one\ntwo\n");
+  ASSERT_TRUE(WaitFor([&] { return sink.total() == 2; }, kDeadline));
+  ASSERT_TRUE(WaitFor([&] { return t.tailer().positions_write_failures() >= 3; }, kDeadline))
+      << "saving is not tried again";
+  ASSERT_TRUE(std::filesystem::create_directory(dir.File("missing-dir")));
+  ASSERT_TRUE(WaitFor(
+      [&] { return std::filesystem::exists(dir.File("missing-dir/positions.json")); }, kDeadline));
+  const uint64_t failures = t.tailer().positions_write_failures();
+  testing::AppendFile(log, "three\n");
+  ASSERT_TRUE(t.tailer().CatchUpNow(kDeadline));
+  EXPECT_EQ(sink.total(), 3u);
+  t.Stop();
+  EXPECT_EQ(t.tailer().positions_write_failures(), failures);
+  EXPECT_NE(ReadFile(dir.File("missing-dir/positions.json")).find("\"offset\": 14"),
+            std::string::npos)
+      << ReadFile(dir.File("missing-dir/positions.json"));
 }
 
 TEST(PositionsTest, EmptyOrMissingFileMeansNoPositions) {
