@@ -70,8 +70,10 @@ else
 fi
 
 # Merged /usr before anything is unpacked: tar keeps the symlinks (--keep-directory-symlink).
-mkdir -p "${into}/usr/bin" "${into}/usr/sbin" "${into}/usr/lib"
-for d in bin sbin lib; do
+merged=(bin sbin lib)
+[ "${arch}" != amd64 ] || merged+=(lib64)  # the x86-64 loader's path, /lib64/ld-linux-x86-64.so.2
+for d in "${merged[@]}"; do
+  mkdir -p "${into}/usr/${d}"
   [ -e "${into}/${d}" ] || ln -s "usr/${d}" "${into}/${d}"
 done
 excludes=()

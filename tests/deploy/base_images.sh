@@ -18,9 +18,11 @@ set -euo pipefail
 dockerfile="${1:?usage: base_images.sh DOCKERFILE}"
 fail() { printf "base_images: FAIL: %b\n" "$*" >&2; exit 1; }
 
-# The image names of the FROM lines (a --platform option skipped; scratch is no image).
+# The image names of the FROM lines (a --platform option skipped; scratch and the names of the
+# file's own stages are no images).
+mapfile -t stages < <(sed -n 's/^FROM[[:space:]].*[[:space:]][Aa][Ss][[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "${dockerfile}")
 mapfile -t bases < <(sed -n 's/^FROM[[:space:]]\{1,\}\(--platform=[^[:space:]]*[[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]*\).*/\2/p' \
-  "${dockerfile}" | grep -vx scratch | sort -u)
+  "${dockerfile}" | grep -vxF -e scratch "${stages[@]/#/-e}" | sort -u)
 [ "${#bases[@]}" -gt 0 ] || fail "no FROM line in ${dockerfile}"
 
 tmp="$(mktemp -d -t accesslog-base.XXXXXX)"
