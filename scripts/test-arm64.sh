@@ -38,6 +38,11 @@ CI_TESTS=(parse_test unwrap_test metrics_test)
 EXCLUDED_LABELS='^(image|deploy|load|bench)$'
 EXCLUDED_TESTS='^(rules_|dashboards|prometheus_|web_connections)'
 
+# Test cases that cannot pass under qemu-user, with the reason (gtest's filter, for every binary):
+#   ProcessCollectorTest.ReadsProcSelf: qemu-user fakes /proc/self/stat for the emulated process,
+#     with 0 for its virtual and resident memory (process_*_memory_bytes read 0).
+export GTEST_FILTER="${GTEST_FILTER:--ProcessCollectorTest.ReadsProcSelf}"
+
 if ! command -v qemu-aarch64-static >/dev/null || ! command -v aarch64-linux-gnu-g++ >/dev/null; then
   ./scripts/install-deps.sh
 fi
