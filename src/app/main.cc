@@ -12,10 +12,10 @@ int main(int argc, char** argv) {
 #ifdef __GLIBC__
   // One malloc arena for the whole process, set before any thread starts. glibc gives each
   // thread that allocates an arena of its own and keeps what a thread freed there for that
-  // thread's next allocations; every worker of the HTTP server (cpp-httplib's pool of 8) would
-  // hold on to the memory of the largest exposition it rendered: with ~5,000 series, scrapes
-  // took the RSS from ~12 MiB to ~30 MiB (tests/load/soak.sh found it; docs/performance.md).
-  // The per-line path allocates nothing, so one arena adds no contention there.
+  // thread's next allocations: each thread that renders the exposition (the HTTP endpoint's two
+  // render workers, http/server.h) would hold on to the memory of the largest exposition it
+  // rendered; with ~5,000 series that took the RSS from ~12 MiB to ~30 MiB (tests/load/soak.sh
+  // found it). The per-line path allocates nothing, so one arena adds no contention there.
   mallopt(M_ARENA_MAX, 1);
 #endif
   accesslog::Options options;

@@ -1,9 +1,9 @@
 // App: everything built from one configuration, and how it is built. A reload builds a new
-// Pipeline next to the running one and swaps them (exporter.cc); BuildPipeline lends the old
+// Pipeline next to the running one and swaps them (server_reload.cc); BuildPipeline lends the old
 // one's counters where the configuration allows.
 //
 // Thread-safety: built and swapped under the exporter's reload lock; the sources and recorders
-// it holds say who may call them (source.h, metrics/recorder.h).
+// it holds say who may call them (source.h, counters/recorder.h).
 #pragma once
 
 #include <memory>
@@ -13,10 +13,10 @@
 #include "app/source.h"
 #include "classify/status_table.h"
 #include "config/options.h"
+#include "counters/recorder.h"
+#include "counters/slots.h"
+#include "exposition/collector.h"
 #include "listen/listener.h"
-#include "metrics/collector.h"
-#include "metrics/recorder.h"
-#include "metrics/slots.h"
 
 namespace accesslog {
 
@@ -37,6 +37,9 @@ struct Pipeline {
   std::vector<std::shared_ptr<ListenStats>> listen_stats;   // per source: null unless kListen
   std::vector<std::shared_ptr<SourceSlots>> stats;          // per source
   std::vector<std::unique_ptr<Source>> sources;             // per source: the sinks
+  // The routes and operations of the sources' OpenAPI contracts, which the recorders were made
+  // with (a reload that changes them makes new recorders).
+  ContractValues contract_values;
   std::vector<std::shared_ptr<const Recorder>> all_recorders() const {
     std::vector<std::shared_ptr<const Recorder>> out = {recorder};
     if (listen_recorder) out.push_back(listen_recorder);

@@ -2,25 +2,13 @@
 
 #include <prometheus/metric_family.h>
 
+#include "exposition/family.h"
+
 namespace accesslog {
 namespace {
 
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-
-MetricFamily Single(const char* name, const char* help, MetricType type, double value) {
-  MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  f.metric.emplace_back();
-  if (type == MetricType::Counter) {
-    f.metric.back().counter.value = value;
-  } else {
-    f.metric.back().gauge.value = value;
-  }
-  return f;
-}
 
 }  // namespace
 
@@ -28,15 +16,15 @@ std::vector<MetricFamily> WebCollector::Collect() const {
   if (!source_) return {};
   const ConnectionStats s = source_();
   std::vector<MetricFamily> out;
-  out.push_back(Single("accesslog_web_connections_open",
-                       "Connections to the exporter's HTTP endpoint open now.", MetricType::Gauge,
-                       static_cast<double>(s.open)));
-  out.push_back(Single("accesslog_web_max_connections",
-                       "The cap on open connections (--web.max-connections).", MetricType::Gauge,
-                       static_cast<double>(s.max_connections)));
-  out.push_back(Single("accesslog_web_connections_accepted_total",
-                       "Connections the HTTP endpoint accepted.", MetricType::Counter,
-                       static_cast<double>(s.accepted)));
+  out.push_back(SingleSample("accesslog_web_connections_open",
+                             "Connections to the exporter's HTTP endpoint open now.",
+                             MetricType::Gauge, static_cast<double>(s.open)));
+  out.push_back(SingleSample("accesslog_web_max_connections",
+                             "The cap on open connections (--web.max-connections).",
+                             MetricType::Gauge, static_cast<double>(s.max_connections)));
+  out.push_back(SingleSample("accesslog_web_connections_accepted_total",
+                             "Connections the HTTP endpoint accepted.", MetricType::Counter,
+                             static_cast<double>(s.accepted)));
   MetricFamily scrapes;
   scrapes.name = "accesslog_web_scrapes_total";
   scrapes.help =

@@ -1,6 +1,6 @@
-// Configuration: the YAML-walking helpers the loaders of --config.file (config_file.cc) and
-// --web.config.file (web_config.cc) share. Internal to src/config: yaml-cpp is a private
-// dependency of this stage.
+// Configuration: the YAML-walking helpers the loaders of --config.file (config_file.cc and its
+// section readers, config_readers.h) and --web.config.file (web_config.cc) share. Internal to
+// src/config: yaml-cpp is a private dependency of this stage.
 //
 //   const YamlWalker w("web.yml", YamlWalker::KnownKeys::kNotListed);
 //   bool ok = w.Load(yaml, [&](const YAML::Node& root) {

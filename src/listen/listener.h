@@ -34,7 +34,7 @@
 #include <string>
 #include <vector>
 
-#include "tail/line_sink.h"
+#include "lines/line_sink.h"
 
 namespace accesslog {
 

@@ -1,5 +1,5 @@
 // Stage: listeners. Reads a stream that is not a file to follow: standard input (--log.file=-)
-// or a named pipe. No rotation, no positions: bytes are cut into lines (tail/line_splitter.h)
+// or a named pipe. No rotation, no positions: bytes are cut into lines (lines/line_splitter.h)
 // and handed to the same LineSink a followed file feeds.
 //
 //   accesslog::StreamReader in("-", max_line_bytes, &sink);
@@ -20,8 +20,8 @@
 #include <cstddef>
 #include <string>
 
-#include "tail/line_sink.h"
-#include "tail/line_splitter.h"
+#include "lines/line_sink.h"
+#include "lines/line_splitter.h"
 
 namespace accesslog {
 

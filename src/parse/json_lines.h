@@ -105,6 +105,8 @@ class JsonLinesParser final : public Parser {
   };
 
  private:
+  // The capacity the document buffer and simdjson start with; both grow to the longest line.
+  static constexpr size_t kInitialCapacity = 16 * 1024;
   // For each field, its pointers in order of preference, and the duration units.
   struct Mapping {
     std::vector<std::string> pointers[kFieldCount];

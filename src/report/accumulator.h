@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "classify/drop_rules.h"
+#include "classify/routes.h"
 #include "classify/status_table.h"
-#include "metrics/labels.h"
+#include "lines/line_sink.h"
 #include "parse/parser.h"
 #include "report/latency_histogram.h"
 #include "report/log_time.h"
-#include "tail/line_sink.h"
 #include "unwrap/unwrap.h"
 
 namespace accesslog {

@@ -8,13 +8,14 @@
 #include <memory>
 #include <optional>
 
+#include "classify/routes.h"
 #include "classify/status_table.h"
+#include "lines/line_splitter.h"
 #include "report/accumulator.h"
 #include "report/fail_on.h"
 #include "report/input.h"
 #include "report/progress.h"
 #include "report/report.h"
-#include "tail/line_splitter.h"
 
 namespace accesslog {
 namespace {
@@ -87,7 +88,7 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
   auto acc = std::make_unique<Accumulator>(parser.get(), caps.path ? &normalizer : nullptr);
   std::unique_ptr<DropRules> drop;
   if (!options.drop.empty()) {
-    drop = DropRules::Compile(options.drop, caps, /*syslog=*/false, &error);
+    drop = DropRules::Compile(options.drop, caps, {.api = options.api != nullptr}, &error);
     if (!drop) return fail(kAnalyzeUsage, "drop rules: " + error);
     acc->SetDropRules(drop.get(), &normalizer);
   }

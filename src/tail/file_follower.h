@@ -18,9 +18,9 @@
 #include <memory>
 #include <string>
 
+#include "lines/line_sink.h"
+#include "lines/line_splitter.h"
 #include "tail/file_identity.h"
-#include "tail/line_sink.h"
-#include "tail/line_splitter.h"
 
 namespace accesslog {
 

@@ -52,12 +52,12 @@
 #include <string>
 #include <vector>
 
+#include "lines/line_sink.h"
+#include "lines/line_splitter.h"
 #include "tail/catch_up.h"
 #include "tail/directory_watches.h"
 #include "tail/file_follower.h"
 #include "tail/file_identity.h"
-#include "tail/line_sink.h"
-#include "tail/line_splitter.h"
 #include "tail/positions.h"
 #include "tail/steady_writers.h"
 

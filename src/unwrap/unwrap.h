@@ -50,7 +50,7 @@
 #include <string>
 #include <string_view>
 
-#include "tail/line_sink.h"
+#include "lines/line_sink.h"
 #include "unwrap/envelope.h"
 
 namespace accesslog {

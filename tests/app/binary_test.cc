@@ -52,6 +52,92 @@ TEST(OneshotTest, CombinedLogMatchesGolden) {
       << "to update: accesslog_exporter --oneshot --log.file=tests/testdata/combined.log";
 }
 
+// The API contract example (examples/openapi.yaml, examples/openapi-access.log): every response
+// judged against its operation, routes from the document's templates, __unmatched__ outside it.
+TEST(OneshotTest, OpenApiExampleMatchesGolden) {
+  const std::string log = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/openapi-access.log";
+  std::string out;
+  ASSERT_EQ(
+      RunCommand({kBin, "--oneshot", "--log.file=" + log,
+                  "--api.openapi=" + std::string(ACCESSLOG_SOURCE_DIR) + "/examples/openapi.yaml",
+                  "--labels=method,route,operation"},
+                 &out),
+      0)
+      << out;
+  const std::string golden = testing::ReadFile(kTestdata + "/openapi.golden");
+  EXPECT_EQ(Stable(out, log, "openapi-access.log"), golden)
+      << "to update: accesslog_exporter --oneshot --log.file=examples/openapi-access.log "
+         "--api.openapi=examples/openapi.yaml --labels=method,route,operation";
+  std::string lint;
+  EXPECT_EQ(RunCommand({"promtool", "check", "metrics"}, &lint, 60s, out), 0) << lint;
+  EXPECT_EQ(lint, "") << "promtool had remarks";
+}
+
+// Two sources, each with its own contract: one an OpenAPI document and the API-wide table of
+// its own, the other the pipeline's table; `documented` follows each source's, and
+// accesslog_status_code_info carries `log`.
+TEST(OneshotTest, EachSourceIsJudgedByItsOwnContract) {
+  TempDir dir;
+  testing::WriteFile(dir.File("api.yaml"),
+                     "openapi: 3.0.3\ninfo: {title: Pets, version: '7'}\nservers: [{url: /v1}]\n"
+                     "paths:\n  /pets/{id}:\n    get:\n      operationId: getPet\n"
+                     "      responses: {'200': {}, '409': {}}\n");
+  testing::WriteFile(dir.File("pets-codes.yaml"), "codes:\n  - {code: 404, meaning: No pet}\n");
+  const std::string pet = "192.0.2.1 - - [25/Nov/2026:10:00:00 +0000] \"GET /v1/pets/7 HTTP/1.1\" ";
+  testing::WriteFile(dir.File("pets.log"), pet + "409 1 \"-\" \"-\"\n" + pet +
+                                               "404 1 \"-\" \"-\"\n" +
+                                               "192.0.2.1 - - [25/Nov/2026:10:00:00 +0000] \"GET "
+                                               "/v1/cats HTTP/1.1\" 404 1 \"-\" \"-\"\n");
+  testing::WriteFile(dir.File("other.log"), pet + "409 1 \"-\" \"-\"\n");
+  testing::WriteFile(dir.File("config.yaml"),
+                     "sources:\n"
+                     "  - {name: pets, files: pets.log, api: {openapi: api.yaml}, status_codes: "
+                     "pets-codes.yaml}\n"
+                     "  - {name: other, files: other.log}\n"
+                     "labels: {log: true, route: true, operation: true}\n");
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--config.file=" + dir.File("config.yaml")}, &out), 0)
+      << out;
+  auto value = [&](const std::string& series) { return SampleValue(out, series); };
+  EXPECT_EQ(
+      value(
+          R"(accesslog_http_responses_total{class="4xx",code="409",documented="true",log="pets",route="/pets/{id}",operation="getPet"})"),
+      1)
+      << out;
+  // The operation does not list 404: undocumented, although the source's table has it.
+  EXPECT_EQ(
+      value(
+          R"(accesslog_http_responses_total{class="4xx",code="404",documented="false",log="pets",route="/pets/{id}",operation="getPet"})"),
+      1)
+      << out;
+  // No template matched: the source's own table decides.
+  EXPECT_EQ(
+      value(
+          R"(accesslog_http_responses_total{class="4xx",code="404",documented="true",log="pets",route="__unmatched__",operation=""})"),
+      1)
+      << out;
+  // The other source: the embedded table, which has no 409; its route is the heuristic one.
+  EXPECT_EQ(
+      value(
+          R"(accesslog_http_responses_total{class="4xx",code="409",documented="false",log="other",route="/v1/pets/:id",operation=""})"),
+      1)
+      << out;
+  EXPECT_EQ(
+      value(R"(accesslog_status_code_info{class="4xx",code="404",log="pets",meaning="No pet"})"), 1)
+      << out;
+  EXPECT_EQ(
+      value(
+          R"(accesslog_status_code_info{class="4xx",code="429",log="other",meaning="Too Many Requests – You’re requesting too many kittens! Slow down!"})"),
+      1)
+      << out;
+  EXPECT_EQ(value(R"(accesslog_api_info{log="pets",title="Pets",version="7"})"), 1) << out;
+  EXPECT_EQ(
+      value(
+          R"(accesslog_api_operation_info{log="pets",method="GET",operation="getPet",route="/pets/{id}"})"),
+      1)
+      << out;
+}
+
 TEST(OneshotTest, ExpositionPassesPromtoolCheckMetrics) {
   std::string out, lint;
   ASSERT_EQ(RunCommand({kBin, "--oneshot", "--log.file=" + kTestdata + "/combined.log"}, &out), 0);

@@ -60,7 +60,7 @@ TEST(DropConfigTest, ErrorsNameFileLineKeyAndReason) {
       {"sources:\n  - name: a\n    files: a.log\n    drop:\n      - {uri: '/x'}\n",
        "c.yaml:5:10: sources[0].drop[0].uri: unknown field 'uri' (known: method, path, route, "
        "host, user_agent, remote_addr, referer, status, upstream; syslog sources: tag, "
-       "hostname, facility, severity)"},
+       "hostname, facility, severity; sources with api: operation)"},
       // A field the format does not carry: combined has no host, common no user agent, no
       // format but nginx's, JSON's or a regex's carries an upstream.
       {"sources:\n  - name: a\n    files: a.log\n    drop:\n      - {host: 'x'}\n",

@@ -19,8 +19,9 @@
 #include <string_view>
 
 #include "classify/drop_rules.h"
+#include "classify/routes.h"
 #include "config/config_file.h"
-#include "metrics/labels.h"
+#include "counters/labels.h"
 #include "parse/parser.h"
 
 namespace {
@@ -74,7 +75,7 @@ void CheckAccepted(const Options& o) {
     if (!s.drop.empty()) {
       const auto parser = accesslog::MakeParser(s.format, &error);
       Check(parser != nullptr);
-      Check(accesslog::DropRules::Compile(s.drop, parser->capabilities(), !s.listen.empty(),
+      Check(accesslog::DropRules::Compile(s.drop, parser->capabilities(), {.syslog = !s.listen.empty(), .api = !s.api.openapi.empty()},
                                           &error) != nullptr);
     }
   }

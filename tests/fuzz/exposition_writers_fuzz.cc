@@ -18,10 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#include "counters/exemplar.h"
+#include "exposition/openmetrics.h"
+#include "exposition/protobuf_exposition.h"
 #include "metrics.pb.h"
-#include "metrics/exemplar.h"
-#include "metrics/openmetrics.h"
-#include "metrics/protobuf_exposition.h"
 #include "util/utf8.h"
 
 namespace {

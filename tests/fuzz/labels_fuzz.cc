@@ -17,10 +17,11 @@
 #include <string_view>
 #include <vector>
 
+#include "classify/routes.h"
 #include "classify/status_table.h"
-#include "metrics/collector.h"
-#include "metrics/labels.h"
-#include "metrics/recorder.h"
+#include "counters/labels.h"
+#include "counters/recorder.h"
+#include "exposition/collector.h"
 
 namespace {
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "classify/routes.h"
+
 // Counts every operator new while `g_counting` is set, to prove the per-line path allocates
 // nothing once warm. (Replacing the global operator new is allowed once per program; this is
 // the only test file of report_test that does it.) Sanitizer builds keep their own allocator,

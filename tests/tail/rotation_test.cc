@@ -120,27 +120,6 @@ int OpenDescriptors() {
   return n;
 }
 
-// One splitter serves two files in turn; each file's partial line waits in its own carry.
-TEST(LineCarryTest, OneSplitterServesTwoFilesInTurn) {
-  LineSplitter s(/*max_line_bytes=*/64, /*read_chunk_bytes=*/16);
-  CountingSink sink;
-  LineCarry a, b;
-  const auto feed = [&](LineCarry* carry, std::string_view bytes) {
-    s.Load(*carry);
-    std::copy_n(bytes.data(), bytes.size(), s.WritePtr());
-    s.Commit(bytes.size(), &sink);
-    s.Store(carry);
-  };
-  feed(&a, "a1\na2-hal");
-  feed(&b, "b1-hal");
-  feed(&a, "f\n");
-  feed(&b, "f\nb2\n");
-  EXPECT_EQ(sink.seen(),
-            (std::map<std::string, int>{{"a1", 1}, {"a2-half", 1}, {"b1-half", 1}, {"b2", 1}}));
-  EXPECT_TRUE(a.bytes.empty());
-  EXPECT_TRUE(b.bytes.empty());
-}
-
 // Each rotation test runs with inotify and with polling only.
 class RotationTest : public ::testing::TestWithParam<bool> {
  protected:

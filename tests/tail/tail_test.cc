@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "lines/line_splitter.h"
 #include "support/test_support.h"
-#include "tail/line_splitter.h"
 #include "tail/tail_test_helpers.h"
 #include "tail/tailer.h"
 
@@ -26,89 +26,6 @@ using testing::AppendFile;
 using testing::TempDir;
 using testing::WaitFor;
 using testing::WriteFile;
-
-void Feed(LineSplitter* s, std::string_view bytes, LineSink* sink) {
-  while (!bytes.empty()) {
-    const size_t n = std::min(bytes.size(), s->WritableBytes());
-    std::copy_n(bytes.data(), n, s->WritePtr());
-    s->Commit(n, sink);
-    bytes.remove_prefix(n);
-  }
-}
-
-TEST(LineSplitterTest, SplitsLinesAndWaitsForAPartialLine) {
-  LineSplitter s(64, 16);
-  RecordingSink sink;
-  Feed(&s, "one\ntwo\nthr", &sink);
-  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"one", "two"}));
-  EXPECT_EQ(s.pending_bytes(), 3u);
-  Feed(&s, "ee\n", &sink);
-  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"one", "two", "three"}));
-  EXPECT_EQ(s.pending_bytes(), 0u);
-}
-
-TEST(LineSplitterTest, StripsCrlfAndKeepsEmptyLinesAndNulBytes) {
-  LineSplitter s(64, 16);
-  RecordingSink sink;
-  Feed(&s, std::string("a\r\n\nb\0c\n", 9), &sink);
-  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"a", "", std::string("b\0c", 3)}));
-}
-
-TEST(LineSplitterTest, DropsOverlongLinesWholeAndRecovers) {
-  LineSplitter s(/*max_line_bytes=*/10, /*read_chunk_bytes=*/4);
-  RecordingSink sink;
-  Feed(&s, "short\n" + std::string(1000, 'x') + "\nafter\n" + std::string(11, 'y') + "\nok\n",
-       &sink);
-  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"short", "after", "ok"}));
-  EXPECT_EQ(sink.overlong_, 2);
-}
-
-TEST(LineSplitterTest, AcceptsALineOfExactlyTheMaximum) {
-  LineSplitter s(10, 4);
-  RecordingSink sink;
-  Feed(&s, std::string(10, 'z') + "\n", &sink);
-  EXPECT_EQ(sink.lines(), (std::vector<std::string>{std::string(10, 'z')}));
-  EXPECT_EQ(sink.overlong_, 0);
-}
-
-TEST(LineSplitterTest, FlushHandsOverTheUnterminatedLastLine) {
-  LineSplitter s(64, 16);
-  RecordingSink sink;
-  Feed(&s, "a\nlast", &sink);
-  s.Flush(&sink);
-  EXPECT_EQ(sink.lines(), (std::vector<std::string>{"a", "last"}));
-}
-
-// Checks the OnPaddedLine promise: kLinePaddingBytes readable bytes follow every line (under
-// AddressSanitizer a read past the buffer fails the test), and the line itself is unchanged.
-class PaddingSink : public LineSink {
- public:
-  void OnLine(std::string_view line) override { plain_.emplace_back(line); }
-  void OnPaddedLine(std::string_view line) override {
-    for (size_t i = 0; i < kLinePaddingBytes; ++i) {
-      volatile unsigned char byte = static_cast<unsigned char>(line.data()[line.size() + i]);
-      (void)byte;
-    }
-    padded_.emplace_back(line);
-  }
-  void OnOverlongLine() override {}
-  void OnBytesRead(size_t) override {}
-  void OnRotation() override {}
-
-  std::vector<std::string> plain_;
-  std::vector<std::string> padded_;
-};
-
-TEST(LineSplitterTest, HandsOutPaddedLinesUpToTheEndOfItsBuffer) {
-  // Lines that end at the very end of the buffer (max_line + read_chunk bytes) and a flushed
-  // last line: each is followed by the padding.
-  LineSplitter s(/*max_line_bytes=*/8, /*read_chunk_bytes=*/4);
-  PaddingSink sink;
-  Feed(&s, "12345678\nabc\n" + std::string(11, 'x') + "\n1234567\nlast", &sink);
-  s.Flush(&sink);
-  EXPECT_TRUE(sink.plain_.empty());
-  EXPECT_EQ(sink.padded_, (std::vector<std::string>{"12345678", "abc", "1234567", "last"}));
-}
 
 TEST(TailerTest, StartsAtTheEndByDefault) {
   TempDir dir;

@@ -12,41 +12,13 @@
 #include <thread>
 #include <vector>
 
-#include "tail/line_sink.h"
+#include "lines/line_sink.h"
+#include "support/recording_sink.h"
 #include "tail/tailer.h"
 
 namespace accesslog::tail_test {
 
-// Records what the tail stage delivers. Lines arrive on the tailer's thread and are read on the
-// test's thread, hence the lock (tests only).
-class RecordingSink : public LineSink {
- public:
-  void OnLine(std::string_view line) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    lines_.emplace_back(line);
-  }
-  void OnOverlongLine() override { ++overlong_; }
-  void OnBytesRead(size_t bytes) override {
-    bytes_ += bytes;
-    ++reads_;
-  }
-  void OnRotation() override { ++rotations_; }
-
-  std::vector<std::string> lines() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return lines_;
-  }
-  size_t count() { return lines().size(); }
-
-  std::atomic<int> overlong_{0};
-  std::atomic<size_t> bytes_{0};
-  std::atomic<int> reads_{0};  // reads that returned bytes
-  std::atomic<int> rotations_{0};
-
- private:
-  std::mutex mu_;
-  std::vector<std::string> lines_;
-};
+using testing::RecordingSink;
 
 // Runs a tailer on its own thread for the duration of a test.
 class RunningTailer {
