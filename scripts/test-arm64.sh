@@ -27,8 +27,8 @@ while [ $# -gt 0 ]; do
 done
 
 # The binaries of --ci: parsing (parse_test), the container envelopes with the NEON scan
-# (unwrap_test), the counters and the exposition writers (metrics_test).
-CI_TESTS=(parse_test unwrap_test metrics_test)
+# (unwrap_test), the exposition writers and collector (exposition_test).
+CI_TESTS=(parse_test unwrap_test exposition_test)
 # Left out of the whole run, with the reason:
 #   image, deploy*, rules_*, dashboards, prometheus_*, bench*: they test the deployment files,
 #     rules and dashboards with the build machine's tools, not the C++ code (and the image has
