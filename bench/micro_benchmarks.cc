@@ -301,7 +301,7 @@ void SourceLines(benchmark::State& state, bool rules) {
         {{"path", "/favicon\\.ico"}, {"method", "GET"}}};
     std::string error;
     auto parser = MustParser(kTimedFormat);
-    files.drop = DropRules::Compile(conditions, parser->capabilities(), false, &error);
+    files.drop = DropRules::Compile(conditions, parser->capabilities(), DropScope{}, &error);
     if (!files.drop) {
       std::fprintf(stderr, "micro_benchmarks: %s\n", error.c_str());
       std::exit(2);
