@@ -42,7 +42,10 @@ EXCLUDED_LABELS='^(image|deploy|load|bench)$'
 #   AnalyzeBinaryTest.MultiGigabyteStreamInBoundedMemory: 2 GB through `analyze` within its
 #     110 s deadline; emulated, the exporter reads it several times slower (killed at the
 #     deadline).
-export GTEST_FILTER="${GTEST_FILTER:--ProcessCollectorTest.ReadsProcSelf:AnalyzeBinaryTest.MultiGigabyteStreamInBoundedMemory}"
+#   SparseFileTest.GiantNulRunIsOneSkippedLineReadInBoundedTimeAndMemory: compares the peak RSS
+#     of a long and a short run within 4 MiB; emulated, that RSS is qemu's, whose translated-code
+#     cache grows with the run (34.6 against 29.6 MiB in one of three runs).
+export GTEST_FILTER="${GTEST_FILTER:--ProcessCollectorTest.ReadsProcSelf:AnalyzeBinaryTest.MultiGigabyteStreamInBoundedMemory:SparseFileTest.GiantNulRunIsOneSkippedLineReadInBoundedTimeAndMemory}"
 
 if ! command -v qemu-aarch64-static >/dev/null || ! command -v aarch64-linux-gnu-g++ >/dev/null; then
   ./scripts/install-deps.sh
