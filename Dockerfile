@@ -98,6 +98,7 @@ RUN set -e; \
       libgcc-s1 \
       libre2-9 \
       libsimdjson14 \
+      libsnappy1v5 \
       libssl3 \
       libstdc++6 \
       libyaml-cpp0.7 \

@@ -31,6 +31,8 @@ LIBRARIES=(
   libboost-dev libssl-dev libcrypt-dev zlib1g-dev nlohmann-json3-dev
   # the protobuf exposition (protoc and io.prometheus.client's metrics.proto: BUILD_TOOLS)
   libprotobuf-dev
+  # remote write: snappy compresses every request (the protocol's block format)
+  libsnappy-dev
   # the tests' own HTTP client
   libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -4,6 +4,7 @@
 
 #include "config/config_file.h"
 #include "parse/parser.h"
+#include "push/http_client.h"
 #include "unwrap/unwrap.h"
 #include "util/log.h"
 #include "version.h"
@@ -96,7 +97,8 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
 
   app.add_option("--config.file", options->config_file,
                  "YAML configuration file: sources, formats, labels, histograms "
-                 "(docs/configuration.md). Reloaded on SIGHUP and POST /-/reload.")
+                 "(docs/configuration.md). Reloaded on SIGHUP (and POST /-/reload with "
+                 "--web.enable-lifecycle).")
       ->type_name("FILE");
   app.add_flag("--config.check", config_check,
                "Check the configuration (flags, config file, status-code table), print the "
@@ -181,6 +183,9 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "Exporter-toolkit web configuration: TLS (tls_server_config) and basic auth "
                  "(basic_auth_users, bcrypt). See docs/security.md.")
       ->type_name("FILE");
+  app.add_flag("--web.enable-lifecycle", options->web.enable_lifecycle,
+               "Serve POST and PUT /-/reload (a reload, as SIGHUP); without it they answer 403. "
+               "With basic auth the endpoint needs the credentials.");
   app.add_option("--web.telemetry-path", options->web.telemetry_path,
                  "Path under which to expose the metrics.")
       ->capture_default_str();
@@ -196,6 +201,18 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->capture_default_str();
   app.add_option("--web.idle-timeout", idle_timeout,
                  "Time a kept-alive connection may wait for its next request (e.g. 2m).")
+      ->check(kDuration)
+      ->capture_default_str();
+  std::string remote_write_interval = FormatDuration(options->remote_write.interval);
+  app.add_option("--remote-write.url", options->remote_write.url,
+                 "Also push the metrics with Prometheus remote write 1.0 to this receiver "
+                 "(http:// or https://; Prometheus, Mimir, Thanos Receive, ...); /metrics keeps "
+                 "serving. Headers, credentials, TLS, external labels: config file "
+                 "(remote_write:, docs/configuration.md).")
+      ->type_name("URL");
+  app.add_option("--remote-write.interval", remote_write_interval,
+                 "How often to push: each push carries every series /metrics shows, stamped "
+                 "when collected (1s to 1h).")
       ->check(kDuration)
       ->capture_default_str();
   app.add_option("--log.level", options->log_level, "Log level: debug, info, warn, error.")
@@ -323,6 +340,18 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   int port = 0;
   if (!ParseListenAddress(options->web.listen_address, &host, &port, &error)) {
     *message = "accesslog_exporter: " + error;
+    return CliOutcome::kUsageError;
+  }
+  if (PushUrl url; !options->remote_write.url.empty() &&
+                   !ParsePushUrl(options->remote_write.url, &url, &error)) {
+    *message = "accesslog_exporter: --remote-write.url: " + error;
+    return CliOutcome::kUsageError;
+  }
+  ParseDuration(remote_write_interval, &options->remote_write.interval);
+  if (options->remote_write.interval < std::chrono::seconds(1) ||
+      options->remote_write.interval > std::chrono::hours(1)) {
+    *message = "accesslog_exporter: --remote-write.interval must be from 1s to 1h, got '" +
+               remote_write_interval + "'";
     return CliOutcome::kUsageError;
   }
   for (const CLI::Option* opt : app.get_options()) {

@@ -180,7 +180,7 @@ SourceOptions ReadSource(const ConfigWalker& w, const YAML::Node& s, const std::
   if (const YAML::Node l = s["syslog"]; l) {
     const std::string lp = path + ".syslog";
     if (!s["listen"]) w.Fail(l, lp, "only applies to a source with listen:");
-    w.OnlyKeys(l, lp, {"max_message_bytes", "max_connections", "idle_timeout"});
+    w.OnlyKeys(l, lp, {"max_message_bytes", "max_connections", "idle_timeout", "socket_mode"});
     if (l["max_message_bytes"]) {
       src.syslog.max_message_bytes =
           w.Count(l["max_message_bytes"], lp + ".max_message_bytes", 256, size_t{1} << 20);
@@ -193,6 +193,22 @@ SourceOptions ReadSource(const ConfigWalker& w, const YAML::Node& s, const std::
       if (src.syslog.idle_timeout.count() == 0) {
         w.Fail(l["idle_timeout"], lp + ".idle_timeout", "must be more than 0");
       }
+    }
+    if (l["socket_mode"]) {
+      // Octal, as chmod takes it: "0660", "660", "0666". Permission bits only.
+      const std::string mode = w.String(l["socket_mode"], lp + ".socket_mode");
+      const bool octal = mode.size() >= 3 && mode.size() <= 4 &&
+                         mode.find_first_not_of("01234567") == std::string::npos &&
+                         (mode.size() == 3 || mode[0] == '0');
+      if (!octal) {
+        w.Fail(
+            l["socket_mode"], lp + ".socket_mode",
+            "expected permission bits in octal, such as \"0660\" or \"0666\", got '" + mode + "'");
+      }
+      if (!src.listen.starts_with("unix:")) {
+        w.Fail(l["socket_mode"], lp + ".socket_mode", "applies to a unix:// listen address only");
+      }
+      src.syslog.socket_mode = static_cast<unsigned>(std::stoul(mode, nullptr, 8));
     }
   }
   if (s["format"]) src.format.format = w.String(s["format"], path + ".format");

@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "listen/listener.h"
 #include "parse/parser.h"
+#include "push/push_options.h"
 #include "report/analyze_options.h"
 #include "tail/tailer.h"
 #include "unwrap/unwrap.h"
@@ -76,6 +77,8 @@ struct Options {
   HistogramOptions histograms;     // histograms:
   TailOptions tail;                // --tail.*, --positions.file, --log.max-line-bytes / tail:
   WebOptions web;                  // --web.listen-address, --web.telemetry-path
+  // --remote-write.url, --remote-write.interval / remote_write:
+  RemoteWriteOptions remote_write;
   // Flags given on the command line ("--tail.from", ...): they win over the config file.
   std::set<std::string> flags_given;
   AnalyzeOptions analyze;          // the `analyze` subcommand's flags and files

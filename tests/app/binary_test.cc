@@ -138,6 +138,41 @@ TEST(OneshotTest, EachSourceIsJudgedByItsOwnContract) {
       << out;
 }
 
+// Drop rules of a source with a document: by operation, and by route, which is the document's
+// template or __unmatched__.
+TEST(OneshotTest, DropRulesSeeTheOperationAndTheDocumentsRoute) {
+  TempDir dir;
+  const std::string log = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/openapi-access.log";
+  testing::WriteFile(dir.File("config.yaml"),
+                     "sources:\n  - name: api\n    files: " + log +
+                         "\n    api: {openapi: " + ACCESSLOG_SOURCE_DIR +
+                         "/examples/openapi.yaml}\n    drop:\n      - {operation: brewCoffee}\n"
+                         "      - {route: __unmatched__}\n      - {route: '/kittens/\\{kittenId\\}', "
+                         "method: DELETE}\n");
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--config.file=" + dir.File("config.yaml")}, &out), 0)
+      << out;
+  // What the rules name, counted in the log by its own text.
+  int coffee = 0, outside = 0, deletes = 0;
+  std::istringstream in(testing::ReadFile(log));
+  for (std::string line; std::getline(in, line);) {
+    coffee += line.find("\"POST /v1/coffee ") != std::string::npos;
+    outside += line.find("\"GET /healthz ") != std::string::npos ||
+               line.find(" /v1/dogs/") != std::string::npos ||
+               line.find("\"GET /v2/kittens ") != std::string::npos ||
+               line.find(" /v1/admin/") != std::string::npos ||
+               line.find("\"\\x16") != std::string::npos;
+    const size_t d = line.find("\"DELETE /v1/kittens/");
+    deletes += d != std::string::npos && line.find("/photos", d) > line.find(" HTTP", d);
+  }
+  ASSERT_GT(coffee, 0);
+  ASSERT_GT(outside, 0);
+  ASSERT_GT(deletes, 0);
+  EXPECT_EQ(SampleValue(out, R"(accesslog_lines_total{log="api",result="dropped"})"),
+            coffee + outside + deletes)
+      << coffee << " " << outside << " " << deletes;
+}
+
 TEST(OneshotTest, ExpositionPassesPromtoolCheckMetrics) {
   std::string out, lint;
   ASSERT_EQ(RunCommand({kBin, "--oneshot", "--log.file=" + kTestdata + "/combined.log"}, &out), 0);
@@ -403,7 +438,7 @@ class ReloadTest : public ::testing::Test {
     exporter_ = std::make_unique<Process>(
         std::vector<std::string>{kBin, "--config.file=" + dir_.File("c.yaml"),
                                  "--web.listen-address=127.0.0.1:0", "--tail.poll-interval=100",
-                                 "--tail.from=start"},
+                                 "--tail.from=start", "--web.enable-lifecycle"},
         dir_.File("stdout"), dir_.File("stderr"));
     ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
         << testing::ReadFile(dir_.File("stderr"));

@@ -31,7 +31,7 @@ TEST(DropReloadTest, ChangedRulesApplyAfterReloadAndBadOnesAreRefused) {
   testing::WriteFile(dir.File("a.log"), kProbe + kApi);
   testing::WriteFile(dir.File("c.yaml"), "sources:\n  - {name: api, files: a.log}\n");
   Process exporter({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0",
-                    "--tail.poll-interval=100", "--tail.from=start"},
+                    "--tail.poll-interval=100", "--tail.from=start", "--web.enable-lifecycle"},
                    dir.File("stdout"), dir.File("stderr"));
   int port = 0;
   ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("stderr"))) > 0; }, 10s))
