@@ -27,6 +27,7 @@
 #include "exposition/protobuf_exposition.h"
 #include "parse/parser.h"
 #include "push/write_request.h"
+#include "unwrap/docker_scan.h"
 #include "unwrap/unwrap.h"
 
 #ifndef ACCESSLOG_BENCH_DATA_DIR
@@ -660,6 +661,20 @@ void BM_Envelope_Docker(benchmark::State& s) { Envelope(s, Wrapper::kDocker); }
 BENCHMARK(BM_Envelope_None);
 BENCHMARK(BM_Envelope_Cri);
 BENCHMARK(BM_Envelope_Docker);
+
+// The Docker envelope with each scan of its "log" string (unwrap/docker_scan.h: 0 scalar,
+// 1 AVX2, 2 AVX-512, 3 NEON), those this CPU cannot run skipped: the vector scan against the
+// scalar one in the same run, on x86-64 and on arm64 (docs/performance.md).
+void BM_Envelope_DockerScan(benchmark::State& s) {
+  const DockerScan best = CurrentDockerScan();
+  if (!SetDockerScanForTesting(static_cast<DockerScan>(s.range(0)))) {
+    s.SkipWithError("this CPU cannot run this scan");
+    return;
+  }
+  Envelope(s, Wrapper::kDocker);
+  SetDockerScanForTesting(best);
+}
+BENCHMARK(BM_Envelope_DockerScan)->DenseRange(0, 3)->ArgName("scan");
 
 }  // namespace
 }  // namespace accesslog

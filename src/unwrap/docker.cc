@@ -7,8 +7,8 @@
 // cost 1.9x the unwrapped line per record. Docker writes one fixed layout (jsonlogbytes.go:
 // "log", "stream", optional "attrs", "time", no blanks), so the direct path checks that layout
 // byte by byte, unescapes "log" into a buffer with padding (64 bytes a block where the CPU has
-// AVX2 or AVX-512 VBMI2, docker_scan.h), and hands any record it does not fully understand to
-// simdjson, which stays the one judge of validity.
+// AVX2, AVX-512 VBMI2 or NEON: docker_scan.h, docker_blocks.h), and hands any record it does
+// not fully understand to simdjson, which stays the one judge of validity.
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -20,11 +20,20 @@
 #include <immintrin.h>
 #endif
 
+#include "unwrap/docker_blocks.h"
 #include "unwrap/docker_scan.h"
 #include "unwrap/envelope.h"
 
 namespace accesslog {
 namespace {
+
+using docker_internal::BlockBits;
+using docker_internal::BlockStep;
+using docker_internal::kPackTable;
+using docker_internal::Resolve;
+using docker_internal::Resolved;
+using docker_internal::Step;
+using docker_internal::UnescapeFrom;
 
 constexpr std::string_view kLogKey = R"({"log":")";
 constexpr std::string_view kStdout = R"(,"stream":"stdout","time":")";
@@ -95,11 +104,12 @@ int HexDigit(char c) {
   return -1;
 }
 
-// Unescape's scalar scan (16 bytes at a time to the next special byte, then one escape), also
-// where the block scan hands a record over at its first escape that is not \", \\ or \/:
-// starts at in[p] with o bytes already in `out`.
-bool UnescapeFrom(std::string_view in, size_t p, size_t o, bool high, size_t* i, char* out,
-                  size_t* out_len, bool* non_ascii) {
+}  // namespace
+
+// The scalar scan (16 bytes at a time to the next special byte, then one escape), also where a
+// block scan hands a record over at its first escape that is not \", \\ or \/.
+bool docker_internal::UnescapeFrom(std::string_view in, size_t p, size_t o, bool high, size_t* i,
+                                   char* out, size_t* out_len, bool* non_ascii) {
   const char* s = in.data();
   const size_t n = in.size();
   for (;;) {
@@ -169,74 +179,11 @@ bool UnescapeFrom(std::string_view in, size_t p, size_t o, bool high, size_t* i,
   }
 }
 
+namespace {
+
 #if defined(__x86_64__)
-// The block scans: 64 bytes at a time, with the quote, backslash and control bytes as bitmasks
-// and which bytes are escaped computed without a branch (simdjson's technique, the carry of an
-// escaping backslash kept across blocks); the escaping backslashes of \", \\ and \/ (each
-// stands for the byte after it) are packed out of the copy. An access line has 8-10 escaped
-// quotes at unpredictable places, so a branch per escape (the scalar scan's) is mispredicted at
-// most of them; here the only branches are per block. The first block with any other escape
-// (but the final \n) or a control byte goes to UnescapeFrom, which decides it. Two builds of
-// the same step, chosen once at run time: AVX-512 (VBMI2's byte compress) and AVX2 (pshufb on
-// 8-byte halves).
-
-// One bit per byte of a 64-byte block.
-struct BlockBits {
-  uint64_t backslash, quote, slash, control;
-};
-
-// What to do with one block: which bytes to copy (keep), where the closing quote is (end, its
-// bit; 0 when not in this block), and the bytes before it that the block copy cannot take: the
-// escaped ones other than \" \\ \/ (other) and control bytes (control). `carry`: in, whether
-// the block before ended with an escaping backslash; out, whether this one does.
-struct BlockStep {
-  uint64_t keep, end, other, control;
-  // Whether the block needs a closer look (Resolve): an end, another escape, a control byte.
-  [[nodiscard]] bool Unusual() const { return (end | other | control) != 0; }
-};
-
-inline BlockStep Step(const BlockBits& b, uint64_t* carry) {
-  constexpr uint64_t kOddBits = 0xaaaaaaaaaaaaaaaaULL;
-  // escape: the backslashes that escape the byte after them; escaped: those bytes.
-  const uint64_t potential = b.backslash & ~*carry;
-  const uint64_t code = (((potential << 1) | kOddBits) - potential) ^ kOddBits;
-  const uint64_t escaped = code ^ (b.backslash | *carry);
-  const uint64_t escape = code & b.backslash;
-  const uint64_t quote = b.quote & ~escaped;
-  const uint64_t end = quote & (0 - quote);  // the closing quote's bit
-  const uint64_t before = end - 1;           // all bits when end == 0
-  *carry = escape >> 63;
-  return {before & ~escape, end, escaped & ~(b.quote | b.backslash | b.slash) & before,
-          b.control & before};
-}
-
-// An unusual block: whether the block copy may stand (else UnescapeFrom takes over), and
-// whether its last byte copied is an escaped "n" to be written as "\n". The one escape besides
-// \" \\ \/ that it takes is an "n" right before the closing quote (Docker ends every whole line
-// with one) or at the block's end (the quote may be the next block's first byte).
-struct Resolved {
-  bool ok, newline;
-};
-inline Resolved Resolve(const BlockStep& step, uint64_t letter_n) {
-  const uint64_t newline = ((step.end >> 1) | (uint64_t{1} << 63)) & step.other & letter_n;
-  return {step.control == 0 && (step.other & ~newline) == 0, newline != 0};
-}
-
-// The 8 source positions of the bytes an 8-bit keep mask keeps, in order (0x80: nothing): a
-// pshufb control that packs them to the front.
-constexpr std::array<uint64_t, 256> kPackTable = [] {
-  std::array<uint64_t, 256> t{};
-  for (unsigned m = 0; m < 256; ++m) {
-    uint64_t v = 0;
-    unsigned k = 0;
-    for (unsigned b = 0; b < 8; ++b) {
-      if ((m >> b) & 1) v |= static_cast<uint64_t>(b) << (8 * k++);
-    }
-    for (; k < 8; ++k) v |= uint64_t{0x80} << (8 * k);
-    t[m] = v;
-  }
-  return t;
-}();
+// The x86-64 block scans (docker_blocks.h): two builds of the same step, chosen once at run
+// time: AVX-512 (VBMI2's byte compress) and AVX2 (pshufb on 8-byte halves).
 
 __attribute__((target("avx2"))) inline uint64_t Bits64(__m256i lo, __m256i hi) {
   return static_cast<uint32_t>(_mm256_movemask_epi8(lo)) |
@@ -257,8 +204,7 @@ __attribute__((target("avx2"))) inline BlockBits BlockBitsAvx2(__m256i lo, __m25
           control & valid};
 }
 
-// The AVX2 scan. Same contract as UnescapeFrom from in[p], o = 0; `padded`: 64 readable bytes
-// follow `in` (any content).
+// The AVX2 scan: docker_blocks.h's contract, from in[p].
 __attribute__((target("avx2,bmi,popcnt"))) bool UnescapeBlocksAvx2(std::string_view in, size_t p,
                                                                    bool padded, size_t* i,
                                                                    char* out, size_t* out_len,
@@ -375,17 +321,21 @@ bool CpuHas(DockerScan scan) {
     case DockerScan::kAvx2:
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
              __builtin_cpu_supports("popcnt");
+    case DockerScan::kNeon:
+      return false;
     case DockerScan::kScalar:
       return true;
   }
   return false;
 }
+#elif defined(__aarch64__)
+bool CpuHas(DockerScan scan) { return scan == DockerScan::kScalar || scan == DockerScan::kNeon; }
 #else
 bool CpuHas(DockerScan scan) { return scan == DockerScan::kScalar; }
 #endif
 
 DockerScan BestDockerScan() {
-  for (const DockerScan scan : {DockerScan::kAvx512, DockerScan::kAvx2}) {
+  for (const DockerScan scan : {DockerScan::kAvx512, DockerScan::kAvx2, DockerScan::kNeon}) {
     if (CpuHas(scan)) return scan;
   }
   return DockerScan::kScalar;
@@ -393,11 +343,7 @@ DockerScan BestDockerScan() {
 // Chosen once, before main; changed only by SetDockerScanForTesting.
 DockerScan g_scan = BestDockerScan();
 
-// Unescapes the JSON string whose bytes start at in[*i] (after its opening quote) into `out`.
-// On success *i is past the closing quote, *out_len the unescaped length and *non_ascii whether
-// a byte >= 0x80 may be in the raw string. False for anything this path does not handle: a raw
-// control byte (invalid JSON), an escape that is not one of JSON's, a surrogate \u escape.
-// `padded`: 64 readable bytes follow `in` (any content).
+// The scan in use, from in[*i] (after the opening quote): the contract in docker_blocks.h.
 bool Unescape(std::string_view in, bool padded, size_t* i, char* out, size_t* out_len,
               bool* non_ascii) {
 #if defined(__x86_64__)
@@ -406,8 +352,13 @@ bool Unescape(std::string_view in, bool padded, size_t* i, char* out, size_t* ou
       return UnescapeBlocksAvx512(in, *i, i, out, out_len, non_ascii);
     case DockerScan::kAvx2:
       return UnescapeBlocksAvx2(in, *i, padded, i, out, out_len, non_ascii);
+    case DockerScan::kNeon:
     case DockerScan::kScalar:
       break;
+  }
+#elif defined(__aarch64__)
+  if (g_scan == DockerScan::kNeon) {
+    return docker_internal::UnescapeBlocksNeon(in, *i, padded, i, out, out_len, non_ascii);
   }
 #endif
   (void)padded;

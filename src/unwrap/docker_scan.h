@@ -13,6 +13,7 @@ enum class DockerScan : uint8_t {
   kScalar,  // 16 bytes at a time to the next special byte, then one escape (any CPU)
   kAvx2,    // 64-byte blocks, escapes as bitmasks, backslashes packed out with pshufb
   kAvx512,  // the same with AVX-512 masks and vpcompressb (VBMI2)
+  kNeon,    // the same with NEON (every arm64 CPU): masks by pairwise adds, tbl on 8-byte halves
 };
 
 // The scan in use.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the Dockerfile's base images from the Debian archive, since no image registry is
 # reachable from the project's machines, and imports them into podman under the exact names the
-# Dockerfile's FROM lines use:
+# Dockerfile's FROM lines use (images of this machine's architecture: the Dockerfile's stages
+# that use them run on the build platform, whatever the target):
 #
 #   bash tests/deploy/base_images.sh DOCKERFILE      (needs root, podman and mmdebstrap)
 #
@@ -17,7 +18,11 @@ set -euo pipefail
 dockerfile="${1:?usage: base_images.sh DOCKERFILE}"
 fail() { printf "base_images: FAIL: %b\n" "$*" >&2; exit 1; }
 
-mapfile -t bases < <(sed -n 's/^FROM[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "${dockerfile}" | sort -u)
+# The image names of the FROM lines (a --platform option skipped; scratch and the names of the
+# file's own stages are no images).
+mapfile -t stages < <(sed -n 's/^FROM[[:space:]].*[[:space:]][Aa][Ss][[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "${dockerfile}")
+mapfile -t bases < <(sed -n 's/^FROM[[:space:]]\{1,\}\(--platform=[^[:space:]]*[[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]*\).*/\2/p' \
+  "${dockerfile}" | grep -vxF -e scratch "${stages[@]/#/-e}" | sort -u)
 [ "${#bases[@]}" -gt 0 ] || fail "no FROM line in ${dockerfile}"
 
 tmp="$(mktemp -d -t accesslog-base.XXXXXX)"

@@ -4,8 +4,10 @@
 #
 #   bash tests/deploy/dockerfile_test.sh [--keep]
 #
-# tests/deploy/dockerfile_check.py lint: pinned Debian bases of one release, multi-stage,
-# install-deps.sh in the build stage, no ADD of URLs, no curl/wget, apt hygiene, numeric non-root
+# tests/deploy/dockerfile_check.py lint: pinned Debian bases of one release, multi-stage, every
+# stage that runs something FROM --platform=$BUILDPLATFORM and none in the final stage (FROM
+# scratch, its root file system unpacked by scripts/debian-unpack.sh, no apt-get, no -dev
+# package), install-deps.sh in the build stage, no ADD of URLs, no curl/wget, numeric non-root
 # USER, EXPOSE = the default port, exec-form ENTRYPOINT/CMD and HEALTHCHECK, OCI labels; and the
 # linter itself fails on a broken copy of the Dockerfile, rule by rule. Exit 0 passed, 1 failed.
 set -euo pipefail
@@ -54,14 +56,18 @@ EOF
   grep -qF -- "${expected}" <<<"${out}" || fail "lint of the ${name} mutation did not say '${expected}':\n${out}"
   echo "  ${name}: rejected"
 }
-mutate unpinned    's.replace("FROM debian:12.11-slim", "FROM debian:latest")' "is not pinned"
-mutate two-releases 's.replace("FROM debian:12.11-slim", "FROM debian:12.10-slim")' "different Debian releases"
+mutate unpinned    's.replace("FROM --platform=$BUILDPLATFORM debian:12.11 AS toolchain", "FROM --platform=$BUILDPLATFORM debian:latest AS toolchain")' "is not pinned"
+mutate two-releases 's.replace("FROM toolchain AS rootfs", "FROM --platform=$BUILDPLATFORM debian:12.10 AS rootfs")' "different Debian releases"
+mutate slim-base   's.replace("FROM scratch", "FROM debian:12.11-slim")' "must be FROM scratch"
+mutate emulated    's.replace("FROM --platform=$BUILDPLATFORM debian:12.11 AS toolchain", "FROM debian:12.11 AS toolchain")' 'is not FROM --platform=$BUILDPLATFORM'
+mutate run-final   's.replace("USER 65532:65532", "RUN chown 65532 /var/lib/accesslog_exporter\nUSER 65532:65532")' "RUN in the final stage"
 mutate root-user   's.replace("USER 65532:65532", "USER root")' "numeric uid"
 mutate no-user     's.replace("USER 65532:65532\n", "")' "no USER"
 mutate add-url     's.replace("COPY . .", "ADD https://example.com/src.tar.gz .")' "ADD of a URL"
 mutate curl        's.replace("libyaml-cpp0.7 \\", "libyaml-cpp0.7 curl \\")' "curl/wget"
-mutate apt-lists   's.replace(" && rm -rf /var/lib/apt/lists/* \\\n", " \\\n")' "apt lists not removed"
-mutate recommends  's.replace("install -y --no-install-recommends", "install -y")' "--no-install-recommends"
+mutate apt-rootfs  's.replace(". ./target.env; \\\n    ./scripts/debian-unpack.sh", ". ./target.env; apt-get install -y tzdata; \\\n    ./scripts/debian-unpack.sh")' "installs packages with apt-get"
+mutate dev-rootfs  's.replace("      zlib1g; \\", "      zlib1g zlib1g-dev; \\")' "only what the binary needs at run time"
+mutate no-rootfs   's.replace("COPY --from=rootfs /src/rootfs/ /", "COPY --from=rootfs /src/rootfs/etc/passwd /etc/passwd")' "root file system to /"
 mutate port        's.replace("EXPOSE 9958", "EXPOSE 9100")' "expected exactly the default port"
 mutate shell-entry 's.replace("ENTRYPOINT [\"/usr/local/bin/accesslog_exporter\"]", "ENTRYPOINT /usr/local/bin/accesslog_exporter")' "shell form"
 mutate label       's.replace("org.opencontainers.image.revision", "org.example.revision")' "org.opencontainers.image.revision"

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The container image, built and run for real with Debian 12's podman (rootful, runc):
 #
-#   bash tests/deploy/image_test.sh [--keep]
+#   bash tests/deploy/image_test.sh [--keep] [--platform linux/arm64]
 #
 # 1. the base images the Dockerfile's FROM lines name, made from the Debian archive with
 #    mmdebstrap (tests/deploy/base_images.sh; cached in podman's storage between runs);
-# 2. `podman build --format=docker` (the OCI format would drop HEALTHCHECK) of the repository;
-#    the image's size is printed;
-# 3. `podman image inspect`: user, exposed port, OCI labels, entrypoint, command and health check
-#    as the Dockerfile says them;
-# 4. ldd + dpkg on the binary copied out of the image: the runtime stage's packages provide every
-#    library it needs, and every listed package is needed;
+# 2. `podman build --format=docker` (the OCI format would drop HEALTHCHECK) of the repository,
+#    with no --platform: the amd64 image; the image's size is printed;
+# 3. `podman image inspect`: architecture, user, exposed port, OCI labels, entrypoint, command
+#    and health check as the Dockerfile says them;
+# 4. the image's root file system exported: the binary's libraries (readelf) against the
+#    packages unpacked in it (dockerfile_check.py libs): every library it needs is there, from a
+#    listed package or their dependencies, and every listed package is needed; the positions
+#    folder owned by 65532 (0750), the binary by root; the CA bundle holds every certificate of
+#    ca-certificates and OpenSSL's default paths lead to it;
 # 5. `podman run --read-only --user 65532` with a log mounted read-only: --version, --oneshot
 #    counts every line, serving /metrics and /-/ready on a loopback port, positions saved,
 #    SIGTERM exits 0; `podman healthcheck run`: healthy while it serves, unhealthy in a container
@@ -20,13 +23,32 @@
 #    executed as written (the host log folder, config and published port aside: see below);
 # 7. the compose demo: docker-compose validates deploy/compose/docker-compose.yml, and rejects a
 #    copy with a misspelt key.
+# With --platform linux/arm64 (not in the suite: the cross build takes about 8 minutes cold on 2
+# cores): `podman build --platform linux/arm64 --build-arg BUILDPLATFORM=linux/amd64`, steps 1
+# to 4 for that image, then its binary run under qemu-aarch64-static -L the image's root file
+# system (nothing of arm64 runs otherwise: no binfmt handler is registered here): --version,
+# --oneshot, serving /metrics and /-/ready, its healthcheck and SIGTERM; and the same
+# expositions and analyze reports as the amd64 image's binary (built if missing) on the same
+# logs in every format and envelope (tests/deploy/compare_platforms.py).
 # Needs root (rootful podman); exits 77 (skipped) otherwise or without podman. Traffic goes to
 # loopback only, apart from apt fetching Debian packages in mmdebstrap and the build stage.
 # Every container, the API service and the temporary folder are removed at exit. Exit 0 passed.
 set -euo pipefail
 
-keep=0
-[ "${1:-}" = --keep ] && keep=1
+keep=0 platform=linux/amd64
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=1; shift ;;
+    --platform) platform="${2:-}"; shift 2 || true ;;
+    --platform=*) platform="${1#--platform=}"; shift ;;
+    *) echo "usage: image_test.sh [--keep] [--platform linux/amd64|linux/arm64]" >&2; exit 2 ;;
+  esac
+done
+case "${platform}" in
+  linux/amd64) arch=amd64 ;;
+  linux/arm64) arch=arm64 ;;
+  *) echo "image_test: --platform ${platform}: linux/amd64 or linux/arm64" >&2; exit 2 ;;
+esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="${root}/tests/deploy"
 check="${here}/dockerfile_check.py"
@@ -35,7 +57,9 @@ step() { echo "+ $* ($((SECONDS - t0)) s)"; }
 t0=${SECONDS}
 
 if [ "$(id -u)" -ne 0 ]; then echo "image_test: SKIP: rootful podman needs root"; exit 77; fi
-for tool in podman runc mmdebstrap curl python3; do
+tools=(podman runc mmdebstrap curl python3 readelf)
+[ "${arch}" = amd64 ] || tools+=(qemu-aarch64-static)
+for tool in "${tools[@]}"; do
   command -v "${tool}" >/dev/null || { echo "image_test: SKIP: no ${tool} (scripts/install-deps.sh installs it)"; exit 77; }
 done
 
@@ -44,8 +68,15 @@ chmod 0755 "${tmp}"
 tag="accesslog-image-test-$$"
 # A fixed tag, kept after the run with its build layers: the next run's build is cached (the tag
 # moves to the new image; the old one, left without a name, is removed at exit).
-image="localhost/accesslog_exporter:image-test"
-build_image="localhost/accesslog_exporter-build:image-test"
+suffix=""
+[ "${arch}" = amd64 ] || suffix="-${arch}"
+image="localhost/accesslog_exporter:image-test${suffix}"
+build_image="localhost/accesslog_exporter-build:image-test${suffix}"
+amd64_image="localhost/accesslog_exporter:image-test"
+# podman 4.3 sets no BUILDPLATFORM with --platform (BuildKit would): the build stages run here.
+platform_args=()
+[ "${arch}" = amd64 ] || platform_args=(--platform "${platform}" --build-arg BUILDPLATFORM=linux/amd64)
+qemu_pid=""
 containers=()
 service_pid=""
 old_images=""
@@ -59,6 +90,7 @@ cleanup() {
     kill -KILL "${service_pid}" 2>/dev/null
     wait "${service_pid}" 2>/dev/null
   fi
+  if [ -n "${qemu_pid}" ]; then kill -KILL "${qemu_pid}" 2>/dev/null; wait "${qemu_pid}" 2>/dev/null; fi
   podman volume rm --force accesslog-state >/dev/null 2>&1
   rm -f "${root}"/deploy/compose/.image-test-*.yml
   # The previous run's images whose tags moved to this run's: removed (podman rmi of an image
@@ -114,17 +146,17 @@ wait_ready() {
 step "base images from the Debian archive (mmdebstrap)"
 bash "${here}/base_images.sh" "${root}/Dockerfile"
 
-step "podman build --format=docker"
+step "podman build --format=docker ${platform_args[*]}"
 build_start=${SECONDS}
 old_images="$(podman image inspect --format '{{.Id}}' "${build_image}" "${image}" \
   "docker.io/library/accesslog_exporter:${version}" 2>/dev/null || true)"
 # The build stage first, under a name of its own: the final image does not hold it as a parent,
 # so without a name it would be pruned at exit with the layers the next build reuses.
 nice -n 10 podman build --format=docker --pull=never --target build --tag "${build_image}" \
-  --build-arg REVISION="${revision}" \
+  "${platform_args[@]}" --build-arg REVISION="${revision}" \
   "${root}" >"${tmp}/build.log" 2>&1 || fail "podman build of the build stage failed:\n$(tail -40 "${tmp}/build.log")"
 nice -n 10 podman build --format=docker --pull=never --tag "${image}" \
-  --build-arg REVISION="${revision}" --build-arg CREATED="$(date -u +%FT%TZ)" \
+  "${platform_args[@]}" --build-arg REVISION="${revision}" --build-arg CREATED="$(date -u +%FT%TZ)" \
   "${root}" >>"${tmp}/build.log" 2>&1 || fail "podman build failed:\n$(tail -40 "${tmp}/build.log")"
 size="$(podman image inspect --format '{{.Size}}' "${image}")"
 size_mb="$(awk -v b="${size}" 'BEGIN {printf "%.1f MB", b / 1e6}')"
@@ -133,15 +165,17 @@ echo "  built ${image} in $((SECONDS - build_start)) s; image size: ${size} byte
 step "podman image inspect: user, port, labels, entrypoint, health check as the Dockerfile says"
 podman image inspect "${image}" >"${tmp}/inspect.json"
 mapfile -t health < <(python3 "${check}" healthcheck-cmd "${root}/Dockerfile")
-python3 - "${tmp}/inspect.json" "${version}" "${revision}" "${default_port}" "${health[@]}" <<'PY'
+python3 - "${tmp}/inspect.json" "${version}" "${revision}" "${default_port}" "${arch}" "${health[@]}" <<'PY'
 import json, sys
 image = json.load(open(sys.argv[1]))[0]
 config = image["Config"]
-version, revision, port, health = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+version, revision, port, arch, health = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
 errors = []
 def expect(what, got, want):
     if got != want:
         errors.append(f"{what}: {got!r}, the Dockerfile says {want!r}")
+expect("Architecture", image.get("Architecture"), arch)
+expect("Os", image.get("Os"), "linux")
 expect("User", config.get("User"), "65532:65532")
 expect("ExposedPorts", sorted(config.get("ExposedPorts") or {}), [f"{port}/tcp"])
 expect("Entrypoint", config.get("Entrypoint"), ["/usr/local/bin/accesslog_exporter"])
@@ -165,16 +199,44 @@ expect("Healthcheck.StartPeriod", hc.get("StartPeriod"), 10 * 10**9)
 expect("Healthcheck.Retries", hc.get("Retries"), 3)
 if errors:
     sys.exit("image_test: FAIL: podman image inspect:\n  " + "\n  ".join(errors))
-print(f"  user {config['User']}, port {port}/tcp, entrypoint and command, {len(labels)} labels, HEALTHCHECK {' '.join(health)}")
+print(f"  {image['Os']}/{image['Architecture']}, user {config['User']}, port {port}/tcp, entrypoint and command, {len(labels)} labels, HEALTHCHECK {' '.join(health)}")
 PY
 
-step "ldd + dpkg: the runtime stage's packages provide every library of the image's binary"
+step "the root file system: the binary's libraries from the listed packages; owners; CA certificates"
 containers+=("${tag}-copy")
 podman create --name "${tag}-copy" "${image}" >/dev/null
-podman cp "${tag}-copy:/usr/local/bin/accesslog_exporter" "${tmp}/accesslog_exporter"
+mkdir "${tmp}/rootfs"
+podman export "${tag}-copy" | tar -x -C "${tmp}/rootfs" || fail "podman export of the image's root file system failed"
 podman rm "${tag}-copy" >/dev/null
-python3 "${check}" libs "${root}/Dockerfile" --binary "${tmp}/accesslog_exporter"
-help_port="$("${tmp}/accesslog_exporter" --help | sed -n 's/.*--web.listen-address[^=]*=:\([0-9]*\).*/\1/p')"
+bin="${tmp}/rootfs/usr/local/bin/accesslog_exporter"
+machine="$(readelf -h "${bin}" | sed -n 's/^ *Machine: *//p')"
+case "${arch}:${machine}" in
+  amd64:*X86-64|arm64:AArch64) echo "  the image's binary is built for ${machine}" ;;
+  *) fail "the ${arch} image's binary is built for '${machine}'" ;;
+esac
+python3 "${check}" libs "${root}/Dockerfile" --binary "${bin}" --rootfs "${tmp}/rootfs"
+owner="$(stat -c '%u:%g %a' "${tmp}/rootfs/var/lib/accesslog_exporter")"
+[ "${owner}" = "65532:65532 750" ] || fail "/var/lib/accesslog_exporter is '${owner}' (uid:gid mode), expected 65532:65532 750"
+owner="$(stat -c '%u:%g %a' "${bin}")"
+[ "${owner}" = "0:0 755" ] || fail "the binary is '${owner}' (uid:gid mode), expected 0:0 755"
+grep -q '^accesslog:x:65532:65532:' "${tmp}/rootfs/etc/passwd" || fail "no user 65532 in /etc/passwd"
+grep -q '^accesslog:x:65532:' "${tmp}/rootfs/etc/group" || fail "no group 65532 in /etc/group"
+bundle="${tmp}/rootfs/etc/ssl/certs/ca-certificates.crt"
+certs="$(grep -c 'BEGIN CERTIFICATE' "${bundle}" 2>/dev/null || echo 0)"
+crts="$(find "${tmp}/rootfs/usr/share/ca-certificates" -name '*.crt' | wc -l)"
+{ [ "${crts}" -gt 100 ] && [ "${certs}" = "${crts}" ]; } \
+  || fail "the CA bundle holds ${certs} certificates, ca-certificates ${crts}"
+for link in usr/lib/ssl/cert.pem usr/lib/ssl/certs/ca-certificates.crt; do
+  [ "$(cd "${tmp}/rootfs" && realpath -e "${link}")" = "$(realpath "${bundle}")" ] \
+    || fail "/${link} (OpenSSL's default) does not lead to /etc/ssl/certs/ca-certificates.crt"
+done
+openssl storeutl -noout -certs "${bundle}" >/dev/null 2>&1 || fail "openssl cannot read the CA bundle"
+echo "  /var/lib/accesslog_exporter 65532:65532 0750; binary root 0755; ${certs} CA certificates, found through /usr/lib/ssl"
+# How this machine runs the image's binary: directly (amd64), or under qemu-user with the
+# image's root file system as the prefix for its loader and libraries.
+run_bin=("${bin}")
+[ "${arch}" = amd64 ] || run_bin=(qemu-aarch64-static -L "${tmp}/rootfs" "${bin}")
+help_port="$("${run_bin[@]}" --help | sed -n 's/.*--web.listen-address[^=]*=:\([0-9]*\).*/\1/p')"
 [ "${help_port}" = "${default_port}" ] || fail "the image's binary gives default port '${help_port}' in --help, the Dockerfile EXPOSEs ${default_port}"
 
 mkdir -p "${tmp}/logs" "${tmp}/state"
@@ -183,6 +245,54 @@ chmod 0755 "${tmp}/logs"; chmod 0644 "${tmp}/logs/access.log"
 chown 65532:65532 "${tmp}/state"
 lines="$(grep -c . "${tmp}/logs/access.log")"
 run=(podman run --rm --read-only --user 65532 -v "${tmp}/logs:/logs:ro")
+
+if [ "${arch}" != amd64 ]; then
+  step "qemu-aarch64-static -L <the image's root file system>: --version, --oneshot"
+  out="$("${run_bin[@]}" --version 2>&1)" || fail "--version under qemu failed:\n${out}"
+  grep -qF "${version}" <<<"${out}" || fail "--version says '${out}', CMakeLists.txt ${version}"
+  echo "  ${out}"
+  out="$("${run_bin[@]}" --oneshot --log.file="${tmp}/logs/access.log")" || fail "--oneshot under qemu failed"
+  counted="$(awk '/^accesslog_lines_total\{/ {n += $NF} END {print n + 0}' <<<"${out}")"
+  [ "${counted}" = "${lines}" ] || fail "--oneshot under qemu counted ${counted} lines of ${lines}"
+  echo "  --oneshot: ${counted} lines"
+
+  step "serving under qemu: /metrics and /-/ready on a loopback port; healthcheck; SIGTERM"
+  port="$(free_port)"
+  "${run_bin[@]}" --log.file="${tmp}/logs/access.log" --tail.from=start \
+    --web.listen-address="127.0.0.1:${port}" --positions.file="${tmp}/state/positions.json" \
+    2>"${tmp}/qemu-serve.log" &
+  qemu_pid=$!
+  for _ in $(seq 1 200); do
+    curl -sf "http://127.0.0.1:${port}/-/ready" >/dev/null 2>&1 && break
+    kill -0 "${qemu_pid}" 2>/dev/null || fail "the exporter under qemu exited:\n$(tail -20 "${tmp}/qemu-serve.log")"
+    sleep 0.1
+  done
+  served="$(curl -sf "http://127.0.0.1:${port}/metrics" | awk '/^accesslog_lines_total\{/ {n += $NF} END {print n + 0}')"
+  [ "${served}" = "${lines}" ] || fail "/metrics under qemu counts ${served} lines of ${lines}"
+  "${run_bin[@]}" healthcheck --web.listen-address="127.0.0.1:${port}" \
+    || fail "the arm64 binary's healthcheck failed against itself"
+  kill -TERM "${qemu_pid}"
+  set +e; timeout 30 tail --pid="${qemu_pid}" -f /dev/null; wait "${qemu_pid}"; code=$?; set -e
+  qemu_pid=""
+  [ "${code}" = 0 ] || fail "the exporter under qemu exited ${code} after SIGTERM:\n$(tail -20 "${tmp}/qemu-serve.log")"
+  [ -s "${tmp}/state/positions.json" ] || fail "no positions file written under qemu"
+  echo "  /-/ready 200; /metrics: ${served} lines; healthcheck: healthy; SIGTERM: exit 0, positions saved"
+
+  step "the same expositions and reports as the amd64 image, in every format and envelope"
+  if ! podman image exists "${amd64_image}"; then
+    echo "  building the amd64 image ${amd64_image}"
+    nice -n 10 podman build --format=docker --pull=never --tag "${amd64_image}" \
+      --build-arg REVISION="${revision}" "${root}" >>"${tmp}/build.log" 2>&1 \
+      || fail "podman build of the amd64 image failed:\n$(tail -40 "${tmp}/build.log")"
+  fi
+  mkdir -p "${tmp}/compare"
+  chmod 0755 "${tmp}/compare"
+  python3 "${here}/compare_platforms.py" --work "${tmp}/compare" \
+    --reference "podman run --rm --read-only --user 65532 -v ${tmp}/compare:${tmp}/compare:ro ${amd64_image}" \
+    --candidate "${run_bin[*]}" || fail "the arm64 binary and the amd64 image disagree (above)"
+  echo "image_test: passed for ${platform} in $((SECONDS - t0)) s (image size ${size} bytes, ${size_mb})"
+  exit 0
+fi
 
 step "podman run --read-only --user 65532: --version, --oneshot"
 out="$("${run[@]}" "${image}" --version 2>&1)" || fail "--version in the container failed:\n${out}"
@@ -220,11 +330,13 @@ echo "  SIGTERM: exit 0"
 echo "  positions saved by uid 65532"
 if podman healthcheck run "${name}" >/dev/null 2>&1; then fail "podman healthcheck run passed on the stopped exporter"; fi
 echo "  podman healthcheck run after SIGTERM: fails"
-# The image's own HEALTHCHECK where nothing serves on the default port (the exporter is not
-# started: the container sleeps): the check must report unhealthy, not just fail to run.
+# The image's own HEALTHCHECK where nothing serves on the default port (the exporter serves on
+# another port: the image has no shell or sleep to start instead): the check must report
+# unhealthy, not just fail to run.
 idle="${tag}-idle"
 containers+=("${idle}")
-podman run -d --name "${idle}" --read-only --user 65532 --entrypoint /bin/sleep "${image}" 60 >/dev/null
+podman run -d --name "${idle}" --read-only --user 65532 -v "${tmp}/logs:/logs:ro" "${image}" \
+  --log.file=/logs/access.log --web.listen-address=127.0.0.1:$((default_port + 1)) >/dev/null
 # (The container's status stays "starting" for the HEALTHCHECK's 10 s start period, in which
 # failures do not count; the check's own verdict is what is asserted.)
 set +e; out="$(podman healthcheck run "${idle}" 2>/dev/null)"; hc=$?; set -e

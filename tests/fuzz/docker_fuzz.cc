@@ -67,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Every other scan this CPU can run gives the same result and record as the default one.
   const accesslog::DockerScan best = accesslog::CurrentDockerScan();
   for (const auto scan : {accesslog::DockerScan::kScalar, accesslog::DockerScan::kAvx2,
-                          accesslog::DockerScan::kAvx512}) {
+                          accesslog::DockerScan::kAvx512, accesslog::DockerScan::kNeon}) {
     if (scan == best || !accesslog::SetDockerScanForTesting(scan)) continue;
     accesslog::Record e, f;
     const auto re = decoder.Decode(std::string_view(padded.data(), size), true, &e);
