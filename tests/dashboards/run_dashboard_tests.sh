@@ -183,6 +183,12 @@ histograms:
   labels: [class, method, route, operation]
 tail:
   from: start
+# Remote write to the loopback discard port, where nothing listens: the pusher's own metrics,
+# which the rules use, exist (and count refused connections as retried requests).
+remote_write:
+  url: http://127.0.0.1:9/api/v1/write
+  interval: 1s
+  timeout: 500ms
 EOF
 step "${exporter} (port 0, read back from its log)"
 start exporter "${exporter}" --config.file="${tmp}/exporter.yml" --web.listen-address=127.0.0.1:0 \
