@@ -113,23 +113,20 @@ TEST(ExitStatusTest, HelpAndVersionExitZero) {
 class ServingTest : public ::testing::Test {
  protected:
   void StartExporter(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {kBin, "--log.file=" + log_, "--web.listen-address=127.0.0.1:0",
-                                     "--tail.poll-interval=100"};
+    std::vector<std::string> args = {"--log.file=" + log_, "--tail.poll-interval=100"};
     args.insert(args.end(), extra.begin(), extra.end());
-    exporter_ = std::make_unique<Process>(args, dir_.File("stdout"), dir_.File("stderr"));
-    ASSERT_TRUE(exporter_->started());
-    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
-        << testing::ReadFile(dir_.File("stderr"));
+    exporter_ =
+        std::make_unique<testing::ExporterProcess>(args, dir_.File("stdout"), dir_.File("stderr"));
     // The port is logged before the logs are opened; with --tail.from=end a line appended before
     // that would be skipped. Ready means every log is positioned.
-    int status = 0;
-    ASSERT_TRUE(WaitFor([&] { return HttpGet(port_, "/-/ready", &status) && status == 200; }, 10s));
+    ASSERT_TRUE(exporter_->Ready()) << exporter_->log();
+    port_ = exporter_->port();
   }
   std::string Metrics() { return HttpGet(port_, "/metrics").value_or(""); }
 
   TempDir dir_;
   std::string log_ = dir_.File("access.log");
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
   int port_ = 0;
 };
 
@@ -314,13 +311,12 @@ TEST(ConfigFileRunTest, SourcesLabelsAndHistogramsFromTheFile) {
 class ReloadTest : public ::testing::Test {
  protected:
   void Start() {
-    exporter_ = std::make_unique<Process>(
-        std::vector<std::string>{kBin, "--config.file=" + dir_.File("c.yaml"),
-                                 "--web.listen-address=127.0.0.1:0", "--tail.poll-interval=100",
+    exporter_ = std::make_unique<testing::ExporterProcess>(
+        std::vector<std::string>{"--config.file=" + dir_.File("c.yaml"), "--tail.poll-interval=100",
                                  "--tail.from=start"},
         dir_.File("stdout"), dir_.File("stderr"));
-    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
-        << testing::ReadFile(dir_.File("stderr"));
+    ASSERT_TRUE(exporter_->Listening()) << exporter_->log();
+    port_ = exporter_->port();
   }
   std::string Metrics() { return HttpGet(port_, "/metrics").value_or(""); }
   int PostReload(std::string* body) {
@@ -332,7 +328,7 @@ class ReloadTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
   int port_ = 0;
 };
 

@@ -16,7 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::AppendFile;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::RunCommand;
@@ -156,11 +155,10 @@ TEST(ContainerLogsTest, ServingFollowsSplitLinesAcrossAKubeletRotation) {
   WriteFile(dir.File("c.yaml"), "sources:\n  - {name: pods, files: '" + dir.path() +
                                     "/*/*/*.log', wrapper: auto}\n"
                                     "tail: {from: start, poll_interval: 100ms}\n");
-  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
-            dir.File("out"), dir.File("err"));
-  ASSERT_TRUE(p.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  testing::ExporterProcess p({"--config.file=" + dir.File("c.yaml")}, dir.File("out"),
+                             dir.File("err"));
+  ASSERT_TRUE(p.Listening()) << p.log();
+  const int port = p.port();
   auto parsed = [&]() -> double {
     const auto body = HttpGet(port, "/metrics");
     if (!body) return -1;
@@ -254,11 +252,10 @@ TEST(ContainerLogsTest, KubeletRotationGzipAndContainerRestart) {
   WriteFile(dir.File("c.yaml"), "sources:\n  - {name: pods, files: '" + dir.File("pods") +
                                     "/*/*/*.log', wrapper: cri, path_labels: kubernetes}\n"
                                     "tail: {from: start, poll_interval: 100ms}\n");
-  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
-            dir.File("out"), dir.File("err"));
-  ASSERT_TRUE(p.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  testing::ExporterProcess p({"--config.file=" + dir.File("c.yaml")}, dir.File("out"),
+                             dir.File("err"));
+  ASSERT_TRUE(p.Listening()) << p.log();
+  const int port = p.port();
   auto metric = [&](const std::string& series) -> double {
     const auto body = HttpGet(port, "/metrics");
     return body ? SampleValue(*body, series).value_or(0) : -1;
@@ -344,11 +341,10 @@ TEST(ContainerLogsTest, ADeletedPodIsDrainedForgottenAndItsSeriesExpire) {
                                     "labels: {expire_after: 1s}\n"
                                     "tail: {from: start, poll_interval: 100ms, positions_file: " +
                                     dir.File("positions.json") + "}\n");
-  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
-            dir.File("out"), dir.File("err"));
-  ASSERT_TRUE(p.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  testing::ExporterProcess p({"--config.file=" + dir.File("c.yaml")}, dir.File("out"),
+                             dir.File("err"));
+  ASSERT_TRUE(p.Listening()) << p.log();
+  const int port = p.port();
   auto metric = [&](const std::string& series) -> double {
     const auto body = HttpGet(port, "/metrics");
     return body ? SampleValue(*body, series).value_or(-1) : -2;

@@ -38,7 +38,6 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::RunCommand;
@@ -217,13 +216,11 @@ TEST_F(HostileInputTest, OneshotCountsEveryLineExactly) {
 }
 
 TEST_F(HostileInputTest, ServingCountsTheSameAndTheLastLineWhenItsNewlineComes) {
-  Process exporter({kBin, "--config.file=" + dir_.File("c.yaml"), "--tail.from=start",
-                    "--web.listen-address=127.0.0.1:0", "--tail.poll-interval=100"},
-                   dir_.File("stdout"), dir_.File("stderr"));
-  ASSERT_TRUE(exporter.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
-      << testing::ReadFile(dir_.File("stderr"));
+  testing::ExporterProcess exporter(
+      {"--config.file=" + dir_.File("c.yaml"), "--tail.from=start", "--tail.poll-interval=100"},
+      dir_.File("stdout"), dir_.File("stderr"));
+  ASSERT_TRUE(exporter.Listening()) << exporter.log();
+  const int port = exporter.port();
   auto metrics = [&] { return HttpGet(port, "/metrics").value_or(""); };
   // Bytes are counted as they are read, before their lines: wait for the lines themselves.
   auto lines = [&](const std::string& m, const char* log) {

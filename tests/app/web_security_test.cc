@@ -11,11 +11,9 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::Process;
 using testing::RunCommand;
 using testing::TempDir;
-using testing::WaitFor;
 
 const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 
@@ -51,13 +49,12 @@ class WebSecurityTest : public ::testing::Test {
 
   void Start(const std::string& web_yaml) {
     testing::WriteFile(dir_.File("web.yml"), web_yaml);
-    exporter_ = std::make_unique<Process>(
-        std::vector<std::string>{kBin, "--log.file=" + dir_.File("access.log"),
-                                 "--web.listen-address=127.0.0.1:0",
+    exporter_ = std::make_unique<testing::ExporterProcess>(
+        std::vector<std::string>{"--log.file=" + dir_.File("access.log"),
                                  "--web.config.file=" + dir_.File("web.yml")},
         dir_.File("stdout"), dir_.File("stderr"));
-    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
-        << testing::ReadFile(dir_.File("stderr"));
+    ASSERT_TRUE(exporter_->Listening()) << exporter_->log();
+    port_ = exporter_->port();
   }
 
   // curl's HTTP status for `url` with extra arguments ("000" when the request failed).
@@ -81,7 +78,7 @@ class WebSecurityTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
   int port_ = 0;
 };
 

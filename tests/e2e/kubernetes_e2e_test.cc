@@ -30,7 +30,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::AppendFile;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::RunCommand;
@@ -38,7 +37,6 @@ using testing::SampleValue;
 using testing::TempDir;
 using testing::WaitFor;
 
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 constexpr size_t kSplit = 16 * 1024;
 
 using Series = std::tuple<std::string, std::string, std::string, int>;  // ns, pod, container, code
@@ -208,11 +206,10 @@ TEST(KubernetesE2eTest, SixtyPodsInFiveNamespacesCountExactlyThroughRotationAndC
                          "/*/*/*.log', wrapper: auto, path_labels: kubernetes}\n"
                          "labels: {limits: {label_sets: 5000}}\n"
                          "tail: {from: start, poll_interval: 100ms}\n");
-  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
-            dir.File("out"), dir.File("err"));
-  ASSERT_TRUE(p.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  testing::ExporterProcess p({"--config.file=" + dir.File("c.yaml")}, dir.File("out"),
+                             dir.File("err"));
+  ASSERT_TRUE(p.Listening()) << p.log();
+  const int port = p.port();
   auto parsed = [&]() -> long {
     const auto body = HttpGet(port, "/metrics");
     if (!body) return -1;

@@ -38,7 +38,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::ReadFile;
@@ -47,7 +46,6 @@ using testing::TempDir;
 using testing::WaitFor;
 using testing::WriteFile;
 
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 const char* kNginx = "/usr/sbin/nginx";
 const char* kLogrotate = "/usr/sbin/logrotate";
 constexpr double kLinesPerSecond = 60000;  // what the writer aims at
@@ -68,23 +66,17 @@ double ParsedLines(const std::string& exposition) {
   return sum;
 }
 
-// The exporter on a log, on a loopback port of its choosing.
+// The exporter on a log, on a loopback port of its choosing, and what it counted.
 class Exporter {
  public:
-  Exporter(const TempDir& dir, const std::string& name, std::vector<std::string> args)
-      : err_(dir.File(name + ".err")) {
-    std::vector<std::string> argv = {kBin, "--web.listen-address=127.0.0.1:0",
-                                     "--tail.poll-interval=100"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    process_ = std::make_unique<Process>(argv, dir.File(name + ".out"), err_);
+  Exporter(const TempDir& dir, const std::string& name, std::vector<std::string> args) {
+    args.insert(args.begin(), "--tail.poll-interval=100");
+    process_ = std::make_unique<testing::ExporterProcess>(args, dir.File(name + ".out"),
+                                                          dir.File(name + ".err"));
   }
   // Waits for the port and readiness.
-  bool Ready() {
-    if (!WaitFor([&] { return (port_ = ExporterPort(err_)) > 0; }, 10s)) return false;
-    int status = 0;
-    return WaitFor([&] { return HttpGet(port_, "/-/ready", &status) && status == 200; }, 10s);
-  }
-  double Parsed() { return ParsedLines(HttpGet(port_, "/metrics").value_or("")); }
+  bool Ready() { return process_->Ready(); }
+  double Parsed() { return ParsedLines(process_->Metrics()); }
   // Waits until the parsed count is `want`, and that it stays there (nothing counted twice)
   // over the next scrapes: each scrape has the tailer read everything written by then (a
   // catch-up round), and they span several periodic checks (--tail.poll-interval=100).
@@ -103,12 +95,10 @@ class Exporter {
     return last == want;
   }
   Process& process() { return *process_; }
-  std::string log() const { return ReadFile(err_); }
+  std::string log() const { return process_->log(); }
 
  private:
-  std::string err_;
-  std::unique_ptr<Process> process_;
-  int port_ = 0;
+  std::unique_ptr<testing::ExporterProcess> process_;
 };
 
 // Appends complete combined-format lines in large write() calls at `rate` lines/s to `path`
