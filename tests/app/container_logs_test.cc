@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/envelopes.h"
 #include "support/test_support.h"
 
 namespace accesslog {
@@ -25,7 +26,7 @@ using testing::WaitFor;
 using testing::WriteFile;
 
 const std::string kBin = ACCESSLOG_EXPORTER_BIN;
-constexpr size_t kSplit = 16 * 1024;
+constexpr size_t kSplit = testing::kRuntimeSplit;
 
 std::string Access(int code, const std::string& path = "/") {
   return "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET " + path + " HTTP/1.1\" " +
@@ -41,30 +42,12 @@ std::string Now() {
   return buf;
 }
 
-// `line` as containerd writes it: 16 KiB pieces, P on all but the last.
+// `line` as containerd and as Docker's json-file driver write it (support/envelopes.h).
 std::string Cri(const std::string& stream, const std::string& line) {
-  std::string out;
-  for (size_t at = 0; at < line.size() || out.empty(); at += kSplit) {
-    const bool last = at + kSplit >= line.size();
-    out += Now() + " " + stream + (last ? " F " : " P ") + line.substr(at, kSplit) + "\n";
-  }
-  return out;
+  return testing::CriRecords(stream, line, Now);
 }
-
-// `line` as Docker's json-file driver writes it: split first, then escaped.
 std::string Docker(const std::string& stream, const std::string& line) {
-  std::string out;
-  for (size_t at = 0; at < line.size() || out.empty(); at += kSplit) {
-    const bool last = at + kSplit >= line.size();
-    std::string piece;
-    for (const char c : line.substr(at, kSplit)) {
-      if (c == '"' || c == '\\') piece += '\\';
-      piece += c == '\r' ? std::string("\\r") : std::string(1, c);
-    }
-    out += R"({"log":")" + piece + (last ? "\\n" : "") + R"(","stream":")" + stream +
-           R"(","time":")" + Now() + R"("})" + "\n";
-  }
-  return out;
+  return testing::DockerRecords(stream, line, Now);
 }
 
 std::string LongPath() { return "/" + std::string(20000, 'a'); }

@@ -23,6 +23,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support/envelopes.h"
 #include "support/test_support.h"
 
 namespace accesslog {
@@ -36,8 +37,6 @@ using testing::RunCommand;
 using testing::SampleValue;
 using testing::TempDir;
 using testing::WaitFor;
-
-constexpr size_t kSplit = 16 * 1024;
 
 using Series = std::tuple<std::string, std::string, std::string, int>;  // ns, pod, container, code
 
@@ -128,25 +127,11 @@ class Node {
     ++ns_;
     return buf;
   }
-  // One line as its container's runtime writes it: 16 KiB pieces.
+  // One line as its container's runtime writes it: 16 KiB pieces (support/envelopes.h).
   std::string Record(const Container& c, const std::string& stream, const std::string& line) {
-    std::string out;
-    for (size_t at = 0; at < line.size(); at += kSplit) {
-      const bool last = at + kSplit >= line.size();
-      const std::string piece = line.substr(at, kSplit);
-      if (c.docker) {
-        std::string escaped;
-        for (const char ch : piece) {
-          if (ch == '"' || ch == '\\') escaped += '\\';
-          escaped += ch;
-        }
-        out += R"({"log":")" + escaped + (last ? "\\n" : "") + R"(","stream":")" + stream +
-               R"(","time":")" + Now() + "\"}\n";
-      } else {
-        out += Now() + " " + stream + (last ? " F " : " P ") + piece + "\n";
-      }
-    }
-    return out;
+    const auto now = [this] { return Now(); };
+    return c.docker ? testing::DockerRecords(stream, line, now)
+                    : testing::CriRecords(stream, line, now);
   }
 
   std::string root_;
