@@ -57,6 +57,7 @@ RUN apt-get update \
       libgcc-s1 \
       libre2-9 \
       libsimdjson14 \
+      libsnappy1v5 \
       libssl3 \
       libstdc++6 \
       libyaml-cpp0.7 \

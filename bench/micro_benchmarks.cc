@@ -26,6 +26,7 @@
 #include "exposition/openmetrics.h"
 #include "exposition/protobuf_exposition.h"
 #include "parse/parser.h"
+#include "push/write_request.h"
 #include "unwrap/unwrap.h"
 
 #ifndef ACCESSLOG_BENCH_DATA_DIR
@@ -300,7 +301,7 @@ void SourceLines(benchmark::State& state, bool rules) {
         {{"path", "/favicon\\.ico"}, {"method", "GET"}}};
     std::string error;
     auto parser = MustParser(kTimedFormat);
-    files.drop = DropRules::Compile(conditions, parser->capabilities(), false, &error);
+    files.drop = DropRules::Compile(conditions, parser->capabilities(), {}, &error);
     if (!files.drop) {
       std::fprintf(stderr, "micro_benchmarks: %s\n", error.c_str());
       std::exit(2);
@@ -532,6 +533,53 @@ BENCHMARK(BM_ScrapeRoutes)
     ->Arg(2)
     ->ArgName("format")
     ->Unit(benchmark::kMillisecond);
+
+// A push against a scrape of the same label sets (issue 32: a push costs at most twice a
+// scrape), in one run: state.range(0) 0 the text scrape as the exporter renders it (collect,
+// write), 1 a push as the pusher prepares it (collect with the exemplars, WriteRequests of
+// 2,000 samples with job and instance, snappy), the HTTP request aside (push_bench.py measures
+// the whole process, requests included).
+void PushOrScrape(benchmark::State& state, std::shared_ptr<Recorder> recorder) {
+  auto table =
+      std::shared_ptr<const StatusTable>(&StatusTable::Embedded(), [](const StatusTable*) {});
+  auto collector = std::make_shared<AccessLogCollector>(table, BuildInfo{"bench", "bench"});
+  collector->SetRecorders({std::move(recorder)});
+  collector->AddSource("bench", std::make_shared<SourceSlots>());
+  const std::vector<const prometheus::Collectable*> all = {collector.get()};
+  WriteRequestEncoder encoder({{"job", "accesslog_exporter"}, {"instance", "web-1:9958"}}, 2000);
+  std::vector<EncodedRequest> requests;
+  std::string text;
+  size_t samples = 0, bytes = 0;
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      text = RenderExposition(all);
+      benchmark::DoNotOptimize(text.data());
+      bytes = text.size();
+    } else {
+      ExpositionExtras extras;
+      const auto families = CollectAll(all, &extras);
+      requests.clear();
+      encoder.Encode(families, &extras, 1800000000000, &requests);
+      benchmark::DoNotOptimize(requests.data());
+      samples = bytes = 0;
+      for (const auto& r : requests) {
+        samples += r.samples;
+        bytes += r.body.size();
+      }
+    }
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);  // text, or the compressed bodies
+  if (samples > 0) {
+    state.counters["samples"] = static_cast<double>(samples);
+    state.counters["requests"] = static_cast<double>(requests.size());
+  }
+}
+// About 6,000 series, mostly counters (BM_ScrapeRoutes' label sets).
+void BM_PushRoutes(benchmark::State& state) { PushOrScrape(state, RouteScrapeRecorder()); }
+BENCHMARK(BM_PushRoutes)->Arg(0)->Arg(1)->ArgName("push")->Unit(benchmark::kMillisecond);
+// 679 series, histograms by class and method (BM_ScrapeFormat's label sets).
+void BM_PushHosts(benchmark::State& state) { PushOrScrape(state, ScrapeRecorder(16)); }
+BENCHMARK(BM_PushHosts)->Arg(0)->Arg(1)->ArgName("push")->Unit(benchmark::kMillisecond);
 
 // ---- container envelopes ----------------------------------------------------------------------
 // The per-line cost of a container log envelope (docs/performance.md): the same timed lines

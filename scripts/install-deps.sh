@@ -16,6 +16,8 @@ PACKAGES=(
   libboost-dev libssl-dev libcrypt-dev zlib1g-dev nlohmann-json3-dev
   # the protobuf exposition: protoc, the library, and io.prometheus.client's metrics.proto
   libprotobuf-dev protobuf-compiler golang-github-prometheus-client-model-dev
+  # remote write: snappy compresses every request (the protocol's block format)
+  libsnappy-dev
   # the tests' own HTTP client
   libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the npm packages of the schema checks (tests/schemas/package.json: kubernetes-models,
 # @kubernetes-models/prometheus-operator, @grafana/schema of the oldest and newest Grafana we
-# support, ts-json-schema-generator, ajv) into a cache folder keyed on package.json's contents,
+# support, ts-json-schema-generator, ajv; the OpenAPI reference test's swagger-parser and real
+# documents: @readme/oas-examples, @octokit/openapi) into a cache folder keyed on package.json's contents,
 # and prints that folder. Does nothing but print it when it is already there.
 #
 #   scripts/install-npm-deps.sh          # prints e.g. /var/cache/accesslog-test/npm-3f2a9c1b0d4e

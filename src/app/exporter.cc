@@ -20,6 +20,9 @@ int RunExporter(const Options& flags) {
   SetLogLevel(level);
   if (flags.command == Command::kAnalyze) return RunAnalyzeCommand(flags);
   if (flags.command == Command::kHealthcheck) return RunHealthcheck(flags);
+  // Before the configuration is read: a SIGHUP from here on waits for the server (a reload once
+  // it is up) instead of ending the process by its default action.
+  if (flags.command == Command::kServe) BlockReloadSignal();
 
   Options options;
   std::string error;
@@ -36,6 +39,16 @@ int RunExporter(const Options& flags) {
   if (flags.command == Command::kConfigCheck) {
     std::cout << "configuration is valid: " << options.sources.size() << " source(s)"
               << (options.config_file.empty() ? "" : ", from " + options.config_file) << "\n";
+    // What each source is judged against, as read: a user sees at once whether the document
+    // gave the operations they expect.
+    for (size_t i = 0; i < options.sources.size(); ++i) {
+      const SourceJudge& judge = pipeline->sources[i]->judge();
+      if (!judge.api) continue;
+      std::cout << "  source '" << options.sources[i].name << "': api '" << judge.api->title()
+                << "' " << judge.api->version() << " (" << judge.api->file() << "): "
+                << judge.api->operations().size() << " operation(s) on "
+                << judge.api->routes().size() << " path(s)\n";
+    }
     return 0;
   }
   auto collector =

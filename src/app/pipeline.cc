@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/config_file.h"
+#include "config/openapi_loader.h"
 #include "config/web_config.h"
 #include "counters/path_labels.h"
 #include "listen/stream_reader.h"
@@ -59,6 +60,39 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
       if (it == path_names.end()) path_names.push_back(name);
     }
   }
+  // The sources' contracts: their OpenAPI documents and own tables, read again on every reload
+  // (a document that does not load keeps the running configuration).
+  ContractValues contract_values;
+  for (size_t i = 0; i < options.sources.size(); ++i) {
+    const SourceOptions& src = options.sources[i];
+    SourceJudge& judge = files[i].judge;
+    if (!src.status_codes_file.empty()) {
+      judge.table = LoadTable(src.status_codes_file, error);
+      if (!judge.table) {
+        *error = "source '" + src.name + "': status_codes: " + *error;
+        return false;
+      }
+    }
+    if (src.api.openapi.empty()) continue;
+    judge.api = LoadApiContract(src.api, error);
+    if (!judge.api) {
+      *error = "source '" + src.name + "': api.openapi: " + *error;
+      return false;
+    }
+    auto add = [](std::vector<std::string>* list, const std::string& v) {
+      if (std::find(list->begin(), list->end(), v) == list->end()) list->push_back(v);
+    };
+    for (const auto& r : judge.api->routes()) add(&contract_values.routes, r);
+    for (const auto& op : judge.api->operations()) {
+      if (!op.operation_id.empty()) add(&contract_values.operations, op.operation_id);
+    }
+  }
+  if (!contract_values.routes.empty() || std::any_of(files.begin(), files.end(), [](const auto& f) {
+        return f.judge.api != nullptr;
+      })) {
+    contract_values.routes.emplace_back(kUnmatchedRoute);
+  }
+  p->contract_values = contract_values;
   for (const auto& src : options.sources) {
     parsers.push_back(MakeParser(src.format, error));
     if (!parsers.back()) {
@@ -68,7 +102,8 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
     const FormatCapabilities caps = parsers.back()->capabilities();
     if (!src.drop.empty()) {
       const size_t i = parsers.size() - 1;
-      auto rules = DropRules::Compile(src.drop, caps, !src.listen.empty(), error);
+      auto rules = DropRules::Compile(
+          src.drop, caps, {.syslog = !src.listen.empty(), .api = !src.api.openapi.empty()}, error);
       if (!rules) {
         *error = "source '" + src.name + "': " + *error;
         return false;
@@ -85,7 +120,8 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
   const bool same_metrics =
       previous && previous->options.labels == options.labels &&
       previous->options.histograms == options.histograms &&
-      previous->recorder->upstream_retries() == upstream_retries && [&] {
+      previous->recorder->upstream_retries() == upstream_retries &&
+      previous->contract_values == contract_values && [&] {
         for (size_t k = 0; k < kNumHistogramKinds; ++k) {
           if (previous->recorder->histogram_enabled(static_cast<HistogramKind>(k)) !=
               histograms[k]) {
@@ -103,7 +139,7 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
                    : std::make_shared<SeriesBudget>(options.labels.max_series);
   auto make_recorder = [&] {
     return std::make_shared<Recorder>(options.labels, options.histograms, names, histograms,
-                                      path_names, upstream_retries, budget);
+                                      path_names, upstream_retries, budget, contract_values);
   };
   p->recorder = same_metrics ? previous->recorder : make_recorder();
   for (const auto& src : options.sources) {
@@ -167,6 +203,13 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
     Recorder* recorder = p->inputs[i] == Input::kListen   ? p->listen_recorder.get()
                          : p->inputs[i] == Input::kStream ? p->stream_recorders[i].get()
                                                           : p->recorder.get();
+    if (SourceJudge& judge = files[i].judge; judge.api) {
+      for (const auto& r : judge.api->routes()) judge.routes.push_back(recorder->ContractRoute(r));
+      judge.unmatched = recorder->ContractRoute(kUnmatchedRoute);
+      for (const auto& op : judge.api->operations()) {
+        judge.operations.push_back(recorder->ContractOperation(op.operation_id));
+      }
+    }
     p->sources.push_back(std::make_unique<Source>(std::move(parsers[i]), static_cast<uint16_t>(i),
                                                   recorder, stats.get(), std::move(files[i])));
     p->stats.push_back(std::move(stats));
@@ -176,6 +219,12 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
 
 void Publish(const Pipeline& p, AccessLogCollector* collector) {
   collector->SetStatusTable(p.table);
+  std::vector<SourceContract> contracts;
+  for (size_t i = 0; i < p.options.sources.size(); ++i) {
+    const SourceJudge& judge = p.sources[i]->judge();
+    contracts.push_back({p.options.sources[i].name, judge.table, judge.api});
+  }
+  collector->SetContracts(std::move(contracts));
   collector->SetRecorders(p.all_recorders());
   collector->ClearSources();
   for (size_t i = 0; i < p.options.sources.size(); ++i) {

@@ -37,6 +37,9 @@ struct Pipeline {
   std::vector<std::shared_ptr<ListenStats>> listen_stats;   // per source: null unless kListen
   std::vector<std::shared_ptr<SourceSlots>> stats;          // per source
   std::vector<std::unique_ptr<Source>> sources;             // per source: the sinks
+  // The routes and operations of the sources' OpenAPI contracts, which the recorders were made
+  // with (a reload that changes them makes new recorders).
+  ContractValues contract_values;
   std::vector<std::shared_ptr<const Recorder>> all_recorders() const {
     std::vector<std::shared_ptr<const Recorder>> out = {recorder};
     if (listen_recorder) out.push_back(listen_recorder);

@@ -12,19 +12,20 @@ constexpr std::chrono::milliseconds kScrapeCatchUpWait{100};
 
 }  // namespace
 
-// Starts a tailer for the current pipeline; `resume` (from the previous tailer, on reload)
-// makes every file go on where it was.
-bool Server::StartTailing(std::string* error, std::vector<PositionEntry> resume) {
-  auto tailer = std::make_unique<Tailer>(pipeline_->options.tail);
+// Starts a tailer for `p`; `resume` (from the previous tailer, on reload) makes every file go
+// on where it was.
+bool Server::StartTailing(const Pipeline& p, std::string* error,
+                          std::vector<PositionEntry> resume) {
+  auto tailer = std::make_unique<Tailer>(p.options.tail);
   if (!resume.empty()) tailer->ResumeFrom(std::move(resume));
   std::map<std::string, std::string> pattern_to_log;
   std::set<std::string> aggregate;  // patterns of container log sources: lag per source
-  for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
-    if (pipeline_->inputs[i] != Input::kFiles) continue;  // StartInputs
-    for (const auto& pattern : pipeline_->options.sources[i].files) {
-      tailer->Add(pattern, pipeline_->sources[i].get(), pipeline_->sources[i].get());
-      pattern_to_log.emplace(pattern, pipeline_->options.sources[i].name);
-      const SourceOptions& src = pipeline_->options.sources[i];
+  for (size_t i = 0; i < p.options.sources.size(); ++i) {
+    if (p.inputs[i] != Input::kFiles) continue;  // PrepareInputs
+    for (const auto& pattern : p.options.sources[i].files) {
+      tailer->Add(pattern, p.sources[i].get(), p.sources[i].get());
+      pattern_to_log.emplace(pattern, p.options.sources[i].name);
+      const SourceOptions& src = p.options.sources[i];
       if (src.unwrap.wrapper != Wrapper::kNone || !src.path_labels.empty()) {
         aggregate.insert(pattern);
       }
@@ -37,16 +38,16 @@ bool Server::StartTailing(std::string* error, std::vector<PositionEntry> resume)
   // vectors), so that RSS follows the pods down, not only up (heap_trim.h). Trimming only at
   // expiry, as before, missed what was freed after it: 26 MiB stayed resident after 10,000
   // pods, of which glibc had 0.9 MiB in use (docs/kubernetes.md).
-  tailer->SetTick([recorder = pipeline_->recorder.get(), trimmer = HeapTrimmer(),
-                   last = uint64_t{0}](auto now) mutable {
-    recorder->Expire(now);
-    if (recorder->expired() != last) {
-      last = recorder->expired();
-      trimmer.Trim();
-    } else {
-      trimmer.Tick(now);
-    }
-  });
+  tailer->SetTick(
+      [recorder = p.recorder.get(), trimmer = HeapTrimmer(), last = uint64_t{0}](auto now) mutable {
+        recorder->Expire(now);
+        if (recorder->expired() != last) {
+          last = recorder->expired();
+          trimmer.Trim();
+        } else {
+          trimmer.Tick(now);
+        }
+      });
   const size_t patterns = pattern_to_log.size();
   {
     std::lock_guard<std::mutex> lock(tailer_mu_);
@@ -55,42 +56,76 @@ bool Server::StartTailing(std::string* error, std::vector<PositionEntry> resume)
     aggregate_lag_ = std::move(aggregate);
   }
   worker_ = std::thread([t = tailer_.get()] { t->Run(); });
-  LogInfo("following logs", {{"sources", std::to_string(pipeline_->options.sources.size())},
+  LogInfo("following logs", {{"sources", std::to_string(p.options.sources.size())},
                              {"patterns", std::to_string(patterns)},
-                             {"from", pipeline_->options.tail.from_start ? "start" : "end"}});
+                             {"from", p.options.tail.from_start ? "start" : "end"}});
   return true;
 }
 
-// Starts the listeners (one thread for every syslog source) and a reader thread per stream.
-bool Server::StartInputs(std::string* error) {
+// Binds the listeners and opens the streams of `p`; nothing is read yet.
+bool Server::PrepareInputs(Pipeline& p, const Inputs* running, Inputs* out, std::string* error) {
+  Inputs in;
   auto listener = std::make_unique<Listener>();
   bool listening = false;
-  std::vector<std::unique_ptr<StreamReader>> streams;
-  std::vector<std::unique_ptr<LineSink>> stream_sinks;
-  for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
-    const SourceOptions& src = pipeline_->options.sources[i];
-    if (pipeline_->inputs[i] == Input::kListen) {
-      listener->Add(pipeline_->addresses[i], src.syslog, pipeline_->sources[i].get(),
-                    pipeline_->listen_stats[i].get());
+  for (size_t i = 0; i < p.options.sources.size(); ++i) {
+    const SourceOptions& src = p.options.sources[i];
+    if (p.inputs[i] == Input::kListen) {
+      listener->Add(p.addresses[i], src.syslog, p.sources[i].get(), p.listen_stats[i].get());
       listening = true;
-    } else if (pipeline_->inputs[i] == Input::kStream) {
+    } else if (p.inputs[i] == Input::kStream) {
       // Through the source's per-file sink, as a followed file: a wrapper applies here too.
-      std::unique_ptr<LineSink> per_file = pipeline_->sources[i]->ForFile(src.files[0]);
-      LineSink* sink = per_file ? per_file.get() : pipeline_->sources[i].get();
-      if (per_file) stream_sinks.push_back(std::move(per_file));
-      streams.push_back(std::make_unique<StreamReader>(
-          src.files[0], pipeline_->options.tail.max_line_bytes, sink));
-      if (!streams.back()->Open(error)) return false;
+      std::unique_ptr<LineSink> per_file = p.sources[i]->ForFile(src.files[0]);
+      in.stream_sink.push_back(per_file ? per_file.get() : p.sources[i].get());
+      if (per_file) in.per_file.push_back(std::move(per_file));
+      // A stream read now goes on (its descriptor, its partial line), whichever source reads it.
+      int reuse = -1;
+      for (size_t k = 0; running != nullptr && k < running->streams.size() && reuse < 0; ++k) {
+        const bool taken =
+            std::find(in.reuse.begin(), in.reuse.end(), static_cast<int>(k)) != in.reuse.end();
+        if (!taken && running->streams[k]->path() == src.files[0]) reuse = static_cast<int>(k);
+      }
+      in.reuse.push_back(reuse);
+      if (reuse >= 0) {
+        in.streams.push_back(nullptr);  // SwitchInputs moves it over
+        continue;
+      }
+      in.streams.push_back(std::make_unique<StreamReader>(
+          src.files[0], p.options.tail.max_line_bytes, in.stream_sink.back()));
+      if (!in.streams.back()->Open(error)) return false;
     }
   }
   if (listening) {
     // Expiry of the syslog sources' idle label sets, on the listener's thread (their
     // recorder's only writer), as the tailer does for the files'.
-    listener->SetTick(
-        [recorder = pipeline_->listen_recorder.get()](auto now) { recorder->Expire(now); });
-    if (!listener->Start(error)) return false;
+    listener->SetTick([recorder = p.listen_recorder.get()](auto now) { recorder->Expire(now); });
+    if (!listener->Bind(error, running ? running->listener.get() : nullptr)) return false;
+    in.listener = std::move(listener);
   }
+  *out = std::move(in);
+  return true;
+}
+
+// Makes `next` the inputs served, and `pipeline` (when given) the pipeline.
+std::unique_ptr<Pipeline> Server::SwitchInputs(Inputs next, std::unique_ptr<Pipeline> pipeline) {
   std::lock_guard<std::mutex> lock(inputs_mu_);
+  Inputs& old = inputs_;
+  for (auto& in : old.streams) in->Stop();
+  for (auto& t : old.threads) t.join();
+  old.threads.clear();
+  for (size_t k = 0; k < next.streams.size(); ++k) {
+    if (next.reuse[k] < 0) continue;
+    next.streams[k] = std::move(old.streams[static_cast<size_t>(next.reuse[k])]);
+    next.streams[k]->Rearm(next.stream_sink[k]);
+  }
+  if (next.listener && old.listener) next.listener->TakeOver(old.listener.get());
+  // What was not taken over closes now: a listen address no longer served, a stream no longer
+  // read.
+  if (old.listener) old.listener->Stop();
+  old = Inputs();
+  if (pipeline) std::swap(pipeline_, pipeline);
+  if (next.listener) next.listener->Serve();
+  for (auto& in : next.streams) next.threads.emplace_back([r = in.get()] { r->Run(); });
+  inputs_ = std::move(next);
   for (size_t i = 0; i < pipeline_->options.sources.size(); ++i) {
     if (pipeline_->inputs[i] != Input::kListen) continue;
     LogInfo("listening for syslog",
@@ -98,24 +133,15 @@ bool Server::StartInputs(std::string* error) {
              {"listen", pipeline_->options.sources[i].listen},
              {"port", std::to_string(pipeline_->listen_stats[i]->port.load())}});
   }
-  if (listening) listener_ = std::move(listener);
-  for (auto& sink : stream_sinks) stream_sinks_.push_back(std::move(sink));
-  for (auto& in : streams) {
-    stream_threads_.emplace_back([r = in.get()] { r->Run(); });
-    streams_.push_back(std::move(in));
-  }
-  return true;
+  return pipeline;
 }
 
 void Server::StopInputs() {
   std::lock_guard<std::mutex> lock(inputs_mu_);
-  if (listener_) listener_->Stop();
-  listener_.reset();
-  for (auto& in : streams_) in->Stop();
-  for (auto& t : stream_threads_) t.join();
-  stream_threads_.clear();
-  streams_.clear();
-  stream_sinks_.clear();
+  if (inputs_.listener) inputs_.listener->Stop();
+  for (auto& in : inputs_.streams) in->Stop();
+  for (auto& t : inputs_.threads) t.join();
+  inputs_ = Inputs();
 }
 
 // For accesslog_syslog_* and accesslog_stream_open.
@@ -142,7 +168,7 @@ std::vector<InputStatus> Server::InputSnapshot() {
       s.connections_open = l.connections_open.load(std::memory_order_relaxed);
       s.connections_refused = l.connections_refused.load(std::memory_order_relaxed);
     } else if (pipeline_->inputs[i] == Input::kStream) {
-      s.stream_open = stream < streams_.size() && streams_[stream++]->open() ? 1 : 0;
+      s.stream_open = stream < inputs_.streams.size() && inputs_.streams[stream++]->open() ? 1 : 0;
     } else {
       continue;
     }

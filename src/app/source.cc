@@ -65,7 +65,7 @@ Source::Source(std::unique_ptr<Parser> parser, uint16_t log_id, Recorder* record
   if (files_.unwrap.wrapper == Wrapper::kDocker || files_.unwrap.wrapper == Wrapper::kAuto) {
     docker_ = std::make_unique<DockerDecoder>(files_.max_line_bytes);
   }
-  if (files_.drop && files_.drop->needs_route()) {
+  if (files_.drop && files_.drop->needs_route() && !files_.judge.api) {
     drop_routes_ = std::make_unique<RouteNormalizer>(recorder_->labels().route_templates);
   }
 }
@@ -125,9 +125,38 @@ void Source::Handle(std::string_view line, bool padded, uint32_t path_id) {
     stats_->CountLine(LineResult::kMalformed);
     return;
   }
+  // The source's contract: the operation the request answered (one walk of the document's
+  // template tree), and whether it documents the code; else the source's own table.
+  const SourceJudge& judge = files_.judge;
+  LineContract contract;
+  const LineContract* judged = nullptr;
+  ApiMatch match;
+  if (judge.api || judge.table) {
+    judged = &contract;
+    if (judge.api) {
+      match = judge.api->Match(ParseMethod(fields_.method), fields_.path);
+      contract.route = match.route == ApiMatch::kNone ? judge.unmatched : judge.routes[match.route];
+      if (match.operation != ApiMatch::kNone) {
+        contract.operation = judge.operations[match.operation];
+        contract.verdict = judge.api->Documents(match.operation, code)
+                               ? LineContract::Verdict::kDocumented
+                               : LineContract::Verdict::kUndocumented;
+      }
+    }
+    if (contract.verdict == LineContract::Verdict::kByTable && judge.table) {
+      contract.verdict = judge.table->IsDocumented(code) ? LineContract::Verdict::kDocumented
+                                                         : LineContract::Verdict::kUndocumented;
+    }
+  }
   if (files_.drop) {
-    const DropLine drop{.fields = &fields_, .syslog = has_syslog_ ? &syslog_ : nullptr};
-    auto route = [this] {
+    DropLine drop{.fields = &fields_, .syslog = has_syslog_ ? &syslog_ : nullptr};
+    if (match.operation != ApiMatch::kNone) {
+      drop.operation = judge.api->operations()[match.operation].operation_id;
+    }
+    auto route = [&]() -> std::string_view {
+      if (judge.api) {
+        return match.route == ApiMatch::kNone ? kUnmatchedRoute : judge.api->routes()[match.route];
+      }
       return drop_routes_ ? drop_routes_->Normalize(fields_.path, &drop_route_scratch_)
                           : std::string_view();
     };
@@ -137,7 +166,7 @@ void Source::Handle(std::string_view line, bool padded, uint32_t path_id) {
     }
   }
   fields_.syslog_tag = tag_;
-  recorder_->Record(log_id_, fields_, code, path_id, read_time_);
+  recorder_->Record(log_id_, fields_, code, path_id, read_time_, judged);
   stats_->CountLine(LineResult::kParsed);
 }
 

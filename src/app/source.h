@@ -1,7 +1,10 @@
 // App: one source (a `log`), wired end to end. A Source receives lines from the tail stage,
-// parses them with the source's own parser, validates the status code and hands the line to
-// the worker's Recorder. This is the per-line path: no allocation, no lock, no exception, and
-// no label lookup unless the user turned dynamic labels on (see counters/recorder.h).
+// parses them with the source's own parser, validates the status code, judges the line against
+// the source's contract when it has one (the operation of its OpenAPI document that the request
+// answered, and whether that operation documents the code; or its own status table) and hands
+// the line to the worker's Recorder. This is the per-line path: no allocation, no lock, no
+// exception, and no label lookup unless the user turned dynamic labels on (see
+// counters/recorder.h).
 //
 // Each followed file may get its own sink (ForFile), resolved once when the file is first
 // followed: with a container wrapper (wrapper: cri | docker | auto), an Unwrapper that takes
@@ -15,8 +18,10 @@
 #include <memory>
 #include <string>
 
+#include "classify/api_contract.h"
 #include "classify/drop_rules.h"
 #include "classify/routes.h"
+#include "classify/status_table.h"
 #include "counters/path_labels.h"
 #include "counters/recorder.h"
 #include "counters/slots.h"
@@ -25,6 +30,20 @@
 #include "unwrap/unwrap.h"
 
 namespace accesslog {
+
+// What a source's lines are judged against beside the pipeline's table: its OpenAPI contract
+// (api:) and its own API-wide status table (status_codes:), with the recorder's ids of the
+// contract's routes and operations, resolved once when the pipeline is built.
+struct SourceJudge {
+  std::shared_ptr<const ApiContract> api;    // null: none
+  std::shared_ptr<const StatusTable> table;  // null: the pipeline's, applied when scraped
+  std::vector<uint32_t> routes;              // per api->routes(): Recorder::ContractRoute
+  uint32_t unmatched = 0;                    // the route id of "__unmatched__"
+  std::vector<uint32_t> operations;          // per api->operations(): ContractOperation
+};
+
+// The route label's value for a request no template of a source's OpenAPI document matched.
+inline constexpr std::string_view kUnmatchedRoute = "__unmatched__";
 
 // How a source's files are read beyond its format: the envelope, and labels from the path.
 struct SourceFiles {
@@ -36,6 +55,7 @@ struct SourceFiles {
   std::vector<size_t> path_label_slots;
   // The source's drop rules (null: none); shared by its files' sinks.
   std::shared_ptr<const DropRules> drop;
+  SourceJudge judge;
 };
 
 class Source final : public MessageSink, public LineSinkFactory {
@@ -74,6 +94,8 @@ class Source final : public MessageSink, public LineSinkFactory {
   void Handle(std::string_view line, bool padded, uint32_t path_id = 0);
   // The file whose sink ForFile made is no longer followed: its path label values may go.
   void ReleaseFile(uint32_t path_id);
+  // What the source's lines are judged against (for the collector's info families).
+  [[nodiscard]] const SourceJudge& judge() const { return files_.judge; }
 
   std::unique_ptr<Parser> parser_;
   uint16_t log_id_;

@@ -25,11 +25,12 @@ constexpr Known kFields[] = {
     {"hostname", DropField::kSyslogHostname},
     {"facility", DropField::kSyslogFacility},
     {"severity", DropField::kSyslogSeverity},
+    {"operation", DropField::kOperation},
 };
 
 const char* kKnownList =
     "method, path, route, host, user_agent, remote_addr, referer, status, upstream; syslog "
-    "sources: tag, hostname, facility, severity";
+    "sources: tag, hostname, facility, severity; sources with api: operation";
 
 RE2::Options PatternOptions() {
   RE2::Options options;
@@ -39,7 +40,7 @@ RE2::Options PatternOptions() {
   return options;
 }
 
-bool Carried(DropField f, const FormatCapabilities& caps, bool syslog) {
+bool Carried(DropField f, const FormatCapabilities& caps, DropScope scope) {
   switch (f) {
     case DropField::kMethod:
       return caps.method;
@@ -62,7 +63,9 @@ bool Carried(DropField f, const FormatCapabilities& caps, bool syslog) {
     case DropField::kSyslogHostname:
     case DropField::kSyslogFacility:
     case DropField::kSyslogSeverity:
-      return syslog;
+      return scope.syslog;
+    case DropField::kOperation:
+      return scope.api && caps.path && caps.method;
   }
   return false;
 }
@@ -103,16 +106,21 @@ std::string_view DropRules::Value(DropField f, const DropLine& line, char (&digi
       return line.syslog ? number(line.syslog->facility) : std::string_view();
     case DropField::kSyslogSeverity:
       return line.syslog ? number(line.syslog->severity) : std::string_view();
+    case DropField::kOperation:
+      return line.operation;
   }
   return {};
 }
 
-bool CheckDropField(std::string_view name, const FormatCapabilities& caps, bool syslog,
+bool CheckDropField(std::string_view name, const FormatCapabilities& caps, DropScope scope,
                     DropField* field, std::string* error) {
   for (const Known& k : kFields) {
     if (name != k.name) continue;
-    if (!Carried(k.field, caps, syslog)) {
-      *error = k.field >= DropField::kSyslogTag
+    if (!Carried(k.field, caps, scope)) {
+      *error = k.field == DropField::kOperation && !scope.api
+                   ? "'operation' is the operation of the source's OpenAPI document: only a "
+                     "source with api.openapi has it"
+               : k.field >= DropField::kSyslogTag && k.field != DropField::kOperation
                    ? "'" + std::string(name) + "' is a syslog field: only a listen source has it"
                    : "the source's format does not carry '" + std::string(name) +
                          "', so this condition could never match";
@@ -133,8 +141,8 @@ bool CheckDropPattern(const std::string& pattern, std::string* error) {
 }
 
 std::unique_ptr<DropRules> DropRules::Compile(const std::vector<DropCondition>& conditions,
-                                              const FormatCapabilities& caps, bool syslog,
-                                              std::string* error) {
+                                              const FormatCapabilities& caps,
+                                              DropScope scope, std::string* error) {
   std::unique_ptr<DropRules> rules(new DropRules());
   for (size_t i = 0; i < conditions.size(); ++i) {
     const std::string where = "drop[" + std::to_string(i) + "]";
@@ -146,7 +154,7 @@ std::unique_ptr<DropRules> DropRules::Compile(const std::vector<DropCondition>& 
     for (const auto& [name, pattern] : conditions[i]) {
       Test t;
       std::string why;
-      if (!CheckDropField(name, caps, syslog, &t.field, &why)) {
+      if (!CheckDropField(name, caps, scope, &t.field, &why)) {
         *error = where + "." + name + ": " + why;
         return nullptr;
       }

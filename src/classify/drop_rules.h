@@ -7,7 +7,7 @@
 //   std::vector<DropCondition> conditions = {
 //       {{"route", "/(healthz|readyz|metrics)"}, {"user_agent", "kube-probe/.*"}}};
 //   std::string error;
-//   auto rules = DropRules::Compile(conditions, caps, /*syslog=*/false, &error);
+//   auto rules = DropRules::Compile(conditions, caps, {.syslog = false}, &error);
 //   if (!rules) die(error);   // "drop[0].route: invalid RE2 pattern: missing ): ..."
 //   DropLine line{.fields = &fields};
 //   auto route = [&] { return normalizer.Normalize(fields.path, &scratch); };  // called lazily
@@ -16,8 +16,11 @@
 // Fields (DropFieldName): method, path (as logged, with its query), route (the path normalised
 // as for the route label, which the caller computes), host, user_agent, remote_addr, referer,
 // status (the three digits as logged), upstream; and for syslog sources tag (the TAG or
-// APP-NAME), hostname, facility and severity (as decimal numbers: 23 is local7, 6 is info). A
-// field that is empty in a line ("-" in the log) matches a pattern only if the pattern matches "".
+// APP-NAME), hostname, facility and severity (as decimal numbers: 23 is local7, 6 is info); and
+// for sources with an OpenAPI document (api:) operation, the operationId of the operation the
+// line answered ("" when none), their route being the document's path template ("__unmatched__"
+// when none matched). A field that is empty in a line ("-" in the log) matches a pattern only if
+// the pattern matches "".
 //
 // Errors: Compile refuses a field the format does not carry (the caps of the source's parser,
 // and the syslog fields only for a listen source) and a pattern RE2 rejects, naming the
@@ -63,6 +66,14 @@ enum class DropField : uint8_t {
   kSyslogHostname,
   kSyslogFacility,
   kSyslogSeverity,
+  kOperation,
+};
+
+// What a source has beyond its format's fields: a syslog header (a listen source), an OpenAPI
+// document (api:).
+struct DropScope {
+  bool syslog = false;
+  bool api = false;
 };
 
 // One condition as configured: (field name, pattern) pairs, all of which must match.
@@ -81,13 +92,14 @@ struct DropSyslog {
 struct DropLine {
   const Fields* fields = nullptr;
   const DropSyslog* syslog = nullptr;
+  std::string_view operation;  // a source with api: the line's operationId ("" when none)
 };
 
-// Checks that `name` is a drop field the source can fill: its format's capabilities `caps`, and
-// `syslog` for a listen source. Returns false with *error set ("unknown field ...; known: ..." or
-// "the source's format does not carry ...").
+// Checks that `name` is a drop field the source can fill: its format's capabilities `caps`, the
+// syslog fields for a listen source, operation for a source with api. Returns false with *error
+// set ("unknown field ...; known: ..." or "the source's format does not carry ...").
 [[nodiscard]] bool CheckDropField(std::string_view name, const FormatCapabilities& caps,
-                                  bool syslog, DropField* field, std::string* error);
+                                  DropScope scope, DropField* field, std::string* error);
 // Checks that RE2 compiles `pattern`. Returns false with *error set to RE2's reason.
 [[nodiscard]] bool CheckDropPattern(const std::string& pattern, std::string* error);
 
@@ -96,8 +108,8 @@ class DropRules {
   // Compiles the conditions; nullptr with *error ("drop[I].KEY: reason") on a field the source
   // cannot fill, a bad pattern or an empty condition.
   [[nodiscard]] static std::unique_ptr<DropRules> Compile(
-      const std::vector<DropCondition>& conditions, const FormatCapabilities& caps, bool syslog,
-      std::string* error);
+      const std::vector<DropCondition>& conditions, const FormatCapabilities& caps,
+      DropScope scope, std::string* error);
 
   DropRules(const DropRules&) = delete;  // owns compiled RE2 objects
   DropRules& operator=(const DropRules&) = delete;

@@ -4,6 +4,7 @@
 
 #include "config/config_file.h"
 #include "parse/parser.h"
+#include "push/http_client.h"
 #include "unwrap/unwrap.h"
 #include "util/log.h"
 #include "version.h"
@@ -91,11 +92,13 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
   std::string log_format = "combined";
   std::string log_wrapper = "none";
   std::string log_path_labels;
+  std::string api_openapi;
   std::vector<std::string> labels;
 
   app.add_option("--config.file", options->config_file,
                  "YAML configuration file: sources, formats, labels, histograms "
-                 "(docs/configuration.md). Reloaded on SIGHUP and POST /-/reload.")
+                 "(docs/configuration.md). Reloaded on SIGHUP (and POST /-/reload with "
+                 "--web.enable-lifecycle).")
       ->type_name("FILE");
   app.add_flag("--config.check", config_check,
                "Check the configuration (flags, config file, status-code table), print the "
@@ -127,11 +130,18 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "kubernetes (namespace, pod, container from /var/log/pods/<ns>_<pod>_<uid>/"
                  "<container>/<n>.log) or an RE2 pattern with named groups.")
       ->type_name("PATTERN");
+  app.add_option("--api.openapi", api_openapi,
+                 "The API's OpenAPI 3.x or Swagger 2.0 document (YAML or JSON): the --log.file "
+                 "and --log.listen logs' responses are judged against it per operation, their "
+                 "route label is its path template (docs/openapi.md).")
+      ->type_name("FILE");
   app.add_option("--labels", labels,
                  "Opt-in labels on the response metrics, comma-separated: log, method, host, "
-                 "route, syslog_tag, upstream (caps and route templates: config file).")
+                 "route, operation, syslog_tag, upstream (caps and route templates: config "
+                 "file).")
       ->delimiter(',')
-      ->check(CLI::IsMember({"log", "method", "host", "route", "syslog_tag", "upstream"}));
+      ->check(CLI::IsMember(
+          {"log", "method", "host", "route", "operation", "syslog_tag", "upstream"}));
   app.add_flag("--histograms.native", options->histograms.native.enabled,
                "Also keep native (sparse exponential) buckets in the request-duration, "
                "upstream-duration and response-size histograms, served in the protobuf "
@@ -173,6 +183,9 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "Exporter-toolkit web configuration: TLS (tls_server_config) and basic auth "
                  "(basic_auth_users, bcrypt). See docs/security.md.")
       ->type_name("FILE");
+  app.add_flag("--web.enable-lifecycle", options->web.enable_lifecycle,
+               "Serve POST and PUT /-/reload (a reload, as SIGHUP); without it they answer 403. "
+               "With basic auth the endpoint needs the credentials.");
   app.add_option("--web.telemetry-path", options->web.telemetry_path,
                  "Path under which to expose the metrics.")
       ->capture_default_str();
@@ -188,6 +201,18 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->capture_default_str();
   app.add_option("--web.idle-timeout", idle_timeout,
                  "Time a kept-alive connection may wait for its next request (e.g. 2m).")
+      ->check(kDuration)
+      ->capture_default_str();
+  std::string remote_write_interval = FormatDuration(options->remote_write.interval);
+  app.add_option("--remote-write.url", options->remote_write.url,
+                 "Also push the metrics with Prometheus remote write 1.0 to this receiver "
+                 "(http:// or https://; Prometheus, Mimir, Thanos Receive, ...); /metrics keeps "
+                 "serving. Headers, credentials, TLS, external labels: config file "
+                 "(remote_write:, docs/configuration.md).")
+      ->type_name("URL");
+  app.add_option("--remote-write.interval", remote_write_interval,
+                 "How often to push: each push carries every series /metrics shows, stamped "
+                 "when collected (1s to 1h).")
       ->check(kDuration)
       ->capture_default_str();
   app.add_option("--log.level", options->log_level, "Log level: debug, info, warn, error.")
@@ -220,13 +245,18 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->add_option("--status.codes", an.status_codes_file,
                    "YAML table of the API's documented status codes.")
       ->type_name("FILE");
+  analyze
+      ->add_option("--api.openapi", an.api_openapi,
+                   "The API's OpenAPI 3.x or Swagger 2.0 document: a per-operation section, the "
+                   "top unmatched paths and the operations seen (coverage).")
+      ->type_name("FILE");
   analyze->add_option("--output", an.output, "Report format: table, json or markdown.")
       ->check(CLI::IsMember({"table", "json", "markdown"}))
       ->capture_default_str();
   analyze
       ->add_option("--fail-on", an.fail_on,
                    "Exit 3 when a condition holds: 5xx>1%, 4xx>5%, 429>0.5%, undocumented>0, "
-                   "malformed>0.1% (repeatable).")
+                   "malformed>0.1%, unmatched>1% (with --api.openapi; repeatable).")
       ->type_name("COND");
   analyze->add_option("--top", an.top, "Rows in the top-routes tables.")
       ->check(CLI::Range(size_t{1}, size_t{1000}))
@@ -312,6 +342,18 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     *message = "accesslog_exporter: " + error;
     return CliOutcome::kUsageError;
   }
+  if (PushUrl url; !options->remote_write.url.empty() &&
+                   !ParsePushUrl(options->remote_write.url, &url, &error)) {
+    *message = "accesslog_exporter: --remote-write.url: " + error;
+    return CliOutcome::kUsageError;
+  }
+  ParseDuration(remote_write_interval, &options->remote_write.interval);
+  if (options->remote_write.interval < std::chrono::seconds(1) ||
+      options->remote_write.interval > std::chrono::hours(1)) {
+    *message = "accesslog_exporter: --remote-write.interval must be from 1s to 1h, got '" +
+               remote_write_interval + "'";
+    return CliOutcome::kUsageError;
+  }
   for (const CLI::Option* opt : app.get_options()) {
     if (opt->count() > 0) options->flags_given.insert(opt->get_name());
   }
@@ -333,7 +375,10 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       *message = "accesslog_exporter: --log.listen: " + error;
       return CliOutcome::kUsageError;
     }
-    options->sources.push_back({.name = url, .listen = url, .format = {.format = log_format}});
+    options->sources.push_back({.name = url,
+                                .listen = url,
+                                .format = {.format = log_format},
+                                .api = {.openapi = api_openapi}});
   }
   if ((!log_files.empty() || !listen_urls.empty()) && !MakeParser({.format = log_format}, &error)) {
     *message = "accesslog_exporter: --log.format: " + error;
@@ -351,6 +396,12 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
         "set the source's path_labels";
     return CliOutcome::kUsageError;
   }
+  if (!options->config_file.empty() && !api_openapi.empty()) {
+    *message =
+        "accesslog_exporter: --api.openapi applies to --log.file and --log.listen logs; in the "
+        "config file, set the source's api.openapi";
+    return CliOutcome::kUsageError;
+  }
   if (!log_path_labels.empty() && !CheckPathLabelNames(log_path_labels, {}, &error)) {
     *message = "accesslog_exporter: --log.path-labels: " + error;
     return CliOutcome::kUsageError;
@@ -362,7 +413,8 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                                 .files = {path},
                                 .format = {.format = log_format},
                                 .unwrap = unwrap,
-                                .path_labels = log_path_labels});
+                                .path_labels = log_path_labels,
+                                .api = {.openapi = api_openapi}});
   }
   for (const auto& l : labels) {
     if (l == "log") options->labels.log = true;
@@ -371,6 +423,7 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     if (l == "syslog_tag") options->labels.syslog_tag = true;
     if (l == "route") options->labels.route = true;
     if (l == "upstream") options->labels.upstream = true;
+    if (l == "operation") options->labels.operation = true;
   }
   options->command = config_check ? Command::kConfigCheck
                      : oneshot    ? Command::kOneshot

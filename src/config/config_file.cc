@@ -14,6 +14,7 @@
 #include "config/yaml_walker.h"
 #include "counters/labels.h"
 #include "counters/path_labels.h"
+#include "push/pusher.h"
 #include "unwrap/unwrap.h"
 
 namespace accesslog {
@@ -28,7 +29,7 @@ namespace {
 void ParseFile(const ConfigWalker& w, const YAML::Node& root, const std::string& base_dir,
                Options* o) {
   if (root.IsNull()) w.Fail(root, "(top level)", "the file is empty");
-  w.OnlyKeys(root, "", {"sources", "status_codes", "labels", "histograms", "tail"});
+  w.OnlyKeys(root, "", {"sources", "status_codes", "labels", "histograms", "tail", "remote_write"});
 
   const YAML::Node sources = root["sources"];
   if (!sources || !sources.IsSequence() || sources.size() == 0) {
@@ -62,6 +63,7 @@ void ParseFile(const ConfigWalker& w, const YAML::Node& root, const std::string&
   for (const SourceOptions& s : o->sources) o->histograms.exemplars |= !s.format.trace_id.empty();
   if (const YAML::Node h = root["histograms"]; h) ReadHistograms(w, h, o);
   if (const YAML::Node t = root["tail"]; t) ReadTail(w, t, base_dir, o);
+  if (const YAML::Node rw = root["remote_write"]; rw) ReadRemoteWrite(w, rw, base_dir, o);
 }
 
 }  // namespace
@@ -70,7 +72,8 @@ bool CheckPathLabelNames(const std::string& spec, const LabelOptions& labels, st
   const auto labeler = PathLabeler::Make(spec, error);
   if (!labeler) return false;
   std::set<std::string> taken = {"log",  "method", "host",       "route", "syslog_tag",
-                                 "code", "class",  "documented", "le",    "upstream"};
+                                 "code", "class",  "documented", "le",    "upstream",
+                                 "operation"};
   for (const auto& [name, value] : labels.static_labels) taken.insert(name);
   for (const auto& name : labeler->names()) {
     if (taken.count(name)) {
@@ -136,6 +139,8 @@ bool ValidateOptions(const Options& o, std::string* error) {
       return false;
     }
   }
+  // The TLS files load and match, the password and token files can be read.
+  if (o.remote_write.enabled() && !CheckRemoteWrite(o.remote_write, error)) return false;
   return true;
 }
 

@@ -138,4 +138,9 @@ void ReadLabels(const ConfigWalker& w, const YAML::Node& n, LabelOptions* labels
 void ReadHistograms(const ConfigWalker& w, const YAML::Node& h, Options* o);
 void ReadTail(const ConfigWalker& w, const YAML::Node& t, const std::string& base_dir, Options* o);
 
+// config_remote_write.cc: `remote_write:` (the flags --remote-write.url and
+// --remote-write.interval win over its url and interval). Files it names must be readable.
+void ReadRemoteWrite(const ConfigWalker& w, const YAML::Node& n, const std::string& base_dir,
+                     Options* o);
+
 }  // namespace accesslog

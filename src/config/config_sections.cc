@@ -59,8 +59,8 @@ void ParseNativeHistograms(const ConfigWalker& w, const YAML::Node& n, bool flag
 
 void ReadLabels(const ConfigWalker& w, const YAML::Node& n, LabelOptions* labels) {
   w.OnlyKeys(n, "labels",
-             {"log", "method", "host", "route", "syslog_tag", "upstream", "route_templates",
-              "static", "limits", "expire_after"});
+             {"log", "method", "host", "route", "operation", "syslog_tag", "upstream",
+              "route_templates", "static", "limits", "expire_after"});
   if (n["expire_after"]) {
     labels->expire_after = w.LongDuration(n["expire_after"], "labels.expire_after");
   }
@@ -70,6 +70,7 @@ void ReadLabels(const ConfigWalker& w, const YAML::Node& n, LabelOptions* labels
   if (n["route"]) labels->route = w.Bool(n["route"], "labels.route");
   if (n["syslog_tag"]) labels->syslog_tag = w.Bool(n["syslog_tag"], "labels.syslog_tag");
   if (n["upstream"]) labels->upstream = w.Bool(n["upstream"], "labels.upstream");
+  if (n["operation"]) labels->operation = w.Bool(n["operation"], "labels.operation");
   if (n["route_templates"]) {
     labels->route_templates = w.Strings(n["route_templates"], "labels.route_templates");
     for (size_t i = 0; i < labels->route_templates.size(); ++i) {
@@ -84,7 +85,8 @@ void ReadLabels(const ConfigWalker& w, const YAML::Node& n, LabelOptions* labels
     // The exporter's own labels: a static label of the same name would make two labels of one
     // name on a series, which Prometheus refuses.
     std::set<std::string> taken = {"log",  "method", "host",       "route", "syslog_tag",
-                                   "code", "class",  "documented", "le",    "upstream"};
+                                   "code", "class",  "documented", "le",    "upstream",
+                                   "operation"};
     for (const auto& kv : st) {
       const std::string name = kv.first.Scalar();
       const std::string path = "labels.static." + name;
@@ -130,8 +132,8 @@ void ReadHistograms(const ConfigWalker& w, const YAML::Node& h, Options* o) {
   if (h["labels"]) {
     // The labels histograms may carry: the exporter's own, and the sources' path labels
     // (all of them or none: they are one value per file).
-    std::set<std::string> known = {"class", "log",        "method",  "host",
-                                   "route", "syslog_tag", "upstream"};
+    std::set<std::string> known = {"class", "log",        "method",   "host",
+                                   "route", "syslog_tag", "upstream", "operation"};
     std::vector<std::string> path_names;
     for (const auto& src : o->sources) {
       if (src.path_labels.empty()) continue;
@@ -150,7 +152,7 @@ void ReadHistograms(const ConfigWalker& w, const YAML::Node& h, Options* o) {
         w.Fail(h["labels"][i], "histograms.labels[" + std::to_string(i) + "]",
                "'" + name +
                    "' is not a label of the exporter (class, log, method, host, route, "
-                   "syslog_tag, upstream) or of a source's path_labels");
+                   "operation, syslog_tag, upstream) or of a source's path_labels");
       }
       if (std::find(path_names.begin(), path_names.end(), name) != path_names.end()) {
         listed_paths.insert(name);

@@ -60,7 +60,7 @@ JsonFieldMap ParseJsonFields(const ConfigWalker& w, const YAML::Node& n, const s
 // A source's drop rules: a list of maps field -> RE2 pattern, each checked where it is written.
 std::vector<DropCondition> ParseDrop(const ConfigWalker& w, const YAML::Node& n,
                                      const std::string& path, const FormatCapabilities& caps,
-                                     bool syslog) {
+                                     DropScope scope) {
   if (!n.IsSequence()) {
     w.Fail(n, path,
            "expected a list of conditions such as - {route: '/healthz', user_agent: "
@@ -79,7 +79,7 @@ std::vector<DropCondition> ParseDrop(const ConfigWalker& w, const YAML::Node& n,
       const std::string kp = cp + "." + key;
       DropField field;
       std::string error;
-      if (!CheckDropField(key, caps, syslog, &field, &error)) w.Fail(kv.first, kp, error);
+      if (!CheckDropField(key, caps, scope, &field, &error)) w.Fail(kv.first, kp, error);
       const std::string pattern = w.String(kv.second, kp);
       if (!CheckDropPattern(pattern, &error)) w.Fail(kv.second, kp, error);
       condition.emplace_back(key, pattern);
@@ -87,6 +87,44 @@ std::vector<DropCondition> ParseDrop(const ConfigWalker& w, const YAML::Node& n,
     out.push_back(std::move(condition));
   }
   return out;
+}
+
+// A source's api: {openapi, base_path, default_is_documented, multi_segment_parameters}. The
+// document itself is read when the pipeline is built (config/openapi_loader.h), so that a reload
+// reads it again.
+ApiOptions ReadApi(const ConfigWalker& w, const YAML::Node& n, const std::string& path,
+                   const std::string& base_dir) {
+  if (!n.IsMap()) {
+    w.Fail(n, path, "expected a mapping such as {openapi: kittens.yaml}");
+  }
+  w.OnlyKeys(n, path,
+             {"openapi", "base_path", "default_is_documented", "multi_segment_parameters"});
+  ApiOptions api;
+  if (!n["openapi"]) w.Fail(n, path + ".openapi", "is required: the OpenAPI document's path");
+  api.openapi = ResolvePath(base_dir, w.NonEmptyString(n["openapi"], path + ".openapi"));
+  if (n["base_path"]) {
+    api.base_path = w.Strings(n["base_path"], path + ".base_path");
+    for (size_t i = 0; i < api.base_path.size(); ++i) {
+      const std::string& prefix = api.base_path[i];
+      if (!prefix.empty() && prefix[0] != '/') {
+        w.Fail(n["base_path"], path + ".base_path",
+               "'" + prefix + "': a path prefix starts with '/' (\"/\" for none)");
+      }
+      if (prefix.find_first_of("?#{}") != std::string::npos) {
+        w.Fail(n["base_path"], path + ".base_path",
+               "'" + prefix + "': a path prefix has no query, fragment or template");
+      }
+    }
+  }
+  if (n["default_is_documented"]) {
+    api.contract.default_is_documented =
+        w.Bool(n["default_is_documented"], path + ".default_is_documented");
+  }
+  if (n["multi_segment_parameters"]) {
+    api.contract.multi_segment_parameters =
+        w.Strings(n["multi_segment_parameters"], path + ".multi_segment_parameters");
+  }
+  return api;
 }
 
 }  // namespace
@@ -97,7 +135,7 @@ SourceOptions ReadSource(const ConfigWalker& w, const YAML::Node& s, const std::
                          const std::vector<SourceOptions>& parsed, const std::string& base_dir) {
   w.OnlyKeys(s, path,
              {"name", "files", "listen", "syslog", "format", "json_fields", "wrapper", "streams",
-              "path_labels", "drop", "exemplars"});
+              "path_labels", "drop", "exemplars", "api", "status_codes"});
   SourceOptions src;
   if (!s["name"]) w.Fail(s, path + ".name", "is required (it becomes the log label)");
   src.name = w.String(s["name"], path + ".name");
@@ -142,7 +180,7 @@ SourceOptions ReadSource(const ConfigWalker& w, const YAML::Node& s, const std::
   if (const YAML::Node l = s["syslog"]; l) {
     const std::string lp = path + ".syslog";
     if (!s["listen"]) w.Fail(l, lp, "only applies to a source with listen:");
-    w.OnlyKeys(l, lp, {"max_message_bytes", "max_connections", "idle_timeout"});
+    w.OnlyKeys(l, lp, {"max_message_bytes", "max_connections", "idle_timeout", "socket_mode"});
     if (l["max_message_bytes"]) {
       src.syslog.max_message_bytes =
           w.Count(l["max_message_bytes"], lp + ".max_message_bytes", 256, size_t{1} << 20);
@@ -155,6 +193,22 @@ SourceOptions ReadSource(const ConfigWalker& w, const YAML::Node& s, const std::
       if (src.syslog.idle_timeout.count() == 0) {
         w.Fail(l["idle_timeout"], lp + ".idle_timeout", "must be more than 0");
       }
+    }
+    if (l["socket_mode"]) {
+      // Octal, as chmod takes it: "0660", "660", "0666". Permission bits only.
+      const std::string mode = w.String(l["socket_mode"], lp + ".socket_mode");
+      const bool octal = mode.size() >= 3 && mode.size() <= 4 &&
+                         mode.find_first_not_of("01234567") == std::string::npos &&
+                         (mode.size() == 3 || mode[0] == '0');
+      if (!octal) {
+        w.Fail(
+            l["socket_mode"], lp + ".socket_mode",
+            "expected permission bits in octal, such as \"0660\" or \"0666\", got '" + mode + "'");
+      }
+      if (!src.listen.starts_with("unix:")) {
+        w.Fail(l["socket_mode"], lp + ".socket_mode", "applies to a unix:// listen address only");
+      }
+      src.syslog.socket_mode = static_cast<unsigned>(std::stoul(mode, nullptr, 8));
     }
   }
   if (s["format"]) src.format.format = w.String(s["format"], path + ".format");
@@ -177,9 +231,14 @@ SourceOptions ReadSource(const ConfigWalker& w, const YAML::Node& s, const std::
                          : s,
            path + (trace ? ".exemplars.trace_id" : ".format"), error);
   }
+  if (const YAML::Node a = s["api"]; a) src.api = ReadApi(w, a, path + ".api", base_dir);
+  if (s["status_codes"]) {
+    src.status_codes_file =
+        ResolvePath(base_dir, w.NonEmptyString(s["status_codes"], path + ".status_codes"));
+  }
   if (s["drop"]) {
     src.drop = ParseDrop(w, s["drop"], path + ".drop", parser->capabilities(),
-                         static_cast<bool>(s["listen"]));
+                         {.syslog = static_cast<bool>(s["listen"]), .api = !src.api.openapi.empty()});
   }
   if (s["wrapper"]) {
     const std::string name = w.String(s["wrapper"], path + ".wrapper");

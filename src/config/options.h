@@ -7,12 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "classify/api_contract.h"
 #include "classify/drop_rules.h"
 #include "counters/labels.h"
 #include "counters/recorder.h"
 #include "http/server.h"
 #include "listen/listener.h"
 #include "parse/parser.h"
+#include "push/push_options.h"
 #include "report/analyze_options.h"
 #include "tail/tailer.h"
 #include "unwrap/unwrap.h"
@@ -29,6 +31,17 @@ struct HealthcheckOptions {
   double timeout_seconds = 3;  // --timeout
 };
 
+// A source's `api:`: the OpenAPI (or Swagger 2.0) document its responses are judged against,
+// per operation (config/openapi_loader.h reads it, classify/api_contract.h matches lines).
+struct ApiOptions {
+  std::string openapi;  // api.openapi / --api.openapi: the document; "": none
+  // api.base_path: replaces every server prefix of the document ("/" or "": none); empty: the
+  // document's own.
+  std::vector<std::string> base_path;
+  ApiContractOptions contract;  // api.default_is_documented, api.multi_segment_parameters
+  bool operator==(const ApiOptions&) const = default;
+};
+
 // One log (or set of logs) in one format: the `log` label's value is its name.
 // A source has either files (paths, globs, "-" for standard input, named pipes) or one listen
 // address (syslog over UDP, TCP or a unix socket).
@@ -41,12 +54,16 @@ struct SourceOptions {
   UnwrapOptions unwrap;     // wrapper: / --log.wrapper, streams:
   std::string path_labels;  // path_labels: / --log.path-labels; "kubernetes" or RE2; "": none
   std::vector<DropCondition> drop;  // drop: (config file only); checked against the format
+  ApiOptions api;                   // api: / --api.openapi
+  // status_codes: (per source): the source's own API-wide table; "": the pipeline's.
+  std::string status_codes_file;
   bool operator==(const SourceOptions& o) const {
     return name == o.name && files == o.files && listen == o.listen && syslog == o.syslog &&
            format.format == o.format.format &&
            format.json_fields.has_value() == o.format.json_fields.has_value() &&
            format.trace_id == o.format.trace_id && unwrap == o.unwrap &&
-           path_labels == o.path_labels && drop == o.drop;
+           path_labels == o.path_labels && drop == o.drop && api == o.api &&
+           status_codes_file == o.status_codes_file;
   }
 };
 
@@ -60,6 +77,8 @@ struct Options {
   HistogramOptions histograms;     // histograms:
   TailOptions tail;                // --tail.*, --positions.file, --log.max-line-bytes / tail:
   WebOptions web;                  // --web.listen-address, --web.telemetry-path
+  // --remote-write.url, --remote-write.interval / remote_write:
+  RemoteWriteOptions remote_write;
   // Flags given on the command line ("--tail.from", ...): they win over the config file.
   std::set<std::string> flags_given;
   AnalyzeOptions analyze;          // the `analyze` subcommand's flags and files

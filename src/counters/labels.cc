@@ -1,21 +1,6 @@
 #include "counters/labels.h"
 
 namespace accesslog {
-namespace {
-
-constexpr std::string_view kMethodNames[kNumMethods] = {
-    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "OTHER"};
-
-}  // namespace
-
-Method ParseMethod(std::string_view name) {
-  for (int i = 0; i < kNumMethods - 1; ++i) {
-    if (name == kMethodNames[i]) return static_cast<Method>(i);
-  }
-  return Method::kOther;
-}
-
-std::string_view MethodName(Method m) { return kMethodNames[static_cast<int>(m)]; }
 
 bool IsValidLabelName(std::string_view name) {
   if (name.empty() || name.starts_with("__")) return false;

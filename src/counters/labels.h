@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "parse/method.h"
 #include "util/utf8.h"
 
 namespace accesslog {
@@ -34,6 +35,7 @@ struct LabelOptions {
   bool route = false;
   bool syslog_tag = false;  // a syslog message's TAG / APP-NAME (listen sources)
   bool upstream = false;    // the upstream that gave the response (Fields::upstream)
+  bool operation = false;   // the OpenAPI operation's operationId (sources with api:)
   std::vector<std::pair<std::string, std::string>> static_labels;  // name -> value
   std::vector<std::string> route_templates;                        // "/users/{id}/orders"
   size_t max_hosts = 100;        // distinct host values before folding
@@ -50,28 +52,10 @@ struct LabelOptions {
   std::chrono::seconds expire_after{0};
 
   [[nodiscard]] bool any_dynamic() const {
-    return log || method || host || route || syslog_tag || upstream;
+    return log || method || host || route || syslog_tag || upstream || operation;
   }
   bool operator==(const LabelOptions&) const = default;
 };
-
-enum class Method : uint8_t {
-  kGet,
-  kHead,
-  kPost,
-  kPut,
-  kDelete,
-  kPatch,
-  kOptions,
-  kConnect,
-  kTrace,
-  kOther,
-};
-inline constexpr int kNumMethods = 10;
-
-// Known methods by exact, case-sensitive name (as servers log them); anything else is kOther.
-[[nodiscard]] Method ParseMethod(std::string_view name);
-[[nodiscard]] std::string_view MethodName(Method m);
 
 // Whether `name` may name a label: Prometheus' syntax [a-zA-Z_][a-zA-Z0-9_]*, without the
 // "__" prefix Prometheus reserves for itself.

@@ -12,20 +12,30 @@ Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
                    std::vector<std::string> log_names,
                    std::array<bool, kNumHistogramKinds> histograms,
                    std::vector<std::string> path_label_names, bool upstream_retries,
-                   std::shared_ptr<SeriesBudget> budget)
+                   std::shared_ptr<SeriesBudget> budget, const ContractValues& contracts)
     : labels_(labels),
       buckets_(buckets),
       log_names_(std::move(log_names)),
       histograms_(histograms),
       path_names_(std::move(path_label_names)),
       hosts_(labels.host ? labels.max_hosts : 0),
-      routes_(labels.route ? labels.max_routes : 0),
+      routes_(labels.route ? labels.max_routes + contracts.routes.size() : 0),
       tags_(labels.syslog_tag ? labels.max_syslog_tags : 0),
       upstreams_(labels.upstream ? labels.max_upstreams : 0),
+      operations_(labels.operation ? contracts.operations : std::vector<std::string>()),
       upstream_retries_(upstream_retries),
       path_slots_(path_names_.empty() ? 0 : labels.max_paths),
       route_normalizer_(labels.route_templates),
       dynamic_(labels.any_dynamic() || !path_names_.empty()) {
+  // The contracts' routes first: never folded by labels.limits.routes.
+  if (labels.route) {
+    for (const auto& r : contracts.routes) {
+      contract_routes_.emplace(r, routes_.Intern(r));
+    }
+  }
+  for (size_t i = 0; i < operations_.size(); ++i) {
+    operation_ids_.emplace(operations_[i], static_cast<uint32_t>(i + 1));
+  }
   const size_t max_sets = dynamic_ ? labels.max_label_sets : 1;
   sets_.resize(max_sets + 1);  // +1: the overflow set
   index_.reserve(max_sets + 1);
@@ -34,8 +44,8 @@ Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
   hist_index_.reserve(max_sets + 1);
   budget_ = budget ? std::move(budget) : std::make_shared<SeriesBudget>(labels.max_series);
   const bool with_path = !path_names_.empty();
-  counter_labels_ = {labels.log,        labels.method, labels.host,    labels.route,
-                     labels.syslog_tag, with_path,     labels.upstream};
+  counter_labels_ = {labels.log,        labels.method, labels.host,     labels.route,
+                     labels.syslog_tag, with_path,     labels.upstream, labels.operation};
   auto listed = [&](std::string_view name) {
     for (const auto& l : buckets.labels) {
       if (l == name) return true;
@@ -50,7 +60,8 @@ Recorder::Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
                        labels.route && listed("route"),
                        labels.syslog_tag && listed("syslog_tag"),
                        with_path && path_listed,
-                       labels.upstream && listed("upstream")};
+                       labels.upstream && listed("upstream"),
+                       labels.operation && listed("operation")};
   if (!dynamic_) Add(LabelSetKey{}, AddHistogramSet(LabelSetKey{}));
 }
 
@@ -63,6 +74,7 @@ LabelSetKey Recorder::HistogramKey(const LabelSetKey& key) const {
   if (histogram_labels_.path) h.path = key.path;
   if (histogram_labels_.syslog_tag) h.tag = key.tag;
   if (histogram_labels_.upstream) h.upstream = key.upstream;
+  if (histogram_labels_.operation) h.operation = key.operation;
   return h;
 }
 
@@ -180,7 +192,7 @@ Recorder::IndexKey Recorder::KeyOf(const LabelSetKey& key) {
   // Caps are below 2^20 (config validation), so the ids never overlap in the packed key.
   return {(uint64_t{key.log} << 48) | (uint64_t{key.method} << 40) | (uint64_t{key.host} << 20) |
               uint64_t{key.route},
-          key.path, key.tag, key.upstream};
+          key.path, key.tag, key.upstream, key.operation};
 }
 
 void Recorder::Expire(std::chrono::steady_clock::time_point now) {
@@ -197,6 +209,11 @@ void Recorder::Expire(std::chrono::steady_clock::time_point now) {
     const uint32_t path = set->key.path;
     size_t series = ClassSeries();
     for (const auto& c : set->responses.by_code) series += c.Load() > 0 ? 1 : 0;
+    if (const ContractSlots* contract = set->contract.load(std::memory_order_relaxed)) {
+      for (const ResponseSlots& slots : contract->by_documented) {
+        for (const auto& c : slots.by_code) series += c.Load() > 0 ? 1 : 0;
+      }
+    }
     budget_->Give(series);
     HistogramSet* histograms = set->histograms;
     {
@@ -233,8 +250,37 @@ Recorder::LabelSet* Recorder::Add(const LabelSetKey& key, HistogramSet* histogra
   return raw;
 }
 
+uint32_t Recorder::ContractRoute(std::string_view route) const {
+  const auto it = contract_routes_.find(std::string(route));
+  return it == contract_routes_.end() ? routes_.overflow_id() : it->second;
+}
+
+uint32_t Recorder::ContractOperation(std::string_view operation_id) const {
+  const auto it = operation_ids_.find(std::string(operation_id));
+  return it == operation_ids_.end() ? 0 : it->second;
+}
+
+RelaxedCounter& Recorder::CodeSlot(LabelSet* set, int code, const LineContract* contract,
+                                   SeenCodes** seen) {
+  const auto c = static_cast<size_t>(code);
+  if (contract == nullptr || contract->verdict == LineContract::Verdict::kByTable) {
+    *seen = &set->seen_codes;
+    return set->responses.by_code[c];
+  }
+  const ContractSlots* slots = set->contract.load(std::memory_order_relaxed);
+  if (slots == nullptr) [[unlikely]] {
+    set->contract_owner = std::make_unique<ContractSlots>();
+    slots = set->contract_owner.get();
+    set->contract.store(slots, std::memory_order_release);
+  }
+  ContractSlots* mine = set->contract_owner.get();
+  const size_t verdict = contract->verdict == LineContract::Verdict::kDocumented ? 1 : 0;
+  *seen = &mine->seen[verdict];
+  return mine->by_documented[verdict].by_code[c];
+}
+
 Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t path_id, int code,
-                                   int cls, bool* folded) {
+                                   int cls, const LineContract* contract, bool* folded) {
   LabelSetKey key;
   if (labels_.log) key.log = log_id;
   if (labels_.method) key.method = static_cast<uint8_t>(ParseMethod(f.method));
@@ -243,9 +289,12 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
     *folded |= key.host == hosts_.overflow_id();
   }
   if (labels_.route) {
-    key.route = routes_.Intern(route_normalizer_.Normalize(f.path, &route_scratch_));
+    key.route = contract && contract->route != LineContract::kRouteFromPath
+                    ? contract->route
+                    : routes_.Intern(route_normalizer_.Normalize(f.path, &route_scratch_));
     *folded |= key.route == routes_.overflow_id();
   }
+  if (labels_.operation && contract) key.operation = contract->operation;
   if (labels_.syslog_tag) {
     key.tag = tags_.Intern(f.syslog_tag);
     *folded |= key.tag == tags_.overflow_id();
@@ -264,9 +313,10 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
     LabelSet* set = it->second;
     // A code or a histogram class this set has not seen: new series (one load and a mask of
     // values the line touches anyway; the budget itself only then).
-    if (set->responses.by_code[static_cast<size_t>(code)].Load() == 0 ||
-        (observes & ~set->observed) != 0) [[unlikely]] {
-      return Admit(set, code, observes, folded);
+    SeenCodes* seen = nullptr;
+    if (CodeSlot(set, code, contract, &seen).Load() == 0 || (observes & ~set->observed) != 0)
+        [[unlikely]] {
+      return Admit(set, code, observes, contract, folded);
     }
     return set;
   }
@@ -281,7 +331,9 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
       h->observed |= observes;
       LabelSet* set = Add(key, h);
       set->observed = observes;
-      set->seen_codes.Mark(code);
+      SeenCodes* seen = nullptr;
+      (void)CodeSlot(set, code, contract, &seen);
+      seen->Mark(code);
       index_.emplace(index_key, set);
       return set;
     }
@@ -290,7 +342,7 @@ Recorder::LabelSet* Recorder::Find(uint16_t log_id, const Fields& f, uint32_t pa
   // every dynamic label is "__overflow__" (log keeps its value: sources are few and
   // configured).
   *folded = true;
-  return Admit(Overflow(key.log), code, observes, folded);
+  return Admit(Overflow(key.log), code, observes, contract, folded);
 }
 
 Recorder::LabelSet* Recorder::Overflow(uint16_t log) {
@@ -301,7 +353,8 @@ Recorder::LabelSet* Recorder::Overflow(uint16_t log) {
                          routes_.overflow_id(),
                          static_cast<uint32_t>(path_slots_.size()),
                          tags_.overflow_id(),
-                         upstreams_.overflow_id()};
+                         upstreams_.overflow_id(),
+                         0};
     const LabelSetKey hkey = HistogramKey(overflow);
     HistogramSet* h = FindHistogramSet(hkey);
     overflow_set_ = Add(overflow, h ? h : AddHistogramSet(hkey));
@@ -310,8 +363,10 @@ Recorder::LabelSet* Recorder::Overflow(uint16_t log) {
   return overflow_set_;
 }
 
-Recorder::LabelSet* Recorder::Admit(LabelSet* set, int code, uint16_t observes, bool* folded) {
-  const bool new_code = set->responses.by_code[static_cast<size_t>(code)].Load() == 0;
+Recorder::LabelSet* Recorder::Admit(LabelSet* set, int code, uint16_t observes,
+                                    const LineContract* contract, bool* folded) {
+  SeenCodes* seen = nullptr;
+  const bool new_code = CodeSlot(set, code, contract, &seen).Load() == 0;
   const auto new_bits = static_cast<uint16_t>(observes & ~set->histograms->observed);
   const size_t series = (new_code ? 1 : 0) + HistogramSeries(new_bits);
   if (series == 0) {  // a histogram class another set of the same histograms already has
@@ -322,11 +377,11 @@ Recorder::LabelSet* Recorder::Admit(LabelSet* set, int code, uint16_t observes, 
     budget_->Take(series);
   } else if (!budget_->TryTake(series)) {
     *folded = true;
-    return Admit(Overflow(set->key.log), code, observes, folded);
+    return Admit(Overflow(set->key.log), code, observes, contract, folded);
   }
   set->histograms->observed |= new_bits;
   set->observed |= observes;
-  if (new_code) set->seen_codes.Mark(code);
+  if (new_code) seen->Mark(code);
   return set;
 }
 
@@ -360,12 +415,18 @@ uint16_t Recorder::Observes(const Fields& f, int cls) const {
 }
 
 void Recorder::Record(uint16_t log_id, const Fields& f, int code, uint32_t path_id,
-                      double read_seconds) {
+                      double read_seconds, const LineContract* contract) {
   bool folded = false;
   const int cls = ClassIndex(code);
-  LabelSet* set = dynamic_ ? Find(log_id, f, path_id, code, cls, &folded) : sets_[0].get();
+  LabelSet* set =
+      dynamic_ ? Find(log_id, f, path_id, code, cls, contract, &folded) : sets_[0].get();
   set->last_used = tick_;
-  set->responses.by_code[static_cast<size_t>(code)].Add(1);
+  SeenCodes* seen = nullptr;
+  RelaxedCounter& slot = CodeSlot(set, code, contract, &seen);
+  // Without labels the one set's responses are read whole; a contract's slots are read by the
+  // codes they have counted, marked here (in a set with labels, Find marked them).
+  if (!dynamic_ && seen != &set->seen_codes && slot.Load() == 0) seen->Mark(code);
+  slot.Add(1);
   if (folded) folded_lines_.Add(1);
   if (f.upstream_tries > 1) set->retries[static_cast<size_t>(cls)].Add(1);
   // exemplars.trace_id: the line's trace id, on its response counter and its request-duration

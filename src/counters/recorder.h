@@ -122,32 +122,6 @@ class HistogramSlots {
   std::unique_ptr<ExemplarSlot[]> exemplars_;  // one per bucket, with exemplars only
 };
 
-// The label values of one label set, as ids (resolved to strings at scrape time).
-struct LabelSetKey {
-  uint16_t log = 0;
-  uint8_t method = 0;
-  uint32_t host = 0;
-  uint32_t route = 0;
-  uint32_t path = 0;  // the file's path label values (InternPathLabels)
-  uint32_t tag = 0;   // syslog_tag
-  uint32_t upstream = 0;
-};
-
-// The by-class series of a label set (accesslog_http_responses_by_class_total, every class).
-inline constexpr size_t kClassSeries = kNumClasses;
-
-// Which of the configured labels a series carries (the counters: all; histograms: the
-// histograms.labels among them).
-struct LabelSelection {
-  bool log = false;
-  bool method = false;
-  bool host = false;
-  bool route = false;
-  bool syslog_tag = false;
-  bool path = false;  // every path label
-  bool upstream = false;
-};
-
 // The status codes a label set has counted, as bits: marked by the writer when a code is first
 // counted in the set (the line that adds its series, before its count), so that a scrape reads
 // the slots of those codes only instead of all 500. Single writer, any number of readers.
@@ -172,6 +146,62 @@ class SeenCodes {
   std::array<std::atomic<uint64_t>, (kStatusSlots + 63) / 64> words_{};
 };
 
+// The label values of one label set, as ids (resolved to strings at scrape time).
+struct LabelSetKey {
+  uint16_t log = 0;
+  uint8_t method = 0;
+  uint32_t host = 0;
+  uint32_t route = 0;
+  uint32_t path = 0;  // the file's path label values (InternPathLabels)
+  uint32_t tag = 0;   // syslog_tag
+  uint32_t upstream = 0;
+  uint32_t operation = 0;  // an OpenAPI operationId (ContractValues::operations); 0: ""
+};
+
+// The routes and operations of the sources' API contracts (their OpenAPI documents): interned
+// when the recorder is made, beyond labels.limits.routes (the spec's own templates are never
+// folded), so that a line of such a source carries their ids and costs no lookup for them.
+struct ContractValues {
+  std::vector<std::string> routes;      // every template, and "__unmatched__"
+  std::vector<std::string> operations;  // every operationId
+  bool operator==(const ContractValues&) const = default;
+};
+
+// What a source's own contract said of one line: with an api spec, its route and operation, and
+// whether the operation documents its code; with a status table of its own, whether that table
+// does. Lines judged by the pipeline's table (kByTable) are classified when scraped.
+struct LineContract {
+  static constexpr uint32_t kRouteFromPath = UINT32_MAX;
+  enum class Verdict : uint8_t { kByTable, kUndocumented, kDocumented };
+  Verdict verdict = Verdict::kByTable;
+  uint32_t route = kRouteFromPath;  // Recorder::ContractRoute's id, or: the path's route as usual
+  uint32_t operation = 0;           // Recorder::ContractOperation's id; 0: none ("")
+};
+
+// Responses whose documentation a source's contract decided per line (LineContract), by code:
+// [0] undocumented, [1] documented; and the codes each has counted. A label set gets them with
+// its first such line.
+struct ContractSlots {
+  std::array<ResponseSlots, 2> by_documented;
+  std::array<SeenCodes, 2> seen;
+};
+
+// The by-class series of a label set (accesslog_http_responses_by_class_total, every class).
+inline constexpr size_t kClassSeries = kNumClasses;
+
+// Which of the configured labels a series carries (the counters: all; histograms: the
+// histograms.labels among them).
+struct LabelSelection {
+  bool log = false;
+  bool method = false;
+  bool host = false;
+  bool route = false;
+  bool syslog_tag = false;
+  bool path = false;  // every path label
+  bool upstream = false;
+  bool operation = false;
+};
+
 class Recorder {
  public:
   // `log_names` are the sources' names (the `log` label), indexed by log id. `histograms`
@@ -181,7 +211,7 @@ class Recorder {
   Recorder(const LabelOptions& labels, const HistogramOptions& buckets,
            std::vector<std::string> log_names, std::array<bool, kNumHistogramKinds> histograms,
            std::vector<std::string> path_label_names = {}, bool upstream_retries = false,
-           std::shared_ptr<SeriesBudget> budget = nullptr);
+           std::shared_ptr<SeriesBudget> budget = nullptr, const ContractValues& contracts = {});
   Recorder(const Recorder&) = delete;  // the collector holds references into it
   Recorder& operator=(const Recorder&) = delete;
 
@@ -190,8 +220,17 @@ class Recorder {
   // also counts one upstream retry (accesslog_http_upstream_retries_total). `read_seconds`: when
   // the line was read (Unix seconds, the caller's coarse clock taken once per read), the
   // timestamp of its exemplars; 0 reads the coarse clock here, per line. Writer only.
+  // `contract`: what the line's source's contract decided (null: the pipeline's table decides
+  // at scrape time).
   void Record(uint16_t log_id, const Fields& fields, int code, uint32_t path_id = 0,
-              double read_seconds = 0);
+              double read_seconds = 0, const LineContract* contract = nullptr);
+
+  // The ids of a contract's route and operation (ContractValues), for LineContract; resolved
+  // once per source when the pipeline is built. Any thread: what they read is fixed when the
+  // recorder is made. A value the recorder was not made with gives the route label's overflow
+  // id, or operation 0.
+  [[nodiscard]] uint32_t ContractRoute(std::string_view route) const;
+  [[nodiscard]] uint32_t ContractOperation(std::string_view operation_id) const;
 
   // The id of one file's path label values (one per path_label_names(), "" where the file has
   // none), adding it when new and the cap (labels.limits.paths) allows; past the cap, the id
@@ -226,8 +265,12 @@ class Recorder {
     std::array<RelaxedCounter, kNumClasses> retries;
     // With exemplars: accesslog_http_responses_total's, by code.
     std::unique_ptr<ResponseExemplars> exemplars;
-    HistogramSet* histograms = nullptr;  // never null; shared by label sets
-    uint32_t last_used = 0;              // writer only: the tick of its last line
+    // Lines a source's contract judged (LineContract); null until the first. Published with
+    // release for the collector, which loads it with acquire.
+    std::atomic<const ContractSlots*> contract{nullptr};
+    std::unique_ptr<ContractSlots> contract_owner;  // writer only
+    HistogramSet* histograms = nullptr;             // never null; shared by label sets
+    uint32_t last_used = 0;                         // writer only: the tick of its last line
     uint16_t observed = 0;  // writer only: the bits of histograms->observed this set has seen
   };
   // Label sets alive now (the overflow set included).
@@ -268,6 +311,9 @@ class Recorder {
   [[nodiscard]] std::string_view route(uint32_t id) const { return routes_.value(id); }
   [[nodiscard]] std::string_view syslog_tag(uint32_t id) const { return tags_.value(id); }
   [[nodiscard]] std::string_view upstream(uint32_t id) const { return upstreams_.value(id); }
+  [[nodiscard]] std::string_view operation(uint32_t id) const {
+    return id == 0 ? std::string_view() : operations_[id - 1];
+  }
   // Whether some source's format carries the upstream tries (the retries counter exists).
   [[nodiscard]] bool upstream_retries() const { return upstream_retries_; }
   [[nodiscard]] const std::vector<std::string>& path_label_names() const { return path_names_; }
@@ -289,13 +335,18 @@ class Recorder {
 
  private:
   LabelSet* Find(uint16_t log_id, const Fields& fields, uint32_t path_id, int code, int cls,
-                 bool* folded);
+                 const LineContract* contract, bool* folded);
+  // The counter a line of `code` goes to in `set`: its responses, or the contract's slots of
+  // the line's verdict (made with the set's first such line); *seen: the codes that slot's
+  // array has counted (null for the responses of a recorder without labels).
+  RelaxedCounter& CodeSlot(LabelSet* set, int code, const LineContract* contract, SeenCodes** seen);
   // The histograms a line of class `cls` observes: bit kind * kNumClasses + cls.
   [[nodiscard]] uint16_t Observes(const Fields& f, int cls) const;
   LabelSet* Add(const LabelSetKey& key, HistogramSet* histograms);
   // The set's series that a line of `code` observing `observes` adds (a code or a histogram
   // class not seen yet) are taken from the budget; past it, the line goes to the overflow set.
-  LabelSet* Admit(LabelSet* set, int code, uint16_t observes, bool* folded);
+  LabelSet* Admit(LabelSet* set, int code, uint16_t observes, const LineContract* contract,
+                  bool* folded);
   LabelSet* Overflow(uint16_t log);
   LabelSetKey HistogramKey(const LabelSetKey& key) const;
   HistogramSet* FindHistogramSet(const LabelSetKey& key);  // null when there is none
@@ -322,6 +373,9 @@ class Recorder {
   Interner routes_;
   Interner tags_;  // syslog_tag values
   Interner upstreams_;
+  std::vector<std::string> operations_;  // ContractValues::operations; id = index + 1
+  std::unordered_map<std::string, uint32_t> contract_routes_;  // ContractValues::routes' ids
+  std::unordered_map<std::string, uint32_t> operation_ids_;
   bool upstream_retries_;
   // Path label values: a slot per distinct value (joined), reference-counted by files and label
   // sets, reused once free. Values written under mu_ (the collector reads them).
@@ -342,13 +396,15 @@ class Recorder {
     uint32_t path;
     uint32_t tag;
     uint32_t upstream;
+    uint32_t operation;
     bool operator==(const IndexKey&) const = default;
   };
   struct IndexHash {
     size_t operator()(const IndexKey& k) const {
       return std::hash<uint64_t>()(k.packed ^ (uint64_t{k.path} * 0x9E3779B97F4A7C15ull) ^
                                    (uint64_t{k.tag} * 0xC2B2AE3D27D4EB4Full) ^
-                                   (uint64_t{k.upstream} * 0x165667B19E3779F9ull));
+                                   (uint64_t{k.upstream} * 0x165667B19E3779F9ull) ^
+                                   (uint64_t{k.operation} * 0x27D4EB2F165667C5ull));
     }
   };
   std::unordered_map<IndexKey, LabelSet*, IndexHash> index_;

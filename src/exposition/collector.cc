@@ -7,6 +7,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "exposition/contract_info.h"
 #include "exposition/exposition.h"
 #include "exposition/family.h"
 
@@ -38,8 +39,10 @@ constexpr HistogramMeta kHistograms[kNumHistogramKinds] = {
 // interner can carry the same repaired value (labels.h).
 struct CounterTotals {
   Labels labels;
-  std::vector<std::pair<int, uint64_t>> by_code;  // the codes seen (count > 0), ascending
-  std::map<int, Exemplar> exemplars;              // by code: the latest over workers
+  // The series seen (count > 0), by code * 2 + documented (0 or 1), ascending: a code may be
+  // documented for one operation and not for another.
+  std::vector<std::pair<int, uint64_t>> by_code;
+  std::map<int, Exemplar> exemplars;  // by code: the latest over workers
   std::array<uint64_t, kNumClasses> retries{};
 };
 struct HistTotals {
@@ -145,6 +148,11 @@ void AccessLogCollector::SetStatusTable(std::shared_ptr<const StatusTable> table
   table_ = std::move(table);
 }
 
+void AccessLogCollector::SetContracts(std::vector<SourceContract> contracts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  contracts_ = std::move(contracts);
+}
+
 void AccessLogCollector::SetFileSnapshot(std::function<std::vector<FollowedFile>()> snapshot) {
   std::lock_guard<std::mutex> lock(mu_);
   snapshot_ = std::move(snapshot);
@@ -180,6 +188,7 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
     if (sel.method) views.emplace_back("method", MethodName(static_cast<Method>(key.method)));
     if (sel.host) views.emplace_back("host", rec.host(key.host));
     if (sel.route) views.emplace_back("route", rec.route(key.route));
+    if (sel.operation) views.emplace_back("operation", rec.operation(key.operation));
     if (sel.syslog_tag) views.emplace_back("syslog_tag", rec.syslog_tag(key.tag));
     if (sel.upstream) views.emplace_back("upstream", rec.upstream(key.upstream));
     // Path labels: the file's values, joined by '\0' in the recorder (or "__overflow__").
@@ -210,20 +219,28 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
     rec->ForEachLabelSet([&](const Recorder::LabelSet& set) {
       CounterTotals& t = totals.At(label_views(*rec, set.key, rec->counter_labels()));
       const bool merge = !t.by_code.empty();  // another worker's set had these labels too
-      auto add = [&](int code) {
-        const uint64_t n = set.responses.by_code[static_cast<size_t>(code)].Load();
+      auto add_key = [&](int key, uint64_t n) {
         if (n == 0) return;
         if (!merge) {
-          t.by_code.emplace_back(code, n);
-          return;
+          // In key order as long as the codes come ascending within one array; the contract's
+          // arrays (below) come after and are merged in.
+          if (t.by_code.empty() || t.by_code.back().first < key) {
+            t.by_code.emplace_back(key, n);
+            return;
+          }
         }
-        auto it = std::lower_bound(t.by_code.begin(), t.by_code.end(), code,
-                                   [](const auto& e, int c) { return e.first < c; });
-        if (it != t.by_code.end() && it->first == code) {
+        auto it = std::lower_bound(t.by_code.begin(), t.by_code.end(), key,
+                                   [](const auto& e, int k) { return e.first < k; });
+        if (it != t.by_code.end() && it->first == key) {
           it->second += n;
         } else {
-          t.by_code.insert(it, {code, n});
+          t.by_code.insert(it, {key, n});
         }
+      };
+      // Lines without a contract of their own: documented as the pipeline's table says now.
+      auto add = [&](int code) {
+        add_key(code * 2 + (table.IsDocumented(code) ? 1 : 0),
+                set.responses.by_code[static_cast<size_t>(code)].Load());
       };
       // A set of a recorder with labels marks the codes it counts: only their slots are read
       // (reading all 500 of a thousand sets was an eighth of a scrape).
@@ -231,6 +248,15 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
         set.seen_codes.ForEach(add);
       } else {
         for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) add(code);
+      }
+      // Lines a source's contract judged when they were counted.
+      if (const ContractSlots* contract = set.contract.load(std::memory_order_acquire)) {
+        for (int documented = 0; documented < 2; ++documented) {
+          const ResponseSlots& slots = contract->by_documented[static_cast<size_t>(documented)];
+          contract->seen[static_cast<size_t>(documented)].ForEach([&](int code) {
+            add_key(code * 2 + documented, slots.by_code[static_cast<size_t>(code)].Load());
+          });
+        }
       }
       for (size_t c = 0; c < kNumClasses; ++c) t.retries[c] += set.retries[c].Load();
       if (extras && set.exemplars) {
@@ -301,18 +327,22 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
     const Labels& labels = t->labels;
     const std::vector<std::pair<int, uint64_t>>* codes = &t->by_code;
     if (!first_dynamic) {
+      // Every documented code of the table, at 0 until seen.
       exported_codes.clear();
       auto seen = t->by_code.begin();
-      for (int code = kMinStatusCode; code <= kMaxStatusCode; ++code) {
+      for (int key = kMinStatusCode * 2; key <= kMaxStatusCode * 2 + 1; ++key) {
         uint64_t n = 0;
-        if (seen != t->by_code.end() && seen->first == code) n = (seen++)->second;
-        if (n > 0 || table.IsDocumented(code)) exported_codes.emplace_back(code, n);
+        const bool listed = key % 2 == 1 && table.IsDocumented(key / 2);
+        if (seen != t->by_code.end() && seen->first == key) n = (seen++)->second;
+        if (n > 0 || listed) exported_codes.emplace_back(key, n);
       }
       codes = &exported_codes;
     }
     std::array<uint64_t, kNumClasses> by_class{};
-    for (const auto& [code, n] : *codes) {
-      const bool documented = table.IsDocumented(code);
+    int last_code = 0;
+    for (const auto& [key, n] : *codes) {
+      const int code = key / 2;
+      const bool documented = key % 2 == 1;
       by_class[static_cast<size_t>(ClassIndex(code))] += n;
       const std::string_view code_view(
           code_text,
@@ -324,7 +354,11 @@ void AccessLogCollector::CollectResponses(std::vector<MetricFamily>* out,
                               {"documented", documented ? "true" : "false"}},
                              labels),
                 static_cast<double>(n));
-      if (auto it = t->exemplars.find(code); extras && it != t->exemplars.end()) {
+      // A code's exemplar goes on its first series (a code can have two: documented by one
+      // operation and not by another).
+      const bool first_of_code = code != last_code;
+      last_code = code;
+      if (auto it = t->exemplars.find(code); first_of_code && extras && it != t->exemplars.end()) {
         std::vector<SampleExtras>& e = (*extras)[responses.name];
         e.resize(responses.metric.size());
         e.back().exemplar = it->second;
@@ -522,17 +556,7 @@ std::vector<MetricFamily> AccessLogCollector::Collect(ExpositionExtras* extras) 
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MetricFamily> out;
   CollectResponses(&out, extras);
-  auto info =
-      MakeFamily("accesslog_status_code_info",
-                 "The API's documented status-code table (value is always 1).", MetricType::Gauge);
-  for (const auto& e : table_->entries()) {
-    AddSample(&info,
-              {{"class", std::string(ClassName(ClassIndex(e.code)))},
-               {"code", std::to_string(e.code)},
-               {"meaning", ToValidUtf8(e.meaning)}},
-              1);
-  }
-  out.push_back(std::move(info));
+  AppendContractInfo(*table_, contracts_, &out);
 
   CollectSources(&out);
   auto build =

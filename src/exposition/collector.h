@@ -35,6 +35,7 @@
 #include "classify/status_table.h"
 #include "counters/recorder.h"
 #include "counters/slots.h"
+#include "exposition/contract_info.h"
 #include "exposition/exposition_extras.h"
 
 namespace accesslog {
@@ -67,6 +68,9 @@ class AccessLogCollector final : public prometheus::Collectable {
   void ClearSources();
   // Swaps the status-code table (reload). Counts are kept: they are by code.
   void SetStatusTable(std::shared_ptr<const StatusTable> table);
+  // What the sources are judged against beside the table: their own tables and OpenAPI
+  // contracts (contract_info.h). Replaced whole on reload.
+  void SetContracts(std::vector<SourceContract> contracts);
   // Where the files followed come from at scrape time (the tail stage's snapshot).
   void SetFileSnapshot(std::function<std::vector<FollowedFile>()> snapshot);
 
@@ -89,6 +93,7 @@ class AccessLogCollector final : public prometheus::Collectable {
   BuildInfo build_;
   std::vector<std::shared_ptr<const Recorder>> recorders_;
   std::vector<Source> sources_;
+  std::vector<SourceContract> contracts_;
   std::function<std::vector<FollowedFile>()> snapshot_;
 };
 

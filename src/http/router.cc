@@ -232,27 +232,50 @@ bool Router::IsProbe(const Request& request) {
          (request.method == "GET" || request.method == "HEAD");
 }
 
-bool Router::Authorized(const std::string& header) {
-  if (options_.basic_auth_users.empty()) return true;
+bool Router::Split(const std::string& header, std::string* user, std::string* password) {
   if (!header.starts_with("Basic ")) return false;
   const std::string decoded = Base64Decode(header.substr(6));
   const size_t colon = decoded.find(':');
   if (colon == std::string::npos) return false;
-  const std::string user = decoded.substr(0, colon);
-  const std::string password = decoded.substr(colon + 1);
+  *user = decoded.substr(0, colon);
+  *password = decoded.substr(colon + 1);
+  return true;
+}
+
+Credentials Router::Check(const Request& request) {
+  if (options_.basic_auth_users.empty()) return Credentials::kAllowed;
+  std::string user, password;
+  if (!Split(request.authorization, &user, &password) ||
+      options_.basic_auth_users.count(user) == 0) {
+    return Credentials::kDenied;
+  }
+  const std::string key = Sha256(user + '\0' + password);
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  auto c = auth_cache_.find(user);
+  return c != auth_cache_.end() && c->second == key ? Credentials::kAllowed
+                                                    : Credentials::kNeedsCheck;
+}
+
+bool Router::CheckPassword(const Request& request) {
+  std::string user, password;
+  if (!Split(request.authorization, &user, &password)) return false;
   auto it = options_.basic_auth_users.find(user);
   if (it == options_.basic_auth_users.end()) return false;
-  const std::string key = Sha256(user + '\0' + password);
-  {
-    std::lock_guard<std::mutex> lock(auth_mu_);
-    if (auto c = auth_cache_.find(user); c != auth_cache_.end() && c->second == key) return true;
-  }
   auto data = std::make_unique<crypt_data>();  // large (32 KiB): not on a worker's stack
   const char* hashed = crypt_r(password.c_str(), it->second.c_str(), data.get());
   if (hashed == nullptr || hashed[0] == '*' || it->second != hashed) return false;
   std::lock_guard<std::mutex> lock(auth_mu_);
-  auth_cache_[user] = key;
+  auth_cache_[user] = Sha256(user + '\0' + password);
   return true;
+}
+
+Response Router::Refuse(const Request& request, bool busy) const {
+  if (busy) {
+    return Make(request, 503, kTextContentType,
+                "Too many password checks in progress; try again.\n", {{"Retry-After", "1"}});
+  }
+  return Make(request, 401, kTextContentType, "Unauthorized\n",
+              {{"WWW-Authenticate", "Basic realm=\"accesslog_exporter\""}});
 }
 
 Response Router::Make(const Request& request, int status, const char* content_type,
@@ -293,9 +316,10 @@ Response Router::Route(const Request& request) {
   }
   // Basic auth guards every path except the probes (kubelet and load balancers carry no
   // credentials); a wrong or missing password is a 401 with a challenge.
-  if (!Authorized(request.authorization)) {
-    return Make(request, 401, kTextContentType, "Unauthorized\n",
-                {{"WWW-Authenticate", "Basic realm=\"accesslog_exporter\""}});
+  const Credentials credentials = Check(request);
+  if (credentials == Credentials::kDenied ||
+      (credentials == Credentials::kNeedsCheck && !CheckPassword(request))) {
+    return Refuse(request, /*busy=*/false);
   }
   auto not_allowed = [&](const char* allow) {
     return Make(request, 405, kTextContentType, "Method Not Allowed\n", {{"Allow", allow}});
@@ -316,6 +340,11 @@ Response Router::Route(const Request& request) {
   }
   if (path == "/-/reload") {
     if (request.method != "POST" && request.method != "PUT") return not_allowed("POST, PUT");
+    if (!options_.enable_lifecycle) {
+      return text(403,
+                  "Lifecycle API is not enabled: start the exporter with "
+                  "--web.enable-lifecycle, or send it SIGHUP.\n");
+    }
     std::string why;
     if (endpoints_.reload && endpoints_.reload(&why)) return text(200, "Reloaded.\n");
     return text(500, "Reload failed: " + why + "\n");

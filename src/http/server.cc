@@ -34,6 +34,8 @@ using http_internal::Router;
 namespace {
 
 constexpr std::chrono::seconds kStopGrace{10};
+// Password checks (bcrypt) waiting for the password lane at most; more are answered 503 at once.
+constexpr int kMaxWaitingChecks = 64;
 constexpr std::chrono::seconds kTrimInterval{5};
 // After this many connections closed, the housekeeping gives freed memory back to the system.
 constexpr uint64_t kTrimAfterCloses = 64;
@@ -91,7 +93,9 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
   Impl(const WebOptions& options, const Endpoints& endpoints)
       : options_(options),
         router_(options, endpoints),
-        pool_(static_cast<size_t>(std::max(1, options.worker_threads))) {}
+        pool_(static_cast<size_t>(std::max(1, options.worker_threads))) {
+    if (!options.basic_auth_users.empty()) password_lane_.emplace(1);
+  }
   ~Impl() override {
     Stop();
     if (tls_ != nullptr) SSL_CTX_free(tls_);
@@ -115,6 +119,13 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
  private:
   void Accept();
   void OnAccepted(const boost::system::error_code& ec, tcp::socket socket);
+  // Routes `request` on a render worker and hands the response to the I/O thread.
+  void Work(std::shared_ptr<Connection> c, Request request);
+  void Answer(std::shared_ptr<Connection> c, Response response) {
+    boost::asio::post(io_, [c = std::move(c), response = std::move(response)]() mutable {
+      c->Respond(std::move(response));
+    });
+  }
   // Closes the connection with no request in progress that was active least recently (else
   // the oldest one still sending its head). False when every connection is being served.
   bool MakeRoom();
@@ -130,6 +141,10 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
   std::optional<boost::asio::steady_timer> trim_timer_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   boost::asio::thread_pool pool_;
+  // bcrypt for passwords not seen matching (Dispatch): one thread of its own, so that failed
+  // logins, however many, never take the render workers; at most kMaxWaitingChecks wait.
+  std::optional<boost::asio::thread_pool> password_lane_;
+  std::atomic<int> checks_waiting_{0};
   std::thread io_thread_;
   bool started_ = false;
 
@@ -283,7 +298,33 @@ void HttpServer::Impl::OnClosed(Connection* c, CloseReason reason) {
   }
 }
 
+// A password that has not matched lately costs a bcrypt (tens of milliseconds, on purpose). Done
+// on the render workers, two clients sending wrong passwords without a pause would keep both
+// busy and every scrape would wait behind them; so it runs on the password lane, and only a
+// request whose password matched goes on to a render worker. A password that matched is
+// remembered (Router::Check): a scrape with it never waits for the lane.
 void HttpServer::Impl::Dispatch(std::shared_ptr<Connection> c, Request request) {
+  if (!password_lane_ || router_.Check(request) != http_internal::Credentials::kNeedsCheck) {
+    return Work(std::move(c), std::move(request));
+  }
+  if (checks_waiting_.load() >= kMaxWaitingChecks) {
+    return c->Respond(router_.Refuse(request, /*busy=*/true));
+  }
+  checks_waiting_.fetch_add(1);
+  boost::asio::post(*password_lane_,
+                    [this, c = std::move(c), request = std::move(request)]() mutable {
+                      // Stopping: the checks still waiting are answered at once, so that a queue of
+                      // them does not hold the shutdown.
+                      const bool ok = !stopping() && router_.CheckPassword(request);
+                      checks_waiting_.fetch_sub(1);
+                      if (stopping())
+                        return Answer(std::move(c), router_.Refuse(request, /*busy=*/true));
+                      if (ok) return Work(std::move(c), std::move(request));
+                      Answer(std::move(c), router_.Refuse(request, /*busy=*/false));
+                    });
+}
+
+void HttpServer::Impl::Work(std::shared_ptr<Connection> c, Request request) {
   boost::asio::post(pool_, [this, c = std::move(c), request = std::move(request)]() mutable {
     Response response;
     try {
@@ -292,9 +333,7 @@ void HttpServer::Impl::Dispatch(std::shared_ptr<Connection> c, Request request) 
       request.keep_alive = false;
       response = router_.Error(500, std::string("Internal Server Error: ") + e.what());
     }
-    boost::asio::post(io_, [c = std::move(c), response = std::move(response)]() mutable {
-      c->Respond(std::move(response));
-    });
+    Answer(std::move(c), std::move(response));
   });
 }
 
@@ -344,6 +383,7 @@ void HttpServer::Impl::Stop() {
   work_.reset();
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
+  if (password_lane_) password_lane_->join();
   pool_.join();
   connections_.clear();
   acceptor_.reset();

@@ -5,7 +5,8 @@
 //                       for: text 0.0.4, OpenMetrics 1.0.0 / 0.0.1 or protobuf
 //   GET /-/healthy      200 while the process serves
 //   GET /-/ready        200 once every log has been opened and positioned, else 503
-//   POST /-/reload      re-reads the configuration (as SIGHUP): 200, or 500 with the reason
+//   POST /-/reload      re-reads the configuration (as SIGHUP): 200, or 500 with the reason;
+//                       403 unless enable_lifecycle (--web.enable-lifecycle), as Prometheus
 //
 //   accesslog::HttpServer server(web_options, endpoints);
 //   if (!server.Start(&error)) ...       // binds; serves on its own threads
@@ -14,8 +15,11 @@
 //
 // The endpoint is event-driven (Boost.Asio's epoll reactor, Debian libboost-dev), with the HTTP
 // parsing of Boost.Beast and TLS from OpenSSL 3. One I/O thread multiplexes every connection;
-// the handlers that can take time (rendering the exposition, gzip, bcrypt, a reload) run on a
-// small fixed pool of worker threads, and the probes are answered on the I/O thread itself. So a
+// the handlers that can take time (rendering the exposition, gzip, a reload) run on a small
+// fixed pool of worker threads, the probes are answered on the I/O thread itself, and with basic
+// auth a password not seen matching lately is checked (bcrypt) on a thread of its own, the
+// password lane, before its request may take a worker: failed logins cannot starve a scrape
+// (at most 64 checks wait; more are answered 503 at once). So a
 // connection that sends nothing, sends its head a byte a second, stalls mid-TLS-handshake or keeps
 // a connection alive holds no thread: the number of threads is fixed whatever the clients do.
 //
@@ -38,7 +42,8 @@
 // With --web.config.file (exporter-toolkit format, see config/web_config.h) the endpoint serves
 // HTTPS only (optionally requiring client certificates) and/or asks for HTTP basic auth checked
 // against bcrypt hashes. /-/healthy and /-/ready stay open to the probes; everything else needs
-// the credentials.
+// the credentials (/-/reload too). A password that matched is remembered per user (a SHA-256 of
+// user and password), so a scrape pays bcrypt once, not at every request.
 //
 // Thread-safety: Start and Stop from one thread; stats() from any thread. The callbacks run on
 // the worker threads (ready also on the I/O thread) and must be thread-safe.
@@ -80,6 +85,7 @@ struct WebOptions {
   std::chrono::milliseconds idle_timeout{120000};  // --web.idle-timeout
   std::chrono::milliseconds write_timeout{10000};  // without progress
   int worker_threads = 2;                          // handlers off the I/O thread
+  bool enable_lifecycle = false;  // --web.enable-lifecycle: POST and PUT /-/reload are served
 };
 
 // Splits "host:port", ":port" or "[v6addr]:port". An empty host means every IPv4 and IPv6

@@ -1,28 +1,24 @@
 #include "listen/listener.h"
 
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <list>
 #include <optional>
-#include <sstream>
 #include <thread>
 
+#include "listen/sockets.h"
 #include "listen/stream_framer.h"
 #include "listen/syslog_message.h"
-#include "util/host_port.h"
 #include "util/log.h"
 
 namespace accesslog {
@@ -41,63 +37,6 @@ const char* MessageResultName(MessageResult r) {
       return "malformed";
   }
   return "unknown";
-}
-
-int64_t UdpKernelDrops(uint64_t inode) {
-  if (inode == 0) return -1;
-  const std::string want = std::to_string(inode);
-  for (const char* path : {"/proc/net/udp", "/proc/net/udp6"}) {
-    std::ifstream f(path);
-    std::string line;
-    std::getline(f, line);  // header
-    while (std::getline(f, line)) {
-      std::istringstream in(line);
-      std::vector<std::string> cols;
-      for (std::string c; in >> c;) cols.push_back(c);
-      // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
-      if (cols.size() >= 13 && cols[9] == want) return std::stoll(cols.back());
-    }
-  }
-  return -1;
-}
-
-bool ParseListenUrl(const std::string& url, ListenAddress* out, std::string* error) {
-  auto bad = [&](const std::string& why) {
-    *error = "listen address '" + url + "': " + why;
-    return false;
-  };
-  *out = ListenAddress();
-  out->url = url;
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos)
-    return bad("expected udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH");
-  const std::string scheme = url.substr(0, scheme_end);
-  const std::string rest = url.substr(scheme_end + 3);
-  if (scheme == "unix") {
-    if (rest.empty() || rest[0] != '/') return bad("a unix socket needs an absolute path");
-    if (rest.size() >= sizeof(sockaddr_un::sun_path)) return bad("the socket path is too long");
-    out->protocol = ListenAddress::Protocol::kUnix;
-    out->path = rest;
-    return true;
-  }
-  if (scheme == "udp") {
-    out->protocol = ListenAddress::Protocol::kUdp;
-  } else if (scheme == "tcp") {
-    out->protocol = ListenAddress::Protocol::kTcp;
-  } else {
-    return bad("unknown scheme '" + scheme + "' (udp, tcp or unix)");
-  }
-  switch (SplitHostPort(rest, &out->host, &out->port)) {
-    case HostPortError::kNone:
-      return true;
-    case HostPortError::kBadIpv6:
-      return bad("an IPv6 address is written [ADDRESS]:PORT");
-    case HostPortError::kNoPort:
-      return bad("expected HOST:PORT");
-    case HostPortError::kBadPort:
-      break;
-  }
-  return bad("no valid port (0-65535)");
 }
 
 namespace {
@@ -127,65 +66,14 @@ void Deliver(std::string_view datagram, LineSink* sink, ListenStats* stats) {
   sink->OnLine(datagram);
 }
 
-// Binds a socket of `type` to `a` (UDP or TCP). Returns the descriptor or -1 with *error set.
-int BindInet(const ListenAddress& a, int type, std::string* error) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = type;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  const std::string port = std::to_string(a.port);
-  // An empty host is every address: "::" with IPv4 mapped in (dual stack), else 0.0.0.0.
-  const char* host = a.host.empty() ? "::" : a.host.c_str();
-  int rc = getaddrinfo(host, port.c_str(), &hints, &res);
-  if (rc != 0 && a.host.empty()) rc = getaddrinfo("0.0.0.0", port.c_str(), &hints, &res);
-  if (rc != 0) {
-    *error = "cannot listen on '" + a.url + "': " + gai_strerror(rc);
-    return -1;
-  }
-  int fd = -1;
-  int err = 0;
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      err = errno;
-      continue;
-    }
-    const int one = 1, zero = 0;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (ai->ai_family == AF_INET6 && a.host.empty()) {
-      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-    }
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-        (type != SOCK_STREAM || ::listen(fd, SOMAXCONN) == 0)) {
-      break;
-    }
-    err = errno;
-    ::close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(res);
-  if (fd < 0) *error = "cannot listen on '" + a.url + "': " + std::strerror(err);
-  return fd;
-}
-
-int BoundPort(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof(ss);
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
-  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return 0;
-}
-
 // A UDP or unix datagram socket.
 class DatagramEndpoint {
  public:
-  DatagramEndpoint(boost::asio::io_context& io, int fd, const ListenAddress& a, LineSink* sink,
+  DatagramEndpoint(boost::asio::io_context& io, int fd, bool udp, LineSink* sink,
                    ListenStats* stats, size_t max_message)
       : d_(io, fd),
         timer_(io),
-        address_(a),
+        udp_(udp),
         sink_(sink),
         stats_(stats),
         max_(max_message),
@@ -199,13 +87,9 @@ class DatagramEndpoint {
       msgs_[i].msg_hdr.msg_iovlen = 1;
     }
   }
-  ~DatagramEndpoint() {
-    if (address_.protocol == ListenAddress::Protocol::kUnix) ::unlink(address_.path.c_str());
-  }
-
   void Start() {
     Wait();
-    if (address_.protocol == ListenAddress::Protocol::kUdp) PollDrops();
+    if (udp_) PollDrops();
   }
   void Stop() {
     boost::system::error_code ec;
@@ -279,7 +163,7 @@ class DatagramEndpoint {
 
   Descriptor d_;
   boost::asio::steady_timer timer_;
-  ListenAddress address_;
+  bool udp_;  // else a unix datagram socket
   LineSink* sink_;
   ListenStats* stats_;
   size_t max_;
@@ -452,6 +336,12 @@ class Listener::Impl {
     LineSink* sink;
     ListenStats* stats;
   };
+  // A socket bound (or shared) by Bind: what another listener may share (Bind's `running`).
+  struct Bound {
+    ListenAddress address;
+    int fd;
+    bool shared;  // a second descriptor of a socket `running` bound
+  };
   std::vector<Pending> pending_;
   boost::asio::io_context io_{1};
   std::function<void(std::chrono::steady_clock::time_point)> tick_;
@@ -464,42 +354,54 @@ class Listener::Impl {
       Tick();
     });
   }
+  std::vector<Bound> bound_;
+  std::vector<std::string> owned_paths_;  // unix socket files this listener removes at the end
   std::vector<std::unique_ptr<DatagramEndpoint>> datagrams_;
   std::vector<std::unique_ptr<StreamEndpoint>> streams_;
   std::thread thread_;
   bool started_ = false;
 
-  bool Bind(const Pending& p, std::string* error);
+  bool Bind(const Pending& p, const Impl* running, std::string* error);
+  // Closes every socket (after the thread, if any, was joined) and removes the socket files
+  // this listener owns.
+  void Release() {
+    datagrams_.clear();
+    streams_.clear();
+    bound_.clear();
+    for (const auto& path : owned_paths_) ::unlink(path.c_str());
+    owned_paths_.clear();
+  }
 };
 
-bool Listener::Impl::Bind(const Pending& p, std::string* error) {
+bool Listener::Impl::Bind(const Pending& p, const Impl* running, std::string* error) {
+  using namespace listen_internal;
   const ListenAddress& a = p.address;
   int fd = -1;
-  if (a.protocol == ListenAddress::Protocol::kUnix) {
-    struct stat st {};
-    // A socket file left by an earlier run is replaced; any other file is not ours to remove.
-    if (::lstat(a.path.c_str(), &st) == 0) {
-      if (!S_ISSOCK(st.st_mode)) {
-        *error = "cannot listen on '" + a.url + "': the path exists and is not a socket";
-        return false;
-      }
-      ::unlink(a.path.c_str());
-    }
-    fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, a.path.c_str(), a.path.size() + 1);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  bool shared = false;
+  // The same socket as one the running listener serves: a second descriptor of it, so that
+  // what arrives while the configurations change hands waits in its queue.
+  for (size_t i = 0; running != nullptr && i < running->bound_.size() && fd < 0; ++i) {
+    if (!SameSocket(running->bound_[i].address, a)) continue;
+    bool taken = false;  // by an earlier address of this listener
+    for (const auto& b : bound_) taken |= b.shared && SameSocket(b.address, a);
+    if (taken) continue;
+    fd = ::fcntl(running->bound_[i].fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
       *error = "cannot listen on '" + a.url + "': " + std::strerror(errno);
-      if (fd >= 0) ::close(fd);
       return false;
     }
-    // Writable by every local sender (nginx workers run as another user), as /dev/log is.
-    ::chmod(a.path.c_str(), 0666);
-  } else {
-    fd = BindInet(a, a.protocol == ListenAddress::Protocol::kTcp ? SOCK_STREAM : SOCK_DGRAM, error);
-    if (fd < 0) return false;
+    shared = true;
+    if (a.protocol == ListenAddress::Protocol::kUnix) {
+      ::chmod(a.path.c_str(), static_cast<mode_t>(p.options.socket_mode));
+    }
   }
+  if (fd < 0) {
+    fd = a.protocol == ListenAddress::Protocol::kUnix ? BindUnix(a, p.options.socket_mode, error)
+                                                      : BindInet(a, error);
+    if (fd < 0) return false;
+    if (a.protocol == ListenAddress::Protocol::kUnix) owned_paths_.push_back(a.path);
+  }
+  bound_.push_back({a, fd, shared});
   if (a.protocol != ListenAddress::Protocol::kTcp) {
     const int one = 1;
     if (a.protocol == ListenAddress::Protocol::kUdp) {
@@ -511,8 +413,9 @@ bool Listener::Impl::Bind(const Pending& p, std::string* error) {
       setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
     }
     p.stats->port.store(BoundPort(fd));
-    datagrams_.push_back(std::make_unique<DatagramEndpoint>(io_, fd, a, p.sink, p.stats,
-                                                            p.options.max_message_bytes));
+    datagrams_.push_back(
+        std::make_unique<DatagramEndpoint>(io_, fd, a.protocol == ListenAddress::Protocol::kUdp,
+                                           p.sink, p.stats, p.options.max_message_bytes));
   } else {
     p.stats->port.store(BoundPort(fd));
     streams_.push_back(std::make_unique<StreamEndpoint>(io_, fd, a, p.sink, p.stats, p.options));
@@ -521,7 +424,10 @@ bool Listener::Impl::Bind(const Pending& p, std::string* error) {
 }
 
 Listener::Listener() : impl_(std::make_unique<Impl>()) {}
-Listener::~Listener() { Stop(); }
+Listener::~Listener() {
+  Stop();
+  impl_->Release();  // bound but never served
+}
 
 void Listener::SetTick(std::function<void(std::chrono::steady_clock::time_point)> tick) {
   impl_->tick_ = std::move(tick);
@@ -532,14 +438,17 @@ void Listener::Add(const ListenAddress& address, const ListenOptions& options, L
   impl_->pending_.push_back({address, options, sink, stats});
 }
 
-bool Listener::Start(std::string* error) {
+bool Listener::Bind(std::string* error, const Listener* running) {
   for (const auto& p : impl_->pending_) {
-    if (!impl_->Bind(p, error)) {
-      impl_->datagrams_.clear();
-      impl_->streams_.clear();
+    if (!impl_->Bind(p, running ? running->impl_.get() : nullptr, error)) {
+      impl_->Release();
       return false;
     }
   }
+  return true;
+}
+
+void Listener::Serve() {
   for (auto& d : impl_->datagrams_) d->Start();
   for (auto& s : impl_->streams_) s->Start();
   if (impl_->tick_) {
@@ -548,7 +457,23 @@ bool Listener::Start(std::string* error) {
   }
   impl_->thread_ = std::thread([this] { impl_->io_.run(); });
   impl_->started_ = true;
+}
+
+bool Listener::Start(std::string* error) {
+  if (!Bind(error)) return false;
+  Serve();
   return true;
+}
+
+void Listener::TakeOver(Listener* previous) {
+  for (const auto& b : impl_->bound_) {
+    if (!b.shared || b.address.protocol != ListenAddress::Protocol::kUnix) continue;
+    auto& theirs = previous->impl_->owned_paths_;
+    const auto it = std::find(theirs.begin(), theirs.end(), b.address.path);
+    if (it == theirs.end()) continue;
+    theirs.erase(it);
+    impl_->owned_paths_.push_back(b.address.path);
+  }
 }
 
 void Listener::Stop() {
@@ -561,8 +486,7 @@ void Listener::Stop() {
   });
   // Every socket and timer is closed: run() returns once their cancelled handlers have run.
   if (impl_->thread_.joinable()) impl_->thread_.join();
-  impl_->datagrams_.clear();
-  impl_->streams_.clear();
+  impl_->Release();
 }
 
 }  // namespace accesslog

@@ -8,11 +8,24 @@
 //   ...
 //   listener.Stop();
 //
+// A reload replaces a running listener without a gap: the next one binds first, sharing the
+// sockets of the addresses both serve (nothing sent meanwhile is lost: it waits in the socket's
+// queue), and only then is the running one stopped:
+//
+//   if (!next.Bind(&error, &running)) ...   // the running listener goes on untouched
+//   next.TakeOver(&running);                 // the shared unix socket files are next's now
+//   running.Stop();
+//   next.Serve();
+//
 // One thread (Asio's reactor) serves every address. Per message: the syslog header is parsed
 // (listen/syslog_message.h); a message without a priority is taken whole (RFC 3164 4.3.1); the
 // message goes to LineSink::OnLine, or to OnOverlongLine when it is over max_message_bytes.
 // UDP and unix datagrams are read up to 32 at a time (recvmmsg); TCP streams are framed per
 // connection by octet counting or LF (listen/stream_framer.h).
+//
+// A unix socket's file is made with mode options.socket_mode (0660: the owner and the group may
+// send); a live socket at the path (one that accepts a connection or a datagram: another
+// process serves it) is never taken over, a stale one is replaced (listen/sockets.h).
 //
 // Bounded: a fixed receive buffer per datagram socket ((max_message_bytes + 1) x 32); per TCP
 // connection at most one partial message (max_message_bytes) and a 16 KiB shared read buffer;
@@ -21,8 +34,9 @@
 // for each UDP socket (SO_RXQ_OVFL, and /proc/net/udp when no datagram arrives to carry it) is
 // kept in ListenStats::kernel_drops.
 //
-// Thread-safety: Add and Start before serving, Stop from the thread that started it. The sinks
-// are called on the listener's thread only. ListenStats may be read from any thread.
+// Thread-safety: Add, Bind and TakeOver before serving, Stop from the thread that started it.
+// Bind may share the sockets of a listener that serves on another thread. The sinks are called
+// on the listener's thread only. ListenStats may be read from any thread.
 #pragma once
 
 #include <array>
@@ -55,6 +69,7 @@ struct ListenOptions {
   size_t max_message_bytes = 16 * 1024;                   // longer messages are skipped
   size_t max_connections = 256;                           // TCP connections per listener
   std::chrono::milliseconds idle_timeout{5 * 60 * 1000};  // TCP
+  unsigned socket_mode = 0660;                            // unix: the socket file's permission bits
   bool operator==(const ListenOptions&) const = default;
 };
 
@@ -101,10 +116,23 @@ class Listener {
   // Called about once a second on the listener's thread (the sinks' thread), e.g. to expire
   // idle label sets of the recorder the sinks count into. Before Start.
   void SetTick(std::function<void(std::chrono::steady_clock::time_point)> tick);
-  // Binds every address and starts the thread. False with *error naming the address and the
-  // reason (in use, permission, not resolvable).
+  // Binds every address; nothing is read yet (what arrives waits in the sockets' queues). An
+  // address `running` (a listener serving now, or null) has bound too (the same protocol and
+  // host and port, or path) gets a second descriptor of that socket instead of a bind: the
+  // socket, its port and its queue go on. False with *error naming the address and the reason
+  // (in use, a live unix socket, permission, not resolvable); then nothing is left bound and
+  // `running` is untouched.
+  [[nodiscard]] bool Bind(std::string* error, const Listener* running = nullptr);
+  // After Bind: the unix socket files shared with `previous` become this listener's to remove
+  // (Stop); `previous` will leave them in place. Call once the switch is decided.
+  void TakeOver(Listener* previous);
+  // After Bind: serves on the listener's own thread.
+  void Serve();
+  // Bind, then Serve.
   [[nodiscard]] bool Start(std::string* error);
-  // Closes every socket (a unix socket's file is removed) and joins the thread.
+  // Closes every socket (a unix socket's file is removed, unless another listener took it
+  // over) and joins the thread. The destructor does the same for a listener bound and never
+  // served.
   void Stop();
 
   class Impl;

@@ -70,7 +70,7 @@ void StreamReader::ReadToEnd() {
 }
 
 void StreamReader::Run() {
-  while (true) {
+  while (open_.load()) {
     pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
@@ -83,13 +83,19 @@ void StreamReader::Run() {
       sink_->OnEndOfFile();
       LogInfo("input closed", {{"path", path_ == "-" ? "standard input" : path_}});
       open_.store(false);
-      // The source stays (reported closed) until Stop.
-      pollfd stop = {stop_fd_, POLLIN, 0};
-      while (::poll(&stop, 1, -1) < 0 && errno == EINTR) {
-      }
-      return;
+      break;
     }
   }
+  // Standard input ended: the source stays (reported closed) until Stop.
+  pollfd stop = {stop_fd_, POLLIN, 0};
+  while (!open_.load() && ::poll(&stop, 1, -1) < 0 && errno == EINTR) {
+  }
+}
+
+void StreamReader::Rearm(LineSink* sink) {
+  uint64_t n = 0;
+  (void)!::read(stop_fd_, &n, sizeof(n));  // non-blocking: clears a Stop, if any
+  sink_ = sink;
 }
 
 void StreamReader::Stop() {

@@ -13,7 +13,11 @@
 // the next writer (`mkfifo p; while true; do producer > p; done`) instead of seeing end of file
 // over and over; its unterminated last line waits for the next writer's newline.
 //
-// Thread-safety: Open and Run (or ReadToEnd) on one thread; Stop and open() from any thread.
+// A reload keeps a stream whose path it still reads: Stop, join Run's thread, Rearm with the new
+// configuration's sink, Run again. The descriptor and the partial last line stay.
+//
+// Thread-safety: Open and Run (or ReadToEnd) on one thread; Stop and open() from any thread;
+// Rearm while Run is not running.
 #pragma once
 
 #include <atomic>
@@ -43,6 +47,9 @@ class StreamReader {
   // Reads to the end of the input and flushes an unterminated last line (--oneshot).
   void ReadToEnd();
   void Stop();
+  // After Stop and the end of Run: the next Run reads into `sink` (a reload), and a Stop before
+  // this call no longer ends it.
+  void Rearm(LineSink* sink);
   [[nodiscard]] bool open() const { return open_.load(); }
   [[nodiscard]] const std::string& path() const { return path_; }
 

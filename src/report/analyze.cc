@@ -88,7 +88,7 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out, std::ostream& e
   auto acc = std::make_unique<Accumulator>(parser.get(), caps.path ? &normalizer : nullptr);
   std::unique_ptr<DropRules> drop;
   if (!options.drop.empty()) {
-    drop = DropRules::Compile(options.drop, caps, /*syslog=*/false, &error);
+    drop = DropRules::Compile(options.drop, caps, {.api = options.api != nullptr}, &error);
     if (!drop) return fail(kAnalyzeUsage, "drop rules: " + error);
     acc->SetDropRules(drop.get(), &normalizer);
   }

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "classify/api_contract.h"
 #include "classify/drop_rules.h"
 #include "parse/parser.h"
 #include "unwrap/unwrap.h"
@@ -18,6 +20,9 @@ struct AnalyzeOptions {
   std::vector<std::string> files;            // "-" is stdin; *.gz is decompressed transparently
   FormatSpec format;                         // --log.format (or the config file's first source)
   std::string status_codes_file;             // --status.codes; empty: the embedded table
+  std::string api_openapi;  // --api.openapi (or the config file's first source's api.openapi)
+  // The document compiled (the app reads api_openapi: config/openapi_loader.h); null: none.
+  std::shared_ptr<const ApiContract> api;
   std::vector<std::string> route_templates;  // from the config file's labels.route_templates
   std::string output = "table";              // --output: table, json, markdown
   std::vector<std::string> fail_on;   // --fail-on conditions, e.g. "5xx>1%", "undocumented>0"

@@ -52,6 +52,128 @@ TEST(OneshotTest, CombinedLogMatchesGolden) {
       << "to update: accesslog_exporter --oneshot --log.file=tests/testdata/combined.log";
 }
 
+// The API contract example (examples/openapi.yaml, examples/openapi-access.log): every response
+// judged against its operation, routes from the document's templates, __unmatched__ outside it.
+TEST(OneshotTest, OpenApiExampleMatchesGolden) {
+  const std::string log = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/openapi-access.log";
+  std::string out;
+  ASSERT_EQ(
+      RunCommand({kBin, "--oneshot", "--log.file=" + log,
+                  "--api.openapi=" + std::string(ACCESSLOG_SOURCE_DIR) + "/examples/openapi.yaml",
+                  "--labels=method,route,operation"},
+                 &out),
+      0)
+      << out;
+  const std::string golden = testing::ReadFile(kTestdata + "/openapi.golden");
+  EXPECT_EQ(Stable(out, log, "openapi-access.log"), golden)
+      << "to update: accesslog_exporter --oneshot --log.file=examples/openapi-access.log "
+         "--api.openapi=examples/openapi.yaml --labels=method,route,operation";
+  std::string lint;
+  EXPECT_EQ(RunCommand({"promtool", "check", "metrics"}, &lint, 60s, out), 0) << lint;
+  EXPECT_EQ(lint, "") << "promtool had remarks";
+}
+
+// Two sources, each with its own contract: one an OpenAPI document and the API-wide table of
+// its own, the other the pipeline's table; `documented` follows each source's, and
+// accesslog_status_code_info carries `log`.
+TEST(OneshotTest, EachSourceIsJudgedByItsOwnContract) {
+  TempDir dir;
+  testing::WriteFile(dir.File("api.yaml"),
+                     "openapi: 3.0.3\ninfo: {title: Pets, version: '7'}\nservers: [{url: /v1}]\n"
+                     "paths:\n  /pets/{id}:\n    get:\n      operationId: getPet\n"
+                     "      responses: {'200': {}, '409': {}}\n");
+  testing::WriteFile(dir.File("pets-codes.yaml"), "codes:\n  - {code: 404, meaning: No pet}\n");
+  const std::string pet = "192.0.2.1 - - [25/Nov/2026:10:00:00 +0000] \"GET /v1/pets/7 HTTP/1.1\" ";
+  testing::WriteFile(dir.File("pets.log"), pet + "409 1 \"-\" \"-\"\n" + pet +
+                                               "404 1 \"-\" \"-\"\n" +
+                                               "192.0.2.1 - - [25/Nov/2026:10:00:00 +0000] \"GET "
+                                               "/v1/cats HTTP/1.1\" 404 1 \"-\" \"-\"\n");
+  testing::WriteFile(dir.File("other.log"), pet + "409 1 \"-\" \"-\"\n");
+  testing::WriteFile(dir.File("config.yaml"),
+                     "sources:\n"
+                     "  - {name: pets, files: pets.log, api: {openapi: api.yaml}, status_codes: "
+                     "pets-codes.yaml}\n"
+                     "  - {name: other, files: other.log}\n"
+                     "labels: {log: true, route: true, operation: true}\n");
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--config.file=" + dir.File("config.yaml")}, &out), 0)
+      << out;
+  auto value = [&](const std::string& series) { return SampleValue(out, series); };
+  EXPECT_EQ(
+      value(
+          R"(accesslog_http_responses_total{class="4xx",code="409",documented="true",log="pets",route="/pets/{id}",operation="getPet"})"),
+      1)
+      << out;
+  // The operation does not list 404: undocumented, although the source's table has it.
+  EXPECT_EQ(
+      value(
+          R"(accesslog_http_responses_total{class="4xx",code="404",documented="false",log="pets",route="/pets/{id}",operation="getPet"})"),
+      1)
+      << out;
+  // No template matched: the source's own table decides.
+  EXPECT_EQ(
+      value(
+          R"(accesslog_http_responses_total{class="4xx",code="404",documented="true",log="pets",route="__unmatched__",operation=""})"),
+      1)
+      << out;
+  // The other source: the embedded table, which has no 409; its route is the heuristic one.
+  EXPECT_EQ(
+      value(
+          R"(accesslog_http_responses_total{class="4xx",code="409",documented="false",log="other",route="/v1/pets/:id",operation=""})"),
+      1)
+      << out;
+  EXPECT_EQ(
+      value(R"(accesslog_status_code_info{class="4xx",code="404",log="pets",meaning="No pet"})"), 1)
+      << out;
+  EXPECT_EQ(
+      value(
+          R"(accesslog_status_code_info{class="4xx",code="429",log="other",meaning="Too Many Requests – You’re requesting too many kittens! Slow down!"})"),
+      1)
+      << out;
+  EXPECT_EQ(value(R"(accesslog_api_info{log="pets",title="Pets",version="7"})"), 1) << out;
+  EXPECT_EQ(
+      value(
+          R"(accesslog_api_operation_info{log="pets",method="GET",operation="getPet",route="/pets/{id}"})"),
+      1)
+      << out;
+}
+
+// Drop rules of a source with a document: by operation, and by route, which is the document's
+// template or __unmatched__.
+TEST(OneshotTest, DropRulesSeeTheOperationAndTheDocumentsRoute) {
+  TempDir dir;
+  const std::string log = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/openapi-access.log";
+  testing::WriteFile(
+      dir.File("config.yaml"),
+      "sources:\n  - name: api\n    files: " + log +
+          "\n    api: {openapi: " + ACCESSLOG_SOURCE_DIR +
+          "/examples/openapi.yaml}\n    drop:\n      - {operation: brewCoffee}\n"
+          "      - {route: __unmatched__}\n      - {route: '/kittens/\\{kittenId\\}', "
+          "method: DELETE}\n");
+  std::string out;
+  ASSERT_EQ(RunCommand({kBin, "--oneshot", "--config.file=" + dir.File("config.yaml")}, &out), 0)
+      << out;
+  // What the rules name, counted in the log by its own text.
+  int coffee = 0, outside = 0, deletes = 0;
+  std::istringstream in(testing::ReadFile(log));
+  for (std::string line; std::getline(in, line);) {
+    coffee += line.find("\"POST /v1/coffee ") != std::string::npos;
+    outside += line.find("\"GET /healthz ") != std::string::npos ||
+               line.find(" /v1/dogs/") != std::string::npos ||
+               line.find("\"GET /v2/kittens ") != std::string::npos ||
+               line.find(" /v1/admin/") != std::string::npos ||
+               line.find("\"\\x16") != std::string::npos;
+    const size_t d = line.find("\"DELETE /v1/kittens/");
+    deletes += d != std::string::npos && line.find("/photos", d) > line.find(" HTTP", d);
+  }
+  ASSERT_GT(coffee, 0);
+  ASSERT_GT(outside, 0);
+  ASSERT_GT(deletes, 0);
+  EXPECT_EQ(SampleValue(out, R"(accesslog_lines_total{log="api",result="dropped"})"),
+            coffee + outside + deletes)
+      << coffee << " " << outside << " " << deletes;
+}
+
 TEST(OneshotTest, ExpositionPassesPromtoolCheckMetrics) {
   std::string out, lint;
   ASSERT_EQ(RunCommand({kBin, "--oneshot", "--log.file=" + kTestdata + "/combined.log"}, &out), 0);
@@ -313,7 +435,7 @@ class ReloadTest : public ::testing::Test {
   void Start() {
     exporter_ = std::make_unique<testing::ExporterProcess>(
         std::vector<std::string>{"--config.file=" + dir_.File("c.yaml"), "--tail.poll-interval=100",
-                                 "--tail.from=start"},
+                                 "--tail.from=start", "--web.enable-lifecycle"},
         dir_.File("stdout"), dir_.File("stderr"));
     ASSERT_TRUE(exporter_->Listening()) << exporter_->log();
     port_ = exporter_->port();

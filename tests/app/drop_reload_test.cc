@@ -28,7 +28,8 @@ TEST(DropReloadTest, ChangedRulesApplyAfterReloadAndBadOnesAreRefused) {
   testing::WriteFile(dir.File("a.log"), kProbe + kApi);
   testing::WriteFile(dir.File("c.yaml"), "sources:\n  - {name: api, files: a.log}\n");
   testing::ExporterProcess exporter(
-      {"--config.file=" + dir.File("c.yaml"), "--tail.poll-interval=100", "--tail.from=start"},
+      {"--config.file=" + dir.File("c.yaml"), "--tail.poll-interval=100", "--tail.from=start",
+       "--web.enable-lifecycle"},
       dir.File("stdout"), dir.File("stderr"));
   ASSERT_TRUE(exporter.Listening()) << exporter.log();
   const int port = exporter.port();

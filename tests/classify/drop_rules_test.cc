@@ -19,7 +19,7 @@ FormatCapabilities All() {
 std::unique_ptr<DropRules> MustCompile(const std::vector<DropCondition>& conditions,
                                        bool syslog = false) {
   std::string error;
-  auto rules = DropRules::Compile(conditions, All(), syslog, &error);
+  auto rules = DropRules::Compile(conditions, All(), {.syslog = syslog}, &error);
   EXPECT_NE(rules, nullptr) << error;
   return rules;
 }
@@ -155,7 +155,7 @@ TEST(DropRulesTest, CompileErrorsNameConditionKeyAndReason) {
   };
   for (const Case& c : cases) {
     std::string error;
-    EXPECT_EQ(DropRules::Compile(c.conditions, c.caps, c.syslog, &error), nullptr) << c.want;
+    EXPECT_EQ(DropRules::Compile(c.conditions, c.caps, {.syslog = c.syslog}, &error), nullptr) << c.want;
     EXPECT_NE(error.find(c.want), std::string::npos) << error;
   }
 }

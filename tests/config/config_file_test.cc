@@ -346,7 +346,7 @@ TEST(ConfigFileTest, ListenSourcesAndTheirLimits) {
             "  - {name: edge, listen: 'udp://127.0.0.1:5514'}\n"
             "  - name: gw\n    listen: 'tcp://[::1]:5515'\n"
             "    syslog: {max_message_bytes: 4096, max_connections: 8, idle_timeout: 30s}\n"
-            "  - {name: local, listen: 'unix:///run/log.sock'}\n"
+            "  - {name: local, listen: 'unix:///run/log.sock', syslog: {socket_mode: '0666'}}\n"
             "  - {name: in, files: '-'}\n",
             &o, &error))
       << error;
@@ -358,6 +358,8 @@ TEST(ConfigFileTest, ListenSourcesAndTheirLimits) {
   EXPECT_EQ(o.sources[1].syslog.max_connections, 8u);
   EXPECT_EQ(o.sources[1].syslog.idle_timeout.count(), 30000);
   EXPECT_EQ(o.sources[2].listen, "unix:///run/log.sock");
+  EXPECT_EQ(o.sources[2].syslog.socket_mode, 0666u);
+  EXPECT_EQ(o.sources[0].syslog.socket_mode, 0660u) << "the default: owner and group";
   EXPECT_EQ(o.sources[3].files, std::vector<std::string>{"-"}) << "'-' is not a path";
 }
 
@@ -373,6 +375,12 @@ TEST(ConfigFileTest, ListenErrorsNameTheKey) {
       {"sources:\n  - {name: a, listen: 'udp://:1', syslog: {max_message_bytes: 10}}\n",
        "sources[0].syslog.max_message_bytes: expected a whole number from 256"},
       {"sources:\n  - {name: a, listen: 'udp://:1', syslog: {nope: 1}}\n", "sources[0].syslog"},
+      {"sources:\n  - {name: a, listen: 'unix:///s', syslog: {socket_mode: '0999'}}\n",
+       "sources[0].syslog.socket_mode: expected permission bits in octal"},
+      {"sources:\n  - {name: a, listen: 'unix:///s', syslog: {socket_mode: '4660'}}\n",
+       "sources[0].syslog.socket_mode: expected permission bits in octal"},
+      {"sources:\n  - {name: a, listen: 'udp://:1', syslog: {socket_mode: '0660'}}\n",
+       "sources[0].syslog.socket_mode: applies to a unix:// listen address only"},
   };
   for (const auto& [yaml, want] : cases) {
     Options o;

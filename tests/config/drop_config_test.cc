@@ -40,6 +40,18 @@ labels:
   EXPECT_EQ(o.labels.max_upstreams, 7u);
 }
 
+TEST(DropConfigTest, ASourceWithAnApiDropsByOperation) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(Parse("sources:\n  - name: a\n    files: a.log\n    api: {openapi: a.yaml}\n"
+                    "    drop:\n      - {operation: 'getHealth|getReady', method: GET}\n",
+                    &o, &error))
+      << error;
+  EXPECT_EQ(o.sources[0].api.openapi, "/etc/ax/a.yaml");
+  EXPECT_EQ(o.sources[0].drop[0],
+            (DropCondition{{"operation", "getHealth|getReady"}, {"method", "GET"}}));
+}
+
 TEST(DropConfigTest, UpstreamCapDefaultsTo100) {
   Options o;
   std::string error;
@@ -60,7 +72,7 @@ TEST(DropConfigTest, ErrorsNameFileLineKeyAndReason) {
       {"sources:\n  - name: a\n    files: a.log\n    drop:\n      - {uri: '/x'}\n",
        "c.yaml:5:10: sources[0].drop[0].uri: unknown field 'uri' (known: method, path, route, "
        "host, user_agent, remote_addr, referer, status, upstream; syslog sources: tag, "
-       "hostname, facility, severity)"},
+       "hostname, facility, severity; sources with api: operation)"},
       // A field the format does not carry: combined has no host, common no user agent, no
       // format but nginx's, JSON's or a regex's carries an upstream.
       {"sources:\n  - name: a\n    files: a.log\n    drop:\n      - {host: 'x'}\n",
@@ -75,6 +87,10 @@ TEST(DropConfigTest, ErrorsNameFileLineKeyAndReason) {
       {"sources:\n  - name: a\n    files: a.log\n    format: '$status $request_uri'\n"
        "    drop:\n      - {referer: 'x'}\n",
        "sources[0].drop[0].referer: the source's format does not carry 'referer'"},
+      // The operation belongs to sources with an OpenAPI document.
+      {"sources:\n  - name: a\n    files: a.log\n    drop:\n      - {operation: 'getX'}\n",
+       "c.yaml:5:10: sources[0].drop[0].operation: 'operation' is the operation of the source's "
+       "OpenAPI document: only a source with api.openapi has it"},
       // Syslog fields belong to listen sources.
       {"sources:\n  - name: a\n    files: a.log\n    drop:\n      - {tag: 'nginx'}\n",
        "c.yaml:5:10: sources[0].drop[0].tag: 'tag' is a syslog field: only a listen source has "

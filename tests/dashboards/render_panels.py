@@ -27,7 +27,7 @@ PALETTE = ["#7EB26D", "#EAB839", "#6ED0E0", "#EF843C", "#E24D42", "#1F78C1", "#B
 NAMED = {"green": "#73BF69", "red": "#F2495C", "orange": "#FF9830", "yellow": "#FADE2A", "blue": "#5794F2",
          "purple": "#B877D9", "dark-red": "#C4162A", "dark-orange": "#FA6400", "text": "#ccccdc"}
 ROW_PX = 30
-VALUES = {"job": ".*", "instance": ".*", "log": ".*"}
+VALUES = {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*"}
 
 
 def color(name):
@@ -246,12 +246,16 @@ def svg_heatmap(panel, results, start, end, w_px, h_px):
 def html_table(panel, results):
     rows = {}
     multi = len(results) > 1
+    # Several targets are merged as Grafana's "merge" does: on the label names they all carry.
+    names = [{k for labels, _ in series_of(data) for k in labels if k != "__name__"}
+             for _, data in results if data is not None and data["result"]]
+    shared = sorted(set.intersection(*names)) if names else []
     for t, data in results:
         if data is None:
             continue
         for labels, pts in series_of(data):
             labels = {k: v for k, v in labels.items() if k != "__name__"}
-            key = tuple(sorted(labels.items())) if not multi else (("code", labels.get("code")),)
+            key = tuple(sorted(labels.items())) if not multi else tuple((k, labels.get(k)) for k in shared)
             row = rows.setdefault(key, {})
             row.update(labels)
             row["Value #" + t["refId"] if multi else "Value"] = pts[-1][1]

@@ -7,11 +7,14 @@
 #    Grafana users expect (see dashboard_checks.py static); the metric-name extractor self-test.
 # 2. live: real nginx (access log in an nginx log_format with request and upstream times, some
 #    routes proxied to a small Python upstream, one to a closed port) -> accesslog_exporter on
-#    that log -> real Prometheus (scrape and rule evaluation every 1s) with a test copy of
-#    rules/*.yml. While traffic flows, every PromQL expression of every panel of both dashboards
+#    that log, judged against examples/openapi.yaml -> real Prometheus (scrape and rule evaluation every 1s) with a test copy of
+#    rules/*.yml. While traffic flows, every PromQL expression of every panel of every dashboard
 #    is run with the template variables substituted (All, and the real job/instance/log values):
 #    no errors, and data wherever this setup must have data (dashboard_checks.py MAY_BE_EMPTY
 #    lists the exceptions and why).
+#    Before the live part, dashboard_checks.py semantics: promtool's engine on synthetic series
+#    checks the rows of the API dashboard's "Operations without traffic" (with and without
+#    labels.log).
 # 3. every metric name a dashboard or a rule uses is in the exporter's /metrics or is a recording
 #    rule (or one of Prometheus' own series such as up).
 # Not here: tests/dashboards/grafana_schema_test.sh (the dashboards_schema ctest), each dashboard
@@ -58,6 +61,9 @@ trap procs_cleanup EXIT
 trap 'exit 1' INT TERM
 
 wait_for() { wait_until "$@"; }
+
+step "query semantics: Operations without traffic (promtool)"
+"${py}" "${checks}" semantics "${root}" "${tmp}" || fail "a query answers the wrong rows"
 
 # nginx, Prometheus and the Python upstream cannot say which port they bound: picked free.
 backend_port="$(free_port)"
@@ -111,11 +117,26 @@ start nginx nginx -p "${tmp}/" -e "${tmp}/nginx-error.log" -c "${tmp}/nginx.conf
 wait_for "nginx" http_ok "http://127.0.0.1:${nginx_port}/healthz"
 
 # --- exporter ------------------------------------------------------------------------------
-# --labels=log,method,route,upstream: the route and upstream panels need route and upstream; log makes the $log variable filter
-# the response panels too (with "All" they work without it).
+# A config file: the log is judged against examples/openapi.yaml (its server prefix is /v1, so
+# /v1/kittens/... are operations and the rest is outside the document) for the API dashboard.
+# Labels log, method, route, operation, upstream: the route, upstream and API panels need theirs;
+# log makes the $log variable filter the response panels too (with "All" they work without it).
+# The duration histograms carry method, route and operation, for the API table's p99.
+cat >"${tmp}/exporter.yml" <<EOF
+sources:
+  - name: kittens
+    files: [${tmp}/access.log]
+    format: '${timed_format}'
+    api:
+      openapi: ${root}/examples/openapi.yaml
+labels: {log: true, method: true, route: true, operation: true, upstream: true}
+histograms:
+  labels: [class, method, route, operation]
+tail:
+  from: start
+EOF
 step "${exporter} (port 0, read back from its log)"
-start exporter "${exporter}" --log.file="${tmp}/access.log" --log.format="${timed_format}" \
-  --tail.from=start --web.listen-address=127.0.0.1:0 --labels=log,method,route,upstream \
+start exporter "${exporter}" --config.file="${tmp}/exporter.yml" --web.listen-address=127.0.0.1:0 \
   2>"${tmp}/exporter.log"
 wait_listening "${tmp}/exporter.log"
 exporter_url="http://127.0.0.1:${exporter_port}/metrics"

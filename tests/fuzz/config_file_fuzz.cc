@@ -75,7 +75,7 @@ void CheckAccepted(const Options& o) {
     if (!s.drop.empty()) {
       const auto parser = accesslog::MakeParser(s.format, &error);
       Check(parser != nullptr);
-      Check(accesslog::DropRules::Compile(s.drop, parser->capabilities(), !s.listen.empty(),
+      Check(accesslog::DropRules::Compile(s.drop, parser->capabilities(), {.syslog = !s.listen.empty(), .api = !s.api.openapi.empty()},
                                           &error) != nullptr);
     }
   }

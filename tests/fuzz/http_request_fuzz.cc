@@ -44,6 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const WebOptions* options = [] {
     auto* o = new WebOptions;
     o->headers = {{"X-Content-Type-Options", "nosniff"}};
+    o->enable_lifecycle = true;  // the reload route is served (403 otherwise)
     return o;
   }();
   static const Endpoints* endpoints = [] {

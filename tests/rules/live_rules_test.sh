@@ -7,7 +7,9 @@
 # Loads a test copy of rules/ in which every `for:` is 2s, the long-window group evaluates every
 # second and the low-traffic guard is 0, so that seconds of traffic can fire what minutes would.
 # Asserts, through the Prometheus HTTP API, that the recording rules return values while traffic
-# is good, then that the 5xx, 429, SLO and undocumented-code alerts fire once it turns bad.
+# is good, then that the 5xx, 429, SLO and undocumented-code alerts fire once it turns bad, and
+# that the optional alerts (per upstream, per API operation, outside the API document) stay quiet
+# and their rules healthy without their labels.
 # Exit: 0 passed, 1 failed, 77 skipped (no exporter binary given). Bounded to ~90 s; every
 # process it starts is stopped by PID on exit. KEEP_TMP=1 keeps the work directory.
 set -euo pipefail
@@ -218,24 +220,30 @@ EOF
 [ "${runbook}" = "docs/runbooks.md#accesslogundocumentedstatuscodes" ] || fail "runbook_url is '${runbook}'"
 echo "  ok: runbook_url ${runbook}"
 
-# The exporter runs without the upstream label: the optional per-upstream alert has no series
-# to read, so even this traffic neither fires it nor makes its rules fail.
-if prom_check firing AccesslogUpstreamHigh5xxRatio; then
-  fail "AccesslogUpstreamHigh5xxRatio fires without the upstream label"
-fi
+# The exporter runs without the upstream, route and method labels and without an OpenAPI
+# document: the optional per-upstream and API alerts have no series to read, so even this
+# traffic neither fires them nor makes their rules fail.
+for alert in AccesslogUpstreamHigh5xxRatio AccesslogOperationHigh5xxRatio AccesslogTrafficOutsideSpec; do
+  if prom_check firing "${alert}"; then fail "${alert} fires without its labels"; fi
+done
 unhealthy="$(python3 - "${prom}" <<'EOF'
 import json
+import re
 import sys
 import urllib.request
 
 groups = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/rules", timeout=2))["data"]["groups"]
-rules = [r for g in groups for r in g["rules"] if "upstream" in r["name"].lower()]
+optional = re.compile(r"upstream|operation|unmatched|OutsideSpec", re.I)
+rules = [r for g in groups for r in g["rules"] if optional.search(r["name"])]
 bad = [r["name"] + ": " + r.get("lastError", r.get("health", "")) for r in rules
        if r.get("health") != "ok"]
-print("missing" if len(rules) < 3 else "; ".join(bad))
+# Per upstream 2 records and the alert, per operation 3 and the alert, the unmatched ratio and
+# its threshold, AccesslogTrafficOutsideSpec.
+print(f"{len(rules)} rules found, want 10" if len(rules) != 10 else "; ".join(bad))
 EOF
 )"
-[ -z "${unhealthy}" ] || fail "per-upstream rules are not healthy: ${unhealthy}"
-echo "  ok: AccesslogUpstreamHigh5xxRatio quiet without the upstream label, its rules healthy"
+[ -z "${unhealthy}" ] || fail "optional rules are not healthy: ${unhealthy}"
+echo "  ok: AccesslogUpstreamHigh5xxRatio, AccesslogOperationHigh5xxRatio, AccesslogTrafficOutsideSpec" \
+  "quiet without their labels, their rules healthy"
 
 echo "live_rules_test: PASS ($((SECONDS)) s)"

@@ -14,7 +14,7 @@ import sys
 
 # The data flow, first to last. A stage may include only stages before it.
 STAGES = ["util", "lines", "tail", "listen", "unwrap", "parse", "classify", "counters",
-          "exposition", "report", "http", "config", "app"]
+          "exposition", "push", "report", "http", "config", "app"]
 # Producers of lines are peers: they share the lines stage and never include one another.
 PEERS = [{"tail", "listen"}]
 MAX_LINES = 600

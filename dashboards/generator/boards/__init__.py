@@ -14,7 +14,7 @@ To add a dashboard:
   4. describe its panels in docs/dashboards.md.
 """
 
-from . import health, overview
+from . import api, health, overview
 
 # In the order generate.py writes them.
-BOARDS = (overview, health)
+BOARDS = (overview, health, api)

@@ -1,7 +1,7 @@
 """accesslog / Exporter health (accesslog-exporter-health.json): the exporter itself.
 
-Lines read and malformed, bytes, read lag, rotations, log silence, label overflow, scrapes and
-the process. docs/dashboards.md describes every panel.
+Lines read and malformed, bytes, read lag, rotations, log silence, label overflow, configuration
+reloads, scrapes and the process. docs/dashboards.md describes every panel.
 """
 
 from ..dashboard import dashboard
@@ -22,20 +22,28 @@ def build():
                                                      "1": {"text": "UP", "color": "green", "index": 1}}}]),
         stat("Files followed", "Files currently followed, summed over the selection.",
              [target(f"sum(accesslog_files_followed{sel()})", "files")],
-             "short", thresholds((1, "green"), base="red"), w=4, decimals=0),
+             "short", thresholds((1, "green"), base="red"), w=3, decimals=0),
         stat("Last line age", "Time since the quietest log of the selection last had a new line. "
              "AccesslogLogSilent fires above accesslog:log_silence_threshold:seconds (15m by default).",
              [target(f"time() - min(accesslog_last_line_timestamp_seconds{sel()})", "age")],
-             "s", thresholds((300, "orange"), (900, "red")), w=4),
+             "s", thresholds((300, "orange"), (900, "red")), w=3),
         stat("Malformed lines (5m)", "Share of the lines read over 5 minutes that could not be parsed, "
              "of the lines meant to be counted (dropped lines, left out on purpose by a drop rule, "
              "are not errors and not in the denominator). Red at the default alert threshold (1%).",
              [target("sum(rate(" + lines + sel('result="malformed"') + "[5m]))\n"
                      "  / sum(rate(" + lines + sel('result!="dropped"') + "[5m]))", "malformed")],
              "percentunit", thresholds((0.01, "red")), w=4, decimals=2),
+        stat("Config reload", "Whether each exporter's last configuration reload succeeded "
+             "(accesslog_config_last_reload_successful, 1 from start-up). FAILED: the reload was "
+             "refused and the exporter runs its previous configuration, whole; its log says why. "
+             "AccesslogConfigReloadFailed fires after 10m.",
+             [target(f"accesslog_config_last_reload_successful{{{SEL}}}", "{{instance}}")],
+             "none", thresholds((1, "green"), base="red"), w=3, graph=False,
+             mappings=[{"type": "value", "options": {"0": {"text": "FAILED", "color": "red", "index": 0},
+                                                     "1": {"text": "OK", "color": "green", "index": 1}}}]),
         stat("Uptime", "Time since each exporter process started.",
              [target(f"time() - process_start_time_seconds{{{SEL}}}", "{{instance}}")],
-             "s", thresholds((0, "orange"), (300, "green"), base="orange"), w=4, graph=False),
+             "s", thresholds((0, "orange"), (300, "green"), base="orange"), w=3, graph=False),
         stat("Version", "accesslog_build_info: version and git revision of each exporter.",
              [target(f"count by (version, revision) (accesslog_build_info{{{SEL}}})",
                      "{{version}} ({{revision}})", instant=True)],
