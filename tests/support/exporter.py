@@ -30,8 +30,10 @@ def free_port():
     return port
 
 
-def get(url, timeout=10):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
+def get(url, timeout=10, context=None, headers=None):
+    """The body of a GET (TLS with `context`, extra `headers`); raises OSError on failure."""
+    req = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
         return r.read().decode()
 
 
@@ -48,6 +50,10 @@ class Proc:
         self._stderr.flush()
         with open(self.log, errors="replace") as f:
             return f.read()
+
+    def tail(self, n=2000):
+        """The last `n` characters of its stderr."""
+        return self.text()[-n:]
 
     def stop(self, timeout=20):
         """SIGTERM, then SIGKILL when it has not exited within `timeout` s. Returns the exit
