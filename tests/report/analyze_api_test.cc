@@ -10,12 +10,15 @@
 #include "classify/api_contract.h"
 #include "report/accumulator.h"
 #include "report/analyze.h"
+#include "report/run_analyze.h"
 #include "support/test_support.h"
 
 namespace accesslog {
 namespace {
 
 using json = nlohmann::ordered_json;
+using testing::Analyze;
+using testing::AnalyzeResult;
 using testing::TempDir;
 using testing::WriteFile;
 
@@ -58,21 +61,6 @@ std::string KittensLog() {
          Line("GET", "/v1/nope?q=1", 502) + Line("GET", "http://h/v1/nope", 502);
 }
 
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-Result Analyze(const AnalyzeOptions& o) {
-  std::ostringstream out, err;
-  Result r;
-  r.status = RunAnalyze(o, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
-
 AnalyzeOptions KittensOptions(const TempDir& dir, const std::string& output) {
   WriteFile(dir.File("a.log"), KittensLog());
   AnalyzeOptions o;
@@ -93,7 +81,7 @@ TEST(AnalyzeApiTest, EveryResponseIsJudgedByItsOperationElseByTheTable) {
   TempDir dir;
   AnalyzeOptions o = KittensOptions(dir, "json");
   o.fail_on = {"undocumented>0", "unmatched>20%", "unmatched>=50%"};
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   ASSERT_EQ(r.status, kAnalyzeFailedOn) << r.err;
   EXPECT_EQ(r.err,
             "analyze: fail-on condition holds: undocumented>0 (undocumented count is 4)\n"
@@ -160,7 +148,7 @@ TEST(AnalyzeApiTest, EveryResponseIsJudgedByItsOperationElseByTheTable) {
 
 TEST(AnalyzeApiTest, TheTableShowsVerdictsPerOperationAndTheCoverage) {
   TempDir dir;
-  const Result r = Analyze(KittensOptions(dir, "table"));
+  const AnalyzeResult r = Analyze(KittensOptions(dir, "table"));
   ASSERT_EQ(r.status, kAnalyzeOk) << r.err;
   for (const char* expected : {
            "  api              Kittens 1.0 (kittens.yaml)\n",
@@ -190,7 +178,7 @@ TEST(AnalyzeApiTest, UnmatchedNeedsADocument) {
   AnalyzeOptions o = KittensOptions(dir, "table");
   o.api = nullptr;
   o.fail_on = {"unmatched>1%"};
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   EXPECT_EQ(r.status, kAnalyzeUsage);
   EXPECT_EQ(r.err,
             "analyze: --fail-on 'unmatched>1%': unmatched needs the API's OpenAPI document: give "
@@ -202,7 +190,7 @@ TEST(AnalyzeApiTest, AFormatWithoutMethodOrPathIsAUsageError) {
   TempDir dir;
   AnalyzeOptions o = KittensOptions(dir, "table");
   o.format.format = "regex:^(?P<status>\\d+)$";
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   EXPECT_EQ(r.status, kAnalyzeUsage);
   EXPECT_EQ(r.err,
             "analyze: --api.openapi: the log format carries no request path to match against the "
@@ -213,7 +201,7 @@ TEST(AnalyzeApiTest, DropRulesSeeTheOperationAndTheTemplate) {
   TempDir dir;
   AnalyzeOptions o = KittensOptions(dir, "json");
   o.drop = {{{"operation", "getKitten"}}, {{"route", "__unmatched__"}, {"status", "502"}}};
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   ASSERT_EQ(r.status, kAnalyzeOk) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["totals"]["dropped"], 3);
@@ -236,7 +224,7 @@ TEST(AnalyzeApiTest, LatencyPerOperation) {
   o.format.format = R"($remote_addr [$time_local] "$request" $status rt=$request_time)";
   o.output = "json";
   o.api = Kittens();
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   ASSERT_EQ(r.status, kAnalyzeOk) << r.err;
   const json j = json::parse(r.out);
   const json& get = j["api"]["operations"][2]["latency"];
@@ -250,7 +238,7 @@ TEST(AnalyzeApiTest, LatencyPerOperation) {
   EXPECT_TRUE(list["p50"].is_null());
 
   o.output = "table";
-  const Result t = Analyze(o);
+  const AnalyzeResult t = Analyze(o);
   EXPECT_NE(t.out.find("  GET     /kittens/{kittenId}  getKitten         100  0.00%  0.00%  "
                        "       0.00%  49.9 ms  90.1 ms  98.9 ms  200: 100\n"),
             std::string::npos)
@@ -270,7 +258,7 @@ TEST(AnalyzeApiTest, UnmatchedPathsAreCappedAndTheRestCountedAsOther) {
   o.output = "json";
   o.top = 1;
   o.api = Kittens();
-  Result r = Analyze(o);
+  AnalyzeResult r = Analyze(o);
   ASSERT_EQ(r.status, kAnalyzeOk) << r.err;
   json u = json::parse(r.out)["api"]["unmatched"];
   EXPECT_EQ(u["count"], distinct + 2);

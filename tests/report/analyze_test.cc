@@ -6,28 +6,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "report/run_analyze.h"
 #include "support/test_support.h"
 
 namespace accesslog {
 namespace {
 
+using testing::Analyze;
+using testing::AnalyzeResult;
 using testing::TempDir;
 using testing::WriteFile;
-
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-Result Analyze(const AnalyzeOptions& o) {
-  std::ostringstream out, err;
-  Result r;
-  r.status = RunAnalyze(o, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
 
 constexpr const char* kLine =
     R"(192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 1 "-" "u")";
@@ -40,7 +28,7 @@ TEST(AnalyzeTest, UsageErrorsAreStatus2WithOneLineNamingTheProblem) {
 
   AnalyzeOptions bad = o;
   bad.fail_on = {"5xx>1%", "5xx>>1%"};
-  Result r = Analyze(bad);
+  AnalyzeResult r = Analyze(bad);
   EXPECT_EQ(r.status, kAnalyzeUsage);
   EXPECT_EQ(r.err, "analyze: --fail-on '5xx>>1%': '>1' is not a non-negative number\n");
   EXPECT_EQ(r.out, "") << "no report on a usage error";
@@ -69,7 +57,7 @@ TEST(AnalyzeTest, AMissingFileIsStatus1BeforeAnyReading) {
   WriteFile(dir.File("a.log"), std::string(kLine) + "\n");
   AnalyzeOptions o;
   o.files = {dir.File("a.log"), dir.File("missing.log")};
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   EXPECT_EQ(r.status, kAnalyzeError);
   EXPECT_EQ(r.err,
             "analyze: cannot open '" + dir.File("missing.log") + "': No such file or directory\n");
@@ -80,7 +68,7 @@ TEST(AnalyzeTest, ADirectoryOrABadStatusTableIsStatus1) {
   TempDir dir;
   AnalyzeOptions o;
   o.files = {dir.path()};
-  Result r = Analyze(o);
+  AnalyzeResult r = Analyze(o);
   EXPECT_EQ(r.status, kAnalyzeError);
   EXPECT_NE(r.err.find("it is a directory"), std::string::npos) << r.err;
 
@@ -102,7 +90,7 @@ TEST(AnalyzeTest, ACustomStatusTableDecidesWhatIsDocumented) {
   o.status_codes_file = dir.File("codes.yaml");
   o.output = "json";
   o.fail_on = {"undocumented>0"};
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   EXPECT_EQ(r.status, kAnalyzeFailedOn);
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["codes"][0]["code"], 200);
@@ -120,7 +108,7 @@ TEST(AnalyzeTest, AFormatWithoutTimeSkipsTheWindowsAndSaysSo) {
   o.files = {dir.File("a.json")};
   o.format.format = "json";
   o.output = "json";
-  Result r = Analyze(o);
+  AnalyzeResult r = Analyze(o);
   ASSERT_EQ(r.status, kAnalyzeOk) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["windows"]["available"], false);
@@ -145,7 +133,7 @@ TEST(AnalyzeTest, EmptyInputIsAReportOfZeros) {
   o.files = {dir.File("empty.log")};
   o.output = "json";
   o.fail_on = {"5xx>0%", "malformed>0"};
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   EXPECT_EQ(r.status, kAnalyzeOk) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["totals"]["lines"], 0);
@@ -161,7 +149,7 @@ TEST(AnalyzeTest, CrlfLinesAndAMissingFinalNewlineAndFilesNotGluedTogether) {
   AnalyzeOptions o;
   o.files = {dir.File("a.log"), dir.File("b.log")};
   o.output = "json";
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["totals"]["lines"], 3);
   EXPECT_EQ(j["totals"]["responses"], 3);
@@ -204,7 +192,7 @@ TEST(AnalyzeTest, ContainerLogsThroughTheirEnvelope) {
   o.format.format = R"(regex:^(?P<method>\S+) (?P<path>\S+) (?P<status>\d{3})$)";
   o.unwrap.wrapper = Wrapper::kCri;
   o.output = "json";
-  const Result r = Analyze(o);
+  const AnalyzeResult r = Analyze(o);
   ASSERT_EQ(r.status, kAnalyzeOk) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["totals"]["lines"], 4);
