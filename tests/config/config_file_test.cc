@@ -226,12 +226,12 @@ TEST(ConfigFileTest, SeriesBudgetAndHistogramLabels) {
   ASSERT_TRUE(
       Parse("sources: [{name: a, files: x, path_labels: kubernetes}]\n"
             "labels: {limits: {series: 50000}}\n"
-            "histograms: {labels: [class, route, namespace, pod, container]}\n",
+            "histograms: {labels: [class, route, namespace, workload, pod, container]}\n",
             &o, &error))
       << error;
   EXPECT_EQ(o.labels.max_series, 50000u);
-  EXPECT_EQ(o.histograms.labels,
-            (std::vector<std::string>{"class", "route", "namespace", "pod", "container"}));
+  EXPECT_EQ(o.histograms.labels, (std::vector<std::string>{"class", "route", "namespace",
+                                                           "workload", "pod", "container"}));
 }
 
 TEST(ConfigFileTest, NativeHistograms) {
