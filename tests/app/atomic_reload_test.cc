@@ -24,14 +24,12 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::SampleValue;
 using testing::TempDir;
 using testing::WaitFor;
 
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 const std::string kLine =
     "192.0.2.1 - - [25/Nov/2026:10:00:00 +0000] \"GET /v1/x HTTP/1.1\" 200 10 \"-\" \"-\"";
 
@@ -67,14 +65,12 @@ class AtomicReloadTest : public ::testing::Test {
  protected:
   void Start(const std::string& config) {
     testing::WriteFile(dir_.File("c.yaml"), config);
-    exporter_ = std::make_unique<Process>(
-        std::vector<std::string>{kBin, "--config.file=" + dir_.File("c.yaml"),
-                                 "--web.listen-address=127.0.0.1:0", "--tail.poll-interval=100"},
+    exporter_ = std::make_unique<testing::ExporterProcess>(
+        std::vector<std::string>{"--config.file=" + dir_.File("c.yaml"),
+                                 "--tail.poll-interval=100"},
         dir_.File("stdout"), dir_.File("stderr"));
-    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
-        << Stderr();
-    int status = 0;
-    ASSERT_TRUE(WaitFor([&] { return HttpGet(port_, "/-/ready", &status) && status == 200; }, 10s));
+    ASSERT_TRUE(exporter_->Ready()) << Stderr();
+    port_ = exporter_->port();
   }
   std::string Stderr() { return testing::ReadFile(dir_.File("stderr")); }
   std::string Metrics() { return HttpGet(port_, "/metrics").value_or(""); }
@@ -108,7 +104,7 @@ class AtomicReloadTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
   int port_ = 0;
 };
 

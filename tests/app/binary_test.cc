@@ -143,12 +143,13 @@ TEST(OneshotTest, EachSourceIsJudgedByItsOwnContract) {
 TEST(OneshotTest, DropRulesSeeTheOperationAndTheDocumentsRoute) {
   TempDir dir;
   const std::string log = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/openapi-access.log";
-  testing::WriteFile(dir.File("config.yaml"),
-                     "sources:\n  - name: api\n    files: " + log +
-                         "\n    api: {openapi: " + ACCESSLOG_SOURCE_DIR +
-                         "/examples/openapi.yaml}\n    drop:\n      - {operation: brewCoffee}\n"
-                         "      - {route: __unmatched__}\n      - {route: '/kittens/\\{kittenId\\}', "
-                         "method: DELETE}\n");
+  testing::WriteFile(
+      dir.File("config.yaml"),
+      "sources:\n  - name: api\n    files: " + log +
+          "\n    api: {openapi: " + ACCESSLOG_SOURCE_DIR +
+          "/examples/openapi.yaml}\n    drop:\n      - {operation: brewCoffee}\n"
+          "      - {route: __unmatched__}\n      - {route: '/kittens/\\{kittenId\\}', "
+          "method: DELETE}\n");
   std::string out;
   ASSERT_EQ(RunCommand({kBin, "--oneshot", "--config.file=" + dir.File("config.yaml")}, &out), 0)
       << out;
@@ -234,23 +235,20 @@ TEST(ExitStatusTest, HelpAndVersionExitZero) {
 class ServingTest : public ::testing::Test {
  protected:
   void StartExporter(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {kBin, "--log.file=" + log_, "--web.listen-address=127.0.0.1:0",
-                                     "--tail.poll-interval=100"};
+    std::vector<std::string> args = {"--log.file=" + log_, "--tail.poll-interval=100"};
     args.insert(args.end(), extra.begin(), extra.end());
-    exporter_ = std::make_unique<Process>(args, dir_.File("stdout"), dir_.File("stderr"));
-    ASSERT_TRUE(exporter_->started());
-    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
-        << testing::ReadFile(dir_.File("stderr"));
+    exporter_ =
+        std::make_unique<testing::ExporterProcess>(args, dir_.File("stdout"), dir_.File("stderr"));
     // The port is logged before the logs are opened; with --tail.from=end a line appended before
     // that would be skipped. Ready means every log is positioned.
-    int status = 0;
-    ASSERT_TRUE(WaitFor([&] { return HttpGet(port_, "/-/ready", &status) && status == 200; }, 10s));
+    ASSERT_TRUE(exporter_->Ready()) << exporter_->log();
+    port_ = exporter_->port();
   }
   std::string Metrics() { return HttpGet(port_, "/metrics").value_or(""); }
 
   TempDir dir_;
   std::string log_ = dir_.File("access.log");
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
   int port_ = 0;
 };
 
@@ -435,13 +433,12 @@ TEST(ConfigFileRunTest, SourcesLabelsAndHistogramsFromTheFile) {
 class ReloadTest : public ::testing::Test {
  protected:
   void Start() {
-    exporter_ = std::make_unique<Process>(
-        std::vector<std::string>{kBin, "--config.file=" + dir_.File("c.yaml"),
-                                 "--web.listen-address=127.0.0.1:0", "--tail.poll-interval=100",
+    exporter_ = std::make_unique<testing::ExporterProcess>(
+        std::vector<std::string>{"--config.file=" + dir_.File("c.yaml"), "--tail.poll-interval=100",
                                  "--tail.from=start", "--web.enable-lifecycle"},
         dir_.File("stdout"), dir_.File("stderr"));
-    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
-        << testing::ReadFile(dir_.File("stderr"));
+    ASSERT_TRUE(exporter_->Listening()) << exporter_->log();
+    port_ = exporter_->port();
   }
   std::string Metrics() { return HttpGet(port_, "/metrics").value_or(""); }
   int PostReload(std::string* body) {
@@ -453,7 +450,7 @@ class ReloadTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
   int port_ = 0;
 };
 
@@ -479,12 +476,13 @@ TEST_F(ReloadTest, PostReloadAppliesAGoodConfigurationAndRefusesABadOne) {
   ASSERT_TRUE(WaitFor([&] { return SampleValue(Metrics(), web_parsed) == 1; }, 5s)) << Metrics();
   testing::AppendFile(dir_.File("a.log"), kLine200);
   // The reload restarted the tailer: a.log must go on from where it was, neither read again
-  // from its start nor skipped. Wait until everything was read, let a few polls pass, then
-  // check that each byte and line was counted exactly once.
+  // from its start nor skipped. Wait until everything was read; then a few more scrapes, each
+  // of which has the tailer read everything written by then (a catch-up round), and check
+  // that each byte and line was counted exactly once.
   const std::string api_bytes = R"(accesslog_bytes_read_total{log="api"})";
   const double size = static_cast<double>(2 * kLine200.size());
   ASSERT_TRUE(WaitFor([&] { return SampleValue(Metrics(), api_bytes) >= size; }, 5s)) << Metrics();
-  std::this_thread::sleep_for(500ms);
+  for (int scrape = 0; scrape < 3; ++scrape) Metrics();
   const std::string m = Metrics();
   EXPECT_EQ(SampleValue(m, api_bytes), size) << m;
   EXPECT_EQ(SampleValue(m, api_parsed), 2) << "api's counters continue across the reload\n" << m;

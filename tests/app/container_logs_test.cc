@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/envelopes.h"
 #include "support/test_support.h"
 
 namespace accesslog {
@@ -16,7 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::AppendFile;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::RunCommand;
@@ -26,7 +26,7 @@ using testing::WaitFor;
 using testing::WriteFile;
 
 const std::string kBin = ACCESSLOG_EXPORTER_BIN;
-constexpr size_t kSplit = 16 * 1024;
+constexpr size_t kSplit = testing::kRuntimeSplit;
 
 std::string Access(int code, const std::string& path = "/") {
   return "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET " + path + " HTTP/1.1\" " +
@@ -42,30 +42,12 @@ std::string Now() {
   return buf;
 }
 
-// `line` as containerd writes it: 16 KiB pieces, P on all but the last.
+// `line` as containerd and as Docker's json-file driver write it (support/envelopes.h).
 std::string Cri(const std::string& stream, const std::string& line) {
-  std::string out;
-  for (size_t at = 0; at < line.size() || out.empty(); at += kSplit) {
-    const bool last = at + kSplit >= line.size();
-    out += Now() + " " + stream + (last ? " F " : " P ") + line.substr(at, kSplit) + "\n";
-  }
-  return out;
+  return testing::CriRecords(stream, line, Now);
 }
-
-// `line` as Docker's json-file driver writes it: split first, then escaped.
 std::string Docker(const std::string& stream, const std::string& line) {
-  std::string out;
-  for (size_t at = 0; at < line.size() || out.empty(); at += kSplit) {
-    const bool last = at + kSplit >= line.size();
-    std::string piece;
-    for (const char c : line.substr(at, kSplit)) {
-      if (c == '"' || c == '\\') piece += '\\';
-      piece += c == '\r' ? std::string("\\r") : std::string(1, c);
-    }
-    out += R"({"log":")" + piece + (last ? "\\n" : "") + R"(","stream":")" + stream +
-           R"(","time":")" + Now() + R"("})" + "\n";
-  }
-  return out;
+  return testing::DockerRecords(stream, line, Now);
 }
 
 std::string LongPath() { return "/" + std::string(20000, 'a'); }
@@ -156,11 +138,10 @@ TEST(ContainerLogsTest, ServingFollowsSplitLinesAcrossAKubeletRotation) {
   WriteFile(dir.File("c.yaml"), "sources:\n  - {name: pods, files: '" + dir.path() +
                                     "/*/*/*.log', wrapper: auto}\n"
                                     "tail: {from: start, poll_interval: 100ms}\n");
-  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
-            dir.File("out"), dir.File("err"));
-  ASSERT_TRUE(p.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  testing::ExporterProcess p({"--config.file=" + dir.File("c.yaml")}, dir.File("out"),
+                             dir.File("err"));
+  ASSERT_TRUE(p.Listening()) << p.log();
+  const int port = p.port();
   auto parsed = [&]() -> double {
     const auto body = HttpGet(port, "/metrics");
     if (!body) return -1;
@@ -259,11 +240,10 @@ TEST(ContainerLogsTest, KubeletRotationGzipAndContainerRestart) {
   WriteFile(dir.File("c.yaml"), "sources:\n  - {name: pods, files: '" + dir.File("pods") +
                                     "/*/*/*.log', wrapper: cri, path_labels: kubernetes}\n"
                                     "tail: {from: start, poll_interval: 100ms}\n");
-  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
-            dir.File("out"), dir.File("err"));
-  ASSERT_TRUE(p.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  testing::ExporterProcess p({"--config.file=" + dir.File("c.yaml")}, dir.File("out"),
+                             dir.File("err"));
+  ASSERT_TRUE(p.Listening()) << p.log();
+  const int port = p.port();
   auto metric = [&](const std::string& series) -> double {
     const auto body = HttpGet(port, "/metrics");
     return body ? SampleValue(*body, series).value_or(0) : -1;
@@ -387,11 +367,10 @@ TEST(ContainerLogsTest, ADeletedPodIsDrainedForgottenAndItsSeriesExpire) {
                                     "labels: {expire_after: 1s}\n"
                                     "tail: {from: start, poll_interval: 100ms, positions_file: " +
                                     dir.File("positions.json") + "}\n");
-  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
-            dir.File("out"), dir.File("err"));
-  ASSERT_TRUE(p.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  testing::ExporterProcess p({"--config.file=" + dir.File("c.yaml")}, dir.File("out"),
+                             dir.File("err"));
+  ASSERT_TRUE(p.Listening()) << p.log();
+  const int port = p.port();
   auto metric = [&](const std::string& series) -> double {
     const auto body = HttpGet(port, "/metrics");
     return body ? SampleValue(*body, series).value_or(-1) : -2;

@@ -10,14 +10,11 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::SampleValue;
 using testing::TempDir;
 using testing::WaitFor;
-
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 
 const std::string kProbe =
     "10.0.0.1 - - [10/Oct/2026:13:55:36 +0000] \"GET /healthz HTTP/1.1\" 200 2 \"-\" "
@@ -30,12 +27,12 @@ TEST(DropReloadTest, ChangedRulesApplyAfterReloadAndBadOnesAreRefused) {
   TempDir dir;
   testing::WriteFile(dir.File("a.log"), kProbe + kApi);
   testing::WriteFile(dir.File("c.yaml"), "sources:\n  - {name: api, files: a.log}\n");
-  Process exporter({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0",
-                    "--tail.poll-interval=100", "--tail.from=start", "--web.enable-lifecycle"},
-                   dir.File("stdout"), dir.File("stderr"));
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("stderr"))) > 0; }, 10s))
-      << testing::ReadFile(dir.File("stderr"));
+  testing::ExporterProcess exporter(
+      {"--config.file=" + dir.File("c.yaml"), "--tail.poll-interval=100", "--tail.from=start",
+       "--web.enable-lifecycle"},
+      dir.File("stdout"), dir.File("stderr"));
+  ASSERT_TRUE(exporter.Listening()) << exporter.log();
+  const int port = exporter.port();
   auto metrics = [&] { return HttpGet(port, "/metrics").value_or(""); };
   const std::string parsed = R"(accesslog_lines_total{log="api",result="parsed"})";
   const std::string dropped = R"(accesslog_lines_total{log="api",result="dropped"})";

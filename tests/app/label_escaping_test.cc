@@ -13,7 +13,6 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::RunCommand;
@@ -21,7 +20,6 @@ using testing::SampleValue;
 using testing::TempDir;
 using testing::WaitFor;
 
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
 // nginx's default escaping writes `"`, `\` and control bytes as \xHH: those reach the labels as
@@ -67,13 +65,11 @@ TEST(LabelEscapingTest, AnyBytesInLabelValuesGiveAValidExposition) {
       "  route: true\n"
       "  static: {env: \"pro\\\"d\\\\uction\\nline2\"}\n");
 
-  Process exporter({kBin, "--config.file=" + dir.File("c.yaml"), "--tail.from=start",
-                    "--web.listen-address=127.0.0.1:0", "--tail.poll-interval=100"},
-                   dir.File("stdout"), dir.File("stderr"));
-  ASSERT_TRUE(exporter.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("stderr"))) > 0; }, 10s))
-      << testing::ReadFile(dir.File("stderr"));
+  testing::ExporterProcess exporter(
+      {"--config.file=" + dir.File("c.yaml"), "--tail.from=start", "--tail.poll-interval=100"},
+      dir.File("stdout"), dir.File("stderr"));
+  ASSERT_TRUE(exporter.Listening()) << exporter.log();
+  const int port = exporter.port();
   std::string m;
   ASSERT_TRUE(WaitFor(
       [&] {

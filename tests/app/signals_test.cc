@@ -16,13 +16,11 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::TempDir;
 using testing::WaitFor;
 
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 
 // Opens the named pipe `path` for writing once a reader has it open (the exporter reading its
 // configuration); -1 when none does within `deadline`.
@@ -48,17 +46,16 @@ class SignalsTest : public ::testing::Test {
     ASSERT_EQ(::mkfifo(dir_.File("config.yaml").c_str(), 0600), 0);
   }
   void Start() {
-    exporter_ = std::make_unique<Process>(
-        std::vector<std::string>{kBin, "--config.file=" + dir_.File("config.yaml"),
-                                 "--web.listen-address=127.0.0.1:0"},
-        dir_.File("stdout"), dir_.File("stderr"));
+    exporter_ = std::make_unique<testing::ExporterProcess>(
+        std::vector<std::string>{"--config.file=" + dir_.File("config.yaml")}, dir_.File("stdout"),
+        dir_.File("stderr"));
     ASSERT_TRUE(exporter_->started());
   }
   std::string Stderr() { return testing::ReadFile(dir_.File("stderr")); }
 
   TempDir dir_;
   std::string config_;
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
 };
 
 // The exporter is reading its configuration when SIGHUP comes: it starts anyway, and reloads
@@ -69,10 +66,9 @@ TEST_F(SignalsTest, SighupDuringStartUpIsAReloadOnceServing) {
   ASSERT_GE(fd, 0) << "the exporter never read its configuration\n" << Stderr();
   ASSERT_EQ(::kill(exporter_->pid(), SIGHUP), 0);
   WriteAndClose(fd, config_);
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
-      << "a SIGHUP during start-up must not end the process\n"
-      << Stderr();
+  ASSERT_TRUE(exporter_->Listening()) << "a SIGHUP during start-up must not end the process\n"
+                                      << Stderr();
+  const int port = exporter_->port();
   // The reload the SIGHUP asked for reads the configuration again.
   WriteAndClose(OpenWhenRead(dir_.File("config.yaml"), 10s), config_);
   ASSERT_TRUE(WaitFor(
@@ -88,7 +84,7 @@ TEST_F(SignalsTest, SighupDuringStartUpIsAReloadOnceServing) {
 TEST_F(SignalsTest, SecondSigtermDuringASlowShutdownExitsAtOnce) {
   Start();
   WriteAndClose(OpenWhenRead(dir_.File("config.yaml"), 10s), config_);
-  ASSERT_TRUE(WaitFor([&] { return ExporterPort(dir_.File("stderr")) > 0; }, 10s)) << Stderr();
+  ASSERT_TRUE(exporter_->Listening()) << Stderr();
   ASSERT_EQ(::kill(exporter_->pid(), SIGHUP), 0);
   const int hung = OpenWhenRead(dir_.File("config.yaml"), 10s);  // opened, never written
   ASSERT_GE(hung, 0) << Stderr();

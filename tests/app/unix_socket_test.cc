@@ -17,7 +17,6 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::Process;
 using testing::RunCommand;
 using testing::TempDir;
@@ -71,11 +70,9 @@ TEST(UnixSocketTest, AStaleSocketIsReplacedAndTheModeIsTheConfigured) {
     testing::WriteFile(dir.File("c.yaml"),
                        "sources:\n  - {name: local, listen: 'unix://" + path + "'" +
                            (mode.empty() ? "" : ", syslog: {socket_mode: '" + mode + "'}") + "}\n");
-    Process exporter(
-        {kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
-        dir.File("stdout"), dir.File("stderr"));
-    ASSERT_TRUE(WaitFor([&] { return ExporterPort(dir.File("stderr")) > 0; }, 10s))
-        << testing::ReadFile(dir.File("stderr"));
+    testing::ExporterProcess exporter({"--config.file=" + dir.File("c.yaml")}, dir.File("stdout"),
+                                      dir.File("stderr"));
+    ASSERT_TRUE(exporter.Listening()) << exporter.log();
     ASSERT_TRUE(WaitFor(
         [&] {
           return testing::ReadFile(dir.File("stderr")).find("listening for syslog") !=

@@ -17,7 +17,6 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::Process;
 using testing::RunCommand;
 using testing::TempDir;
@@ -39,13 +38,13 @@ class WebEndpointTest : public ::testing::Test {
 
   void Start(const std::string& web_yaml, std::vector<std::string> extra = {}) {
     testing::WriteFile(dir_.File("web.yml"), web_yaml);
-    std::vector<std::string> args = {kBin, "--log.file=" + dir_.File("access.log"),
-                                     "--web.listen-address=127.0.0.1:0",
+    std::vector<std::string> args = {"--log.file=" + dir_.File("access.log"),
                                      "--web.config.file=" + dir_.File("web.yml")};
     args.insert(args.end(), extra.begin(), extra.end());
-    exporter_ = std::make_unique<Process>(args, dir_.File("stdout"), dir_.File("stderr"));
-    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("stderr"))) > 0; }, 10s))
-        << testing::ReadFile(dir_.File("stderr"));
+    exporter_ =
+        std::make_unique<testing::ExporterProcess>(args, dir_.File("stdout"), dir_.File("stderr"));
+    ASSERT_TRUE(exporter_->Listening()) << exporter_->log();
+    port_ = exporter_->port();
   }
 
   // curl's HTTP status for `url` with extra arguments ("000" when the request failed).
@@ -69,7 +68,7 @@ class WebEndpointTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
   int port_ = 0;
 };
 

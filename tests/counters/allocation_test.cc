@@ -11,22 +11,7 @@
 #include <string>
 
 #include "counters/recorder.h"
-
-namespace {
-std::atomic<size_t> g_allocations{0};
-void* Allocate(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(size_t size) { return Allocate(size); }
-void* operator new[](size_t size) { return Allocate(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
+#include "support/allocation_counter.h"
 
 namespace accesslog {
 namespace {
@@ -54,9 +39,9 @@ TEST(RecorderAllocationTest, NativeAndExemplarsDoNotAllocatePerLine) {
     }
   };
   lines(100, 0);  // warm-up: both label sets exist
-  const size_t before = g_allocations.load();
+  const size_t before = testing::Allocations();
   lines(20000, 3);
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(testing::Allocations() - before, 0u);
 }
 
 }  // namespace

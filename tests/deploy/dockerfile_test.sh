@@ -56,9 +56,12 @@ EOF
   grep -qF -- "${expected}" <<<"${out}" || fail "lint of the ${name} mutation did not say '${expected}':\n${out}"
   echo "  ${name}: rejected"
 }
+# shellcheck disable=SC2016  # the Dockerfile's literal $BUILDPLATFORM
 mutate unpinned    's.replace("FROM --platform=$BUILDPLATFORM debian:12.11 AS toolchain", "FROM --platform=$BUILDPLATFORM debian:latest AS toolchain")' "is not pinned"
+# shellcheck disable=SC2016  # the Dockerfile's literal $BUILDPLATFORM
 mutate two-releases 's.replace("FROM toolchain AS rootfs", "FROM --platform=$BUILDPLATFORM debian:12.10 AS rootfs")' "different Debian releases"
 mutate slim-base   's.replace("FROM scratch", "FROM debian:12.11-slim")' "must be FROM scratch"
+# shellcheck disable=SC2016  # the Dockerfile's literal $BUILDPLATFORM
 mutate emulated    's.replace("FROM --platform=$BUILDPLATFORM debian:12.11 AS toolchain", "FROM debian:12.11 AS toolchain")' 'is not FROM --platform=$BUILDPLATFORM'
 mutate run-final   's.replace("USER 65532:65532", "RUN chown 65532 /var/lib/accesslog_exporter\nUSER 65532:65532")' "RUN in the final stage"
 mutate root-user   's.replace("USER 65532:65532", "USER root")' "numeric uid"

@@ -18,7 +18,6 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::SampleValue;
@@ -152,12 +151,11 @@ TEST(IngressNginxEndToEndTest, UpstreamsRetriesAndDroppedProbes) {
       << testing::ReadFile(dir.File("nginx.err")) << testing::ReadFile(dir.File("error.log"));
 
   testing::WriteFile(dir.File("config.yml"), Config(dir.File("access.log"), false));
-  Process exporter({kBin, "--config.file=" + dir.File("config.yml"), "--tail.from=start",
-                    "--web.listen-address=127.0.0.1:0"},
-                   dir.File("exporter.out"), dir.File("exporter.err"));
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("exporter.err"))) > 0; }, 10s))
-      << testing::ReadFile(dir.File("exporter.err"));
+  testing::ExporterProcess exporter(
+      {"--config.file=" + dir.File("config.yml"), "--tail.from=start"}, dir.File("exporter.out"),
+      dir.File("exporter.err"));
+  ASSERT_TRUE(exporter.Listening()) << exporter.log();
+  const int port = exporter.port();
 
   for (int i = 0; i < kOk; ++i) ASSERT_EQ(Get(ports.front, "/ok", "curl/8.4.0"), 200);
   for (int i = 0; i < kBad; ++i) ASSERT_EQ(Get(ports.front, "/bad", "curl/8.4.0"), 503);

@@ -23,6 +23,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support/envelopes.h"
 #include "support/test_support.h"
 
 namespace accesslog {
@@ -30,16 +31,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::AppendFile;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::RunCommand;
 using testing::SampleValue;
 using testing::TempDir;
 using testing::WaitFor;
-
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
-constexpr size_t kSplit = 16 * 1024;
 
 using Series = std::tuple<std::string, std::string, std::string, int>;  // ns, pod, container, code
 
@@ -130,25 +127,11 @@ class Node {
     ++ns_;
     return buf;
   }
-  // One line as its container's runtime writes it: 16 KiB pieces.
+  // One line as its container's runtime writes it: 16 KiB pieces (support/envelopes.h).
   std::string Record(const Container& c, const std::string& stream, const std::string& line) {
-    std::string out;
-    for (size_t at = 0; at < line.size(); at += kSplit) {
-      const bool last = at + kSplit >= line.size();
-      const std::string piece = line.substr(at, kSplit);
-      if (c.docker) {
-        std::string escaped;
-        for (const char ch : piece) {
-          if (ch == '"' || ch == '\\') escaped += '\\';
-          escaped += ch;
-        }
-        out += R"({"log":")" + escaped + (last ? "\\n" : "") + R"(","stream":")" + stream +
-               R"(","time":")" + Now() + "\"}\n";
-      } else {
-        out += Now() + " " + stream + (last ? " F " : " P ") + piece + "\n";
-      }
-    }
-    return out;
+    const auto now = [this] { return Now(); };
+    return c.docker ? testing::DockerRecords(stream, line, now)
+                    : testing::CriRecords(stream, line, now);
   }
 
   std::string root_;
@@ -208,11 +191,10 @@ TEST(KubernetesE2eTest, SixtyPodsInFiveNamespacesCountExactlyThroughRotationAndC
                          "/*/*/*.log', wrapper: auto, path_labels: kubernetes}\n"
                          "labels: {limits: {label_sets: 5000}}\n"
                          "tail: {from: start, poll_interval: 100ms}\n");
-  Process p({kBin, "--config.file=" + dir.File("c.yaml"), "--web.listen-address=127.0.0.1:0"},
-            dir.File("out"), dir.File("err"));
-  ASSERT_TRUE(p.started());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("err"))) > 0; }, 10s));
+  testing::ExporterProcess p({"--config.file=" + dir.File("c.yaml")}, dir.File("out"),
+                             dir.File("err"));
+  ASSERT_TRUE(p.Listening()) << p.log();
+  const int port = p.port();
   auto parsed = [&]() -> long {
     const auto body = HttpGet(port, "/metrics");
     if (!body) return -1;

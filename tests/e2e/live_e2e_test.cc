@@ -15,15 +15,11 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::AppendFile;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::SampleValue;
 using testing::TempDir;
-using testing::WaitFor;
 using testing::WriteFile;
-
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 
 // accesslog_lines_total{log=LOG,result="parsed"}: a --log.file source is named by its path.
 double Parsed(int port, const std::string& log) {
@@ -44,13 +40,11 @@ TEST(LiveEndToEndTest, EveryScrapeCountsWhatWasWrittenBeforeItDespiteTheBatchWin
   const std::string err = dir.File("exporter.err");
   // A window far longer than the test: without the scrape's catch-up, batched lines would not
   // be counted before it ends.
-  Process exporter({kBin, "--web.listen-address=127.0.0.1:0", "--log.file=" + log,
-                    "--log.format=combined", "--tail.batch-window=10000"},
-                   dir.File("exporter.out"), err);
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(err)) > 0; }, 10s));
-  int status = 0;
-  ASSERT_TRUE(WaitFor([&] { return HttpGet(port, "/-/ready", &status) && status == 200; }, 10s));
+  testing::ExporterProcess exporter(
+      {"--log.file=" + log, "--log.format=combined", "--tail.batch-window=10000"},
+      dir.File("exporter.out"), err);
+  ASSERT_TRUE(exporter.Ready()) << exporter.log();
+  const int port = exporter.port();
   // Two writes close together start the batching; then each scrape must see every write so far.
   int written = 0;
   for (int round = 0; round < 40; ++round) {

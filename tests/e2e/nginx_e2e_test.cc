@@ -13,14 +13,12 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::SampleValue;
 using testing::TempDir;
 using testing::WaitFor;
 
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 const char* kNginx = "/usr/sbin/nginx";
 
 // code -> how many requests; different counts so a mix-up between codes cannot pass.
@@ -73,13 +71,10 @@ TEST(NginxEndToEndTest, CountsEveryCodeExactly) {
   // that it is there before the exporter starts and --tail.from=end skips it.
   ASSERT_TRUE(WaitFor([&] { return !testing::ReadFile(dir.File("access.log")).empty(); }, 5s));
 
-  Process exporter(
-      {kBin, "--log.file=" + dir.File("access.log"), "--web.listen-address=127.0.0.1:0"},
-      dir.File("exporter.out"), dir.File("exporter.err"));
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = ExporterPort(dir.File("exporter.err"))) > 0; }, 10s))
-      << testing::ReadFile(dir.File("exporter.err"));
-  ASSERT_TRUE(WaitFor([&] { return HttpGet(port, "/-/ready", &status) && status == 200; }, 10s));
+  testing::ExporterProcess exporter({"--log.file=" + dir.File("access.log")},
+                                    dir.File("exporter.out"), dir.File("exporter.err"));
+  ASSERT_TRUE(exporter.Ready()) << exporter.log();
+  const int port = exporter.port();
 
   int total = 0;
   for (const auto& [code, n] : kRequests) {

@@ -15,7 +15,6 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::ReadFile;
@@ -24,7 +23,6 @@ using testing::TempDir;
 using testing::WaitFor;
 using testing::WriteFile;
 
-const std::string kBin = ACCESSLOG_EXPORTER_BIN;
 const std::string kSpec = std::string(ACCESSLOG_SOURCE_DIR) + "/examples/openapi.yaml";
 
 // nginx answers as the kittens API would: the code depends on the path and the method.
@@ -138,14 +136,10 @@ class OpenApiEndToEndTest : public ::testing::Test {
     if (nginx_) nginx_->Stop(SIGQUIT, 10s);
   }
   void StartExporter(std::vector<std::string> args) {
-    args.insert(args.begin(), kBin);
-    args.push_back("--web.listen-address=127.0.0.1:0");
-    exporter_ =
-        std::make_unique<Process>(args, dir_.File("exporter.out"), dir_.File("exporter.err"));
-    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("exporter.err"))) > 0; }, 10s))
-        << ReadFile(dir_.File("exporter.err"));
-    int status = 0;
-    ASSERT_TRUE(WaitFor([&] { return HttpGet(port_, "/-/ready", &status) && status == 200; }, 10s));
+    exporter_ = std::make_unique<testing::ExporterProcess>(args, dir_.File("exporter.out"),
+                                                           dir_.File("exporter.err"));
+    ASSERT_TRUE(exporter_->Ready()) << exporter_->log();
+    port_ = exporter_->port();
   }
   // Sends the requests, each `times` times; waits until the exporter has read them all.
   std::string SendAll(const std::vector<Request>& requests, int times, int* total) {
@@ -179,7 +173,7 @@ class OpenApiEndToEndTest : public ::testing::Test {
   int port_ = 0;
   std::string log_;  // the source's name when not its path
   std::unique_ptr<Process> nginx_;
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
 };
 
 TEST_F(OpenApiEndToEndTest, EveryResponseIsJudgedByTheOperationItAnswered) {

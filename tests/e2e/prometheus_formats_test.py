@@ -16,14 +16,13 @@ stopped by PID; loopback only. Exit 0 passed, 1 failed.
 import json
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from exporter import Exporter, ExporterError, Proc, free_port, get  # noqa: E402
 
 TAG = "prometheus_formats_test"
 FORMAT = ('$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
@@ -33,19 +32,6 @@ FORMAT = ('$remote_addr - $remote_user [$time_local] "$request" $status $body_by
 def fail(msg):
     print(f"{TAG}: FAIL: {msg}", flush=True)
     sys.exit(1)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def get(url, timeout=10):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return r.read().decode()
 
 
 def parse_text(text):
@@ -87,20 +73,6 @@ def le_canonical(series):
     return f'{head}le="{value}"{tail}'
 
 
-class Proc:
-    def __init__(self, cmd, log):
-        self.log = log
-        self.p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            self.p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-
-
 def main():
     exporter = os.path.abspath(sys.argv[1])
     work = tempfile.mkdtemp(prefix="accesslog-formats.")
@@ -119,9 +91,12 @@ def main():
     with open(os.path.join(work, "config.yaml"), "w") as f:
         f.write(f"sources:\n  - name: api\n    files: [{log}]\n    format: '{FORMAT}'\n"
                 "labels:\n  method: true\ntail:\n  from: start\n")
-    port = free_port()
-    ex = Proc([exporter, "--config.file=" + os.path.join(work, "config.yaml"),
-               f"--web.listen-address=127.0.0.1:{port}"], os.path.join(work, "exporter.log"))
+    try:
+        ex = Exporter(exporter, ["--config.file=" + os.path.join(work, "config.yaml")],
+                      os.path.join(work, "exporter.log"))
+    except ExporterError as e:
+        fail(str(e))
+    port = ex.port
     procs = [ex]
     try:
         deadline = time.monotonic() + 20
@@ -140,7 +115,7 @@ def main():
         for mode, flags, fmt in (("default", [], "openmetrics"),
                                  ("native-histograms", ["--enable-feature=native-histograms"],
                                   "protobuf")):
-            pport = free_port()
+            pport = free_port()  # Prometheus cannot say which port it bound: picked free
             pdir = os.path.join(work, mode)
             os.mkdir(pdir)
             with open(os.path.join(pdir, "prometheus.yml"), "w") as f:

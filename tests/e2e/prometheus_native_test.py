@@ -31,7 +31,9 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from prometheus_formats_test import FORMAT, Proc, free_port, get  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from exporter import Exporter, ExporterError, Proc, free_port, get  # noqa: E402
+from prometheus_formats_test import FORMAT  # noqa: E402
 
 TAG = "prometheus_native_test"
 SCHEMA = 3
@@ -97,11 +99,14 @@ def main():
                 f"    format: '{FORMAT} tp=$http_traceparent'\n"
                 "    exemplars: {trace_id: $http_traceparent}\n"
                 f"histograms:\n  native: {{schema: {SCHEMA}}}\ntail:\n  from: start\n")
-    port = free_port()
-    nport = free_port()
+    try:
+        ex = Exporter(exporter, ["--config.file=" + os.path.join(work, "config.yaml")],
+                      os.path.join(work, "exporter.log"))
+    except ExporterError as e:
+        fail(str(e))
+    port = ex.port
+    nport = free_port()  # Prometheus cannot say which port it bound: picked free
     eport = free_port()
-    ex = Proc([exporter, "--config.file=" + os.path.join(work, "config.yaml"),
-               f"--web.listen-address=127.0.0.1:{port}"], os.path.join(work, "exporter.log"))
     procs = [ex]
     try:
         native = start_prometheus(work, "native", nport, port, "native-histograms")

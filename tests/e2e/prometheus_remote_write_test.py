@@ -37,7 +37,9 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from exporter import Exporter, ExporterError, Proc, free_port, get  # noqa: E402
 
 TAG = "prometheus_remote_write_test"
 FORMAT = ('$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
@@ -53,20 +55,6 @@ PASSWORD = "secret"
 def fail(msg):
     print(f"{TAG}: FAIL: {msg}", flush=True)
     sys.exit(1)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def get(url, timeout=10, context=None, headers=None):
-    req = urllib.request.Request(url, headers=headers or {})
-    with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
-        return r.read().decode()
 
 
 def parse_text(text):
@@ -111,25 +99,6 @@ def wait_until(what, condition, seconds):
     fail(f"{what} (after {seconds} s: {last})")
 
 
-class Proc:
-    def __init__(self, cmd, log):
-        self.log = log
-        self.p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
-
-    def stop(self):
-        if self.p.poll() is not None:
-            return
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            self.p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-
-    def tail(self):
-        return open(self.log).read()[-2000:]
-
-
 class Prometheus:
     """A Prometheus that only receives (no scrape configured)."""
 
@@ -138,7 +107,7 @@ class Prometheus:
         os.makedirs(self.dir, exist_ok=True)
         with open(os.path.join(self.dir, "prometheus.yml"), "w") as f:
             f.write("global: {scrape_interval: 1m}\n")
-        self.port = free_port()
+        self.port = free_port()  # Prometheus cannot say which port it bound: picked free
         self.web_config = web_config
         self.scheme = "https" if web_config else "http"
         self.context = None
@@ -248,7 +217,6 @@ def main():
     log = os.path.join(work, "access.log")
     with open(log, "w") as f:
         f.write(lines(2000, 0))
-    port = free_port()
     config = os.path.join(work, "config.yaml")
 
     def write_config(remote_write):
@@ -267,9 +235,12 @@ def main():
         prom.start()
         procs.append(prom)
         write_config(f"  url: {prom.write_url()}\n")
-        ex = Proc([exporter, "--config.file=" + config, f"--web.listen-address=127.0.0.1:{port}"],
-                  os.path.join(work, "exporter.log"))
+        try:
+            ex = Exporter(exporter, ["--config.file=" + config], os.path.join(work, "exporter.log"))
+        except ExporterError as e:
+            fail(str(e))
         procs.append(ex)
+        port = ex.port
         metrics_url = f"http://127.0.0.1:{port}/metrics"
 
         def exposition():

@@ -23,7 +23,6 @@ namespace accesslog {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::SampleValue;
@@ -67,14 +66,11 @@ class SyslogEndToEndTest : public ::testing::Test {
  protected:
   void StartExporter(const std::string& config) {
     testing::WriteFile(dir_.File("config.yaml"), config);
-    exporter_ = std::make_unique<Process>(
-        std::vector<std::string>{kBin, "--config.file=" + dir_.File("config.yaml"),
-                                 "--web.listen-address=127.0.0.1:0"},
+    exporter_ = std::make_unique<testing::ExporterProcess>(
+        std::vector<std::string>{"--config.file=" + dir_.File("config.yaml")},
         dir_.File("exporter.out"), dir_.File("exporter.err"));
-    ASSERT_TRUE(WaitFor([&] { return (port_ = ExporterPort(dir_.File("exporter.err"))) > 0; }, 10s))
-        << testing::ReadFile(dir_.File("exporter.err"));
-    int status = 0;
-    ASSERT_TRUE(WaitFor([&] { return HttpGet(port_, "/-/ready", &status) && status == 200; }, 10s));
+    ASSERT_TRUE(exporter_->Ready()) << exporter_->log();
+    port_ = exporter_->port();
   }
   std::string Metrics() { return HttpGet(port_, "/metrics").value_or(""); }
   double Value(const std::string& series) { return SampleValue(Metrics(), series).value_or(-1); }
@@ -132,7 +128,7 @@ class SyslogEndToEndTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Process> exporter_;
+  std::unique_ptr<testing::ExporterProcess> exporter_;
   int port_ = 0;
 };
 

@@ -30,7 +30,6 @@ import argparse
 import http.client
 import os
 import resource
-import signal
 import socket
 import ssl
 import subprocess
@@ -38,6 +37,9 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import exporter as harness  # noqa: E402
 
 TAG = "connections_test"
 LINE = ('192.0.2.{i} - - [01/Dec/2026:10:00:00 +0000] "GET /v1/items/{i} HTTP/1.1" {code} 512 '
@@ -57,32 +59,21 @@ def status_field(pid, name):
     return -1
 
 
-class Exporter:
+class Exporter(harness.Exporter):
     def __init__(self, binary, work, args, tls_dir=None):
         self.work = work
         self.tls_dir = tls_dir
-        cmd = [binary, "--log.file=" + os.path.join(work, "access.log"), "--tail.from=start",
-               "--web.listen-address=127.0.0.1:0"] + args
+        args = ["--log.file=" + os.path.join(work, "access.log"), "--tail.from=start"] + args
         if tls_dir:
-            cmd.append("--web.config.file=" + os.path.join(tls_dir, "web.yml"))
-        self.stderr = open(os.path.join(work, "stderr"), "w+")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.stderr)
-        self.port = 0
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and self.port == 0:
-            if self.proc.poll() is not None:
-                fail("the exporter exited: " + self.log())
-            for line in self.log().splitlines():
-                if 'msg=listening' in line and "port=" in line:
-                    self.port = int(line.split("port=")[1].split()[0].strip('"'))
-            time.sleep(0.05)
-        if not self.port:
-            fail("the exporter did not log its port: " + self.log())
+            args.append("--web.config.file=" + os.path.join(tls_dir, "web.yml"))
+        try:
+            super().__init__(binary, args, os.path.join(work, "stderr"))
+        except harness.ExporterError as e:
+            fail(str(e))
+        self.proc = self.p
 
     def log(self):
-        self.stderr.flush()
-        with open(self.stderr.name) as f:
-            return f.read()
+        return self.text()
 
     def context(self):
         ctx = ssl.create_default_context(cafile=os.path.join(self.tls_dir, "ca.crt"))
@@ -117,12 +108,8 @@ class Exporter:
         return self.sample(body, name)
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        rc = super().stop(timeout=20)
+        if rc is None:
             fail("the exporter did not stop within 20 s of SIGTERM")
         if rc != 0:
             fail(f"the exporter exited {rc} on SIGTERM: " + self.log()[-2000:])
@@ -284,9 +271,13 @@ def phase_held(binary, work, tls_dir, a):
             fail("the server did not notice the closed connections within 20 s")
         # The housekeeping gives freed memory back every 5 s once many connections closed; what
         # stays is kept for the next connections (Asio pools each socket's reactor state), so a
-        # second round of the same connections must not grow the RSS.
-        time.sleep(6)
+        # second round of the same connections must not grow the RSS. Waits (at most 6 s) until
+        # the housekeeping has given memory back, for the figure printed.
+        deadline = time.monotonic() + 6
         after_rss = status_field(ex.proc.pid, "VmRSS")
+        while time.monotonic() < deadline and after_rss >= held_rss:
+            time.sleep(0.2)
+            after_rss = status_field(ex.proc.pid, "VmRSS")
         again = connect(ex.port, a.idle + a.slow + a.kept)
         time.sleep(1)
         again_rss = status_field(ex.proc.pid, "VmRSS")

@@ -9,83 +9,17 @@
 
 load_here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 load_root="$(cd "${load_here}/../.." && pwd)"
-pids=()
-names=()
+# start, stop_pid, check_alive, wait_until, fail, say, procs_cleanup, wait_listening.
+# shellcheck source=tests/support/procs.sh
+. "${load_here}/../support/procs.sh"
 
 # The nginx log_format the pool is written in (bench/gen_logs.py --shape timed).
 # shellcheck disable=SC2016  # nginx variables, not shell ones
 timed_format='$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time"'
 
-fail() {
-  echo "${tag}: FAIL: $*" >&2
-  exit 1
-}
-say() { echo "${tag}: $*"; }
-
-# start NAME COMMAND...: runs it in the background; remembered for stop_pid and cleanup.
-start() {
-  local name="$1"
-  shift
-  "$@" &
-  pids+=($!)
-  names+=("${name}")
-}
-
-# stop_pid PID SIGNAL SECONDS: sends SIGNAL, waits up to SECONDS, then SIGKILL; forgets the
-# process. Sets stop_status to its exit status (128+n when killed by signal n).
-stop_pid() {
-  local pid="$1" sig="$2" secs="$3" i
-  kill "-${sig}" "${pid}" 2>/dev/null || true
-  for ((i = 0; i < secs * 10; i++)); do
-    kill -0 "${pid}" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "${pid}" 2>/dev/null || true
-  stop_status=0
-  wait "${pid}" 2>/dev/null || stop_status=$?
-  for i in "${!pids[@]}"; do
-    if [ "${pids[$i]}" = "${pid}" ]; then
-      unset "pids[$i]" "names[$i]"
-    fi
-  done
-}
-
-load_cleanup() {
-  local status=$? pid f
-  for pid in "${pids[@]}"; do
-    stop_pid "${pid}" TERM 5
-  done
-  if [ "${status}" -ne 0 ]; then
-    for f in exporter.log writer.json wrk.out logrotate.out; do
-      [ -s "${tmp}/${f}" ] && { echo "--- last lines of ${f}"; tail -n 20 "${tmp}/${f}"; echo; }
-    done
-  fi
-  if [ "${KEEP_TMP:-0}" = 1 ]; then
-    echo "${tag}: kept ${tmp}"
-  else
-    rm -rf "${tmp}"
-  fi
-}
-
-# check_alive: fails when a started process has exited.
-check_alive() {
-  local i
-  for i in "${!pids[@]}"; do
-    kill -0 "${pids[$i]}" 2>/dev/null || fail "${names[$i]} exited early"
-  done
-}
-
-# wait_until DESCRIPTION COMMAND...: retries every 0.2 s until COMMAND succeeds; fails at the
-# deadline or as soon as a started process has exited.
-wait_until() {
-  local what="$1"
-  shift
-  while ! "$@" >/dev/null 2>&1; do
-    [ "${SECONDS}" -lt "${deadline}" ] || fail "timed out waiting for ${what}"
-    check_alive
-    sleep 0.2
-  done
-}
+# What load_cleanup shows of a failed run.
+logs=(exporter.log writer.json wrk.out logrotate.out)
+load_cleanup() { procs_cleanup; }
 
 # make_pool DIR LINES: a pool of generated lines (DIR/pool.log) and its totals (DIR/pool.json).
 make_pool() {
@@ -102,10 +36,8 @@ start_exporter() {
     --labels=method --web.listen-address=127.0.0.1:0 "$@" >"${tmp}/exporter.out" \
     2>"${tmp}/exporter.log"
   exporter_pid=$!
-  wait_until "the exporter's port" grep -q 'port=[1-9]' "${tmp}/exporter.log"
-  local port
-  port="$(grep -o 'port=[0-9]*' "${tmp}/exporter.log" | head -n 1 | cut -d= -f2)"
-  url="http://127.0.0.1:${port}"
+  wait_listening "${tmp}/exporter.log"
+  url="http://127.0.0.1:${exporter_port}"
   wait_until "the exporter's readiness" curl -fsS --max-time 2 -o /dev/null "${url}/-/ready"
 }
 
@@ -140,9 +72,12 @@ wait_counted() {
     sleep 0.2
   done
   caught_up_s=$((SECONDS - t0))
-  sleep 0.5
-  counted="$(counted_now)"
-  [ "${counted}" -eq "${want}" ] || fail "the exporter read ${counted} lines, ${want} were written"
+  # Three more scrapes: each has the tailer read everything written by then (a catch-up round).
+  local i
+  for i in 1 2 3; do
+    counted="$(counted_now)"
+    [ "${counted}" -eq "${want}" ] || fail "the exporter read ${counted} lines, ${want} were written"
+  done
 }
 
 # check_counts FILE POOLS: the exposition in FILE holds exactly POOLS times the pool's totals:

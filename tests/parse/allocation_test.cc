@@ -11,43 +11,7 @@
 #include <vector>
 
 #include "parse/parser.h"
-
-namespace {
-std::atomic<size_t> g_allocations{0};
-
-void* Allocate(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* AllocateAligned(size_t size, std::align_val_t align) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  const size_t a = static_cast<size_t>(align);
-  if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(size_t size) { return Allocate(size); }
-void* operator new[](size_t size) { return Allocate(size); }
-void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new(size_t size, std::align_val_t align) { return AllocateAligned(size, align); }
-void* operator new[](size_t size, std::align_val_t align) { return AllocateAligned(size, align); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+#include "support/allocation_counter.h"
 
 namespace accesslog {
 namespace {
@@ -64,11 +28,11 @@ double AllocationsPerLine(Parser* parser, const std::vector<std::string>& lines,
   size_t ok = 0;
   for (const std::string& line : lines) ok += parser->Parse(line, &f) == ParseResult::kOk;
   EXPECT_GT(ok, 0u) << "no line of the mix parsed: the mix tests nothing";
-  const size_t before = g_allocations.load();
+  const size_t before = testing::Allocations();
   for (int r = 0; r < rounds; ++r) {
     for (const std::string& line : lines) (void)parser->Parse(line, &f);
   }
-  const size_t after = g_allocations.load();
+  const size_t after = testing::Allocations();
   return static_cast<double>(after - before) / static_cast<double>(rounds * lines.size());
 }
 
@@ -83,11 +47,11 @@ double PaddedAllocationsPerLine(Parser* parser, const std::vector<std::string>& 
   }
   Fields f;
   for (std::string_view line : views) (void)parser->ParsePadded(line, &f);
-  const size_t before = g_allocations.load();
+  const size_t before = testing::Allocations();
   for (int r = 0; r < rounds; ++r) {
     for (std::string_view line : views) (void)parser->ParsePadded(line, &f);
   }
-  const size_t after = g_allocations.load();
+  const size_t after = testing::Allocations();
   return static_cast<double>(after - before) / static_cast<double>(rounds * views.size());
 }
 

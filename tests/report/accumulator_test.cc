@@ -12,40 +12,7 @@
 
 #include "classify/api_contract.h"
 #include "classify/routes.h"
-
-// Counts every operator new while `g_counting` is set, to prove the per-line path allocates
-// nothing once warm. (Replacing the global operator new is allowed once per program; this is
-// the only test file of report_test that does it.) Sanitizer builds keep their own allocator,
-// which checks new/delete pairing across every variant, and skip the count.
-#if defined(__SANITIZE_ADDRESS__)
-#define ACCESSLOG_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ACCESSLOG_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef ACCESSLOG_COUNT_ALLOCATIONS
-#define ACCESSLOG_COUNT_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<size_t> g_allocations{0};
-}  // namespace
-
-#if ACCESSLOG_COUNT_ALLOCATIONS
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC sees the inlined malloc/free pair behind new/delete and calls it a mismatch; it is not.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-#endif
+#include "support/allocation_counter.h"
 
 namespace accesslog {
 namespace {
@@ -217,7 +184,6 @@ TEST(AccumulatorTest, TheSameTimestampTextParsesOnceAndStaysCorrect) {
 }
 
 TEST(AccumulatorTest, ThePerLinePathDoesNotAllocateOnceWarm) {
-  if (!ACCESSLOG_COUNT_ALLOCATIONS) GTEST_SKIP() << "allocations are not counted under ASan";
   auto parser = Combined();
   RouteNormalizer routes({"/users/{id}/orders"});
   Accumulator acc(parser.get(), &routes);
@@ -242,14 +208,12 @@ TEST(AccumulatorTest, ThePerLinePathDoesNotAllocateOnceWarm) {
   for (const std::string& l : lines) acc.OnLine(l);  // warm: routes, windows, samples, scratch
   for (int i = 0; i < 10; ++i) acc.OnLine("more malformed lines past the samples");
 
-  g_allocations = 0;
-  g_counting = true;
+  const size_t before = testing::Allocations();
   for (int round = 0; round < 100; ++round) {
     for (const std::string& l : lines) acc.OnLine(l);
     acc.OnBytesRead(4096);
   }
-  g_counting = false;
-  EXPECT_EQ(g_allocations.load(), 0u);
+  EXPECT_EQ(testing::Allocations() - before, 0u);
   EXPECT_EQ(acc.tally().lines, 101u * lines.size() + 10);
 }
 

@@ -29,66 +29,16 @@ done
 
 deadline=$((SECONDS + 90))
 tmp="$(mktemp -d -t accesslog-live-rules.XXXXXX)"
-pids=()
-names=()
-
-cleanup() {
-  local status=$?
-  local pid
-  for pid in "${pids[@]}"; do
-    kill -TERM "${pid}" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    # Bounded wait, then KILL: a stuck process must not hang the test.
-    for _ in $(seq 1 50); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "${pid}" 2>/dev/null || true
-    wait "${pid}" 2>/dev/null || true
-  done
-  if [ "${status}" -ne 0 ]; then
-    for f in nginx-error.log exporter.log prometheus.log; do
-      [ -s "${tmp}/${f}" ] && { echo "--- last lines of ${f}"; tail -n 20 "${tmp}/${f}"; }
-    done
-  fi
-  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "live_rules_test: kept ${tmp}"; else rm -rf "${tmp}"; fi
-  exit "${status}"
-}
-trap cleanup EXIT
+tag=live_rules_test
+logs=(nginx-error.log exporter.log prometheus.log)
+# shellcheck source=tests/support/procs.sh
+source "${here}/../support/procs.sh"
+trap procs_cleanup EXIT
 trap 'exit 1' INT TERM
 
-fail() { echo "live_rules_test: FAIL: $*" >&2; exit 1; }
-step() { echo "+ $*"; }
+wait_for() { wait_until "$@"; }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# start NAME COMMAND...: runs it in the background, remembered for cleanup and liveness.
-start() {
-  local name="$1"
-  shift
-  "$@" &
-  pids+=($!)
-  names+=("${name}")
-}
-
-# wait_for DESCRIPTION COMMAND...: retry every 0.5 s until it succeeds; fails at the deadline or
-# as soon as a started process has exited.
-wait_for() {
-  local what="$1" i
-  shift
-  while ! "$@" >/dev/null 2>&1; do
-    [ "${SECONDS}" -lt "${deadline}" ] || fail "timed out waiting for ${what}"
-    for i in "${!pids[@]}"; do
-      kill -0 "${pids[$i]}" 2>/dev/null || fail "${names[$i]} exited while waiting for ${what}"
-    done
-    sleep 0.5
-  done
-}
-
-http_ok() { curl -fsS --max-time 2 -o /dev/null "$1"; }
-
-nginx_port="$(free_port)"
-exporter_port="$(free_port)"
+nginx_port="$(free_port)"  # nginx and Prometheus cannot say which port they bound: picked free
 prom_port="$(free_port)"
 prom="http://127.0.0.1:${prom_port}"
 
@@ -123,9 +73,10 @@ wait_for "nginx" http_ok "http://127.0.0.1:${nginx_port}/ok"
 touch "${tmp}/access.log"
 
 # --- exporter -------------------------------------------------------------------------------
-step "${exporter} on 127.0.0.1:${exporter_port}"
 start exporter "${exporter}" --log.file="${tmp}/access.log" --tail.from=start \
-  --web.listen-address="127.0.0.1:${exporter_port}" >"${tmp}/exporter.log" 2>&1
+  --web.listen-address=127.0.0.1:0 >"${tmp}/exporter.log" 2>&1
+wait_listening "${tmp}/exporter.log"
+step "${exporter} on 127.0.0.1:${exporter_port}"
 wait_for "the exporter's /metrics" http_ok "http://127.0.0.1:${exporter_port}/metrics"
 
 # --- rules: a test copy with short for: -----------------------------------------------------
@@ -161,14 +112,23 @@ wait_for "Prometheus ready" http_ok "${prom}/-/ready"
 # prom_check KIND ARG: one look at the Prometheus API, exit 0 when the condition holds.
 #   query EXPR             the instant query returns at least one sample
 #   firing ALERT [LABEL=VALUE...]   an alert with those labels is firing
+#   evaluated_after EPOCH  every rule group was last evaluated after EPOCH (seconds)
 prom_check() {
   python3 - "${prom}" "$@" <<'EOF'
+import datetime
 import json
+import re
 import sys
 import urllib.parse
 import urllib.request
 
 base, kind, arg, *want = sys.argv[1:]
+if kind == "evaluated_after":
+    groups = json.load(urllib.request.urlopen(base + "/api/v1/rules", timeout=2))["data"]["groups"]
+    def when(ts):  # RFC 3339 with up to nanoseconds: keep microseconds for fromisoformat
+        ts = re.sub(r"(\.\d{6})\d*", r"\1", ts).replace("Z", "+00:00")
+        return datetime.datetime.fromisoformat(ts).timestamp()
+    sys.exit(0 if groups and all(when(g["lastEvaluation"]) > float(arg) for g in groups) else 1)
 if kind == "query":
     url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": arg})
     data = json.load(urllib.request.urlopen(url, timeout=2))
@@ -216,8 +176,10 @@ for expr in \
   echo "  ok: ${expr}"
 done
 echo "  request rate: $(prom_value 'job:accesslog_http_responses:rate5m{job="accesslog"}') req/s"
-# A negative check cannot be polled: give any 2s `for:` time to elapse before looking.
-sleep 3
+# A negative check cannot be polled: let every rule group evaluate for 3 s of good traffic (any
+# 2s `for:` would have elapsed) before looking, whatever the machine's load.
+good_since="$(date +%s)"
+wait_for "3 s of rule evaluations on good traffic" prom_check evaluated_after $((good_since + 3))
 for alert in AccesslogHigh5xxRatio AccesslogElevated5xxRatio AccesslogHigh429Ratio \
   AccesslogErrorBudgetBurn AccesslogUndocumentedStatusCodes AccesslogExporterDown \
   AccesslogExporterAbsent AccesslogAlertThresholdsMissing; do

@@ -10,9 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -205,6 +207,45 @@ int ExporterPort(const std::string& stderr_path) {
   const std::string text = ReadFile(stderr_path);
   return std::regex_search(text, m, kPort) ? std::stoi(m[1]) : 0;
 }
+
+namespace {
+
+std::vector<std::string> ExporterArgv(std::vector<std::string> args) {
+  std::vector<std::string> argv = {ACCESSLOG_EXPORTER_BIN};
+  const bool listen = std::any_of(args.begin(), args.end(), [](const std::string& a) {
+    return a.rfind("--web.listen-address", 0) == 0;
+  });
+  if (!listen) argv.emplace_back("--web.listen-address=127.0.0.1:0");
+  argv.insert(argv.end(), std::make_move_iterator(args.begin()),
+              std::make_move_iterator(args.end()));
+  return argv;
+}
+
+}  // namespace
+
+ExporterProcess::ExporterProcess(std::vector<std::string> args, std::string stdout_path,
+                                 std::string stderr_path)
+    : Process(ExporterArgv(std::move(args)), std::move(stdout_path), stderr_path),
+      stderr_path_(std::move(stderr_path)) {}
+
+bool ExporterProcess::Listening(std::chrono::milliseconds deadline) {
+  if (port_ > 0) return true;
+  return started() && WaitFor([&] { return (port_ = ExporterPort(stderr_path_)) > 0; }, deadline);
+}
+
+bool ExporterProcess::Ready(std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  if (!Listening(deadline)) return false;
+  int status = 0;
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+  return WaitFor([&] { return HttpGet(port_, "/-/ready", &status) && status == 200; },
+                 std::max(left, std::chrono::milliseconds(0)));
+}
+
+std::string ExporterProcess::Metrics() const { return HttpGet(port_, "/metrics").value_or(""); }
+
+std::string ExporterProcess::log() const { return ReadFile(stderr_path_); }
 
 long PeakRssKib(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");

@@ -74,6 +74,34 @@ std::optional<double> SampleValue(const std::string& exposition, const std::stri
 // The port the exporter logged it listens on ("port=NNN" in its stderr), or 0.
 int ExporterPort(const std::string& stderr_path);
 
+// The exporter under test (the accesslog_exporter this build made) on a loopback port of its
+// choosing: started with `args` and --web.listen-address=127.0.0.1:0 (unless `args` give a
+// listen address), stdout and stderr to the files given. The port is the one it logged
+// (ExporterPort), so no port is picked free, released and handed over. Stop it as any Process.
+//
+//   ExporterProcess exporter({"--log.file=" + log}, dir.File("out"), dir.File("err"));
+//   ASSERT_TRUE(exporter.Ready()) << exporter.log();
+//   const std::string m = exporter.Metrics();
+class ExporterProcess : public Process {
+ public:
+  ExporterProcess(std::vector<std::string> args, std::string stdout_path, std::string stderr_path);
+  // Waits at most `deadline` until it has logged its port; false when it did not (it exited,
+  // or is too slow).
+  [[nodiscard]] bool Listening(std::chrono::milliseconds deadline = std::chrono::seconds(10));
+  // Listening, and /-/ready answers 200: every log is positioned (with --tail.from=end a line
+  // appended before that would be skipped).
+  [[nodiscard]] bool Ready(std::chrono::milliseconds deadline = std::chrono::seconds(10));
+  [[nodiscard]] int port() const { return port_; }
+  // GET /metrics: the body, or "" when the request failed.
+  [[nodiscard]] std::string Metrics() const;
+  // What it wrote to stderr so far.
+  [[nodiscard]] std::string log() const;
+
+ private:
+  std::string stderr_path_;
+  int port_ = 0;
+};
+
 // The peak resident set size of a running process since it exec'ed (VmHWM in
 // /proc/PID/status), in KiB; 0 once it has exited. Poll it while the process runs: it only
 // grows. (ru_maxrss from wait4 or RUSAGE_CHILDREN cannot measure a child: it includes the

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -14,13 +15,17 @@
 
 #include "lines/line_sink.h"
 #include "support/recording_sink.h"
+#include "support/test_support.h"
 #include "tail/tailer.h"
 
 namespace accesslog::tail_test {
 
 using testing::RecordingSink;
 
-// Runs a tailer on its own thread for the duration of a test.
+// Runs a tailer on its own thread for the duration of a test, and counts its periodic checks
+// (Tailer::SetTick), so that a test waits for rounds of the tailer rather than for time: "two
+// periodic checks ran to their end and nothing more came" holds on a loaded machine too, where
+// a fixed sleep may pass before the tailer's thread has run at all.
 class RunningTailer {
  public:
   explicit RunningTailer(TailOptions options) : tailer_(options) {}
@@ -28,8 +33,17 @@ class RunningTailer {
   Tailer& tailer() { return tailer_; }
   void Start() {
     std::string error;
+    tailer_.SetTick([this](std::chrono::steady_clock::time_point) { ++ticks_; });
     ASSERT_TRUE(tailer_.Start(&error)) << error;
     thread_ = std::thread([this] { tailer_.Run(); });
+  }
+  // Waits until `n` periodic checks that began after the call have ran to their end (the tick
+  // is called at the start of a check's round: the round of tick k is over once tick k+1 has
+  // begun), at most `deadline`. Returns false on timeout.
+  [[nodiscard]] bool WaitTicks(int n, std::chrono::milliseconds deadline) {
+    const uint64_t start = ticks_.load();
+    return testing::WaitFor([&] { return ticks_.load() >= start + static_cast<uint64_t>(n) + 1; },
+                            deadline);
   }
   void Stop() {
     if (!thread_.joinable()) return;
@@ -40,6 +54,7 @@ class RunningTailer {
  private:
   Tailer tailer_;
   std::thread thread_;
+  std::atomic<uint64_t> ticks_{0};
 };
 
 inline TailOptions Fast(bool from_start, bool inotify = true) {

@@ -8,40 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "support/allocation_counter.h"
 #include "unwrap/unwrap.h"
-
-// Counts every operator new while `g_counting` is set. (Replacing the global operator new is
-// allowed once per program; this is the only test file of unwrap_test that does it.) Sanitizer
-// builds keep their own allocator and skip the count.
-#if defined(__SANITIZE_ADDRESS__)
-#define ACCESSLOG_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ACCESSLOG_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef ACCESSLOG_COUNT_ALLOCATIONS
-#define ACCESSLOG_COUNT_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<size_t> g_allocations{0};
-}  // namespace
-
-#if ACCESSLOG_COUNT_ALLOCATIONS
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC sees the inlined malloc/free pair behind new/delete and calls it a mismatch; it is not.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-#endif
 
 namespace accesslog {
 namespace {
@@ -87,7 +55,6 @@ INSTANTIATE_TEST_SUITE_P(Envelopes, AllocationTest,
                          });
 
 TEST_P(AllocationTest, ThePerLinePathDoesNotAllocateOnceWarm) {
-  if (!ACCESSLOG_COUNT_ALLOCATIONS) GTEST_SKIP() << "allocations are not counted under ASan";
   CountingSink sink;
   DockerDecoder docker(64 * 1024);
   UnwrapOptions options;
@@ -95,13 +62,11 @@ TEST_P(AllocationTest, ThePerLinePathDoesNotAllocateOnceWarm) {
   Unwrapper u(options, 64 * 1024, &sink, &docker);
   const std::vector<std::string> records = Records(GetParam());
   for (const auto& r : records) u.OnLine(r);  // warm: the partial buffers grow once
-  g_allocations = 0;
-  g_counting = true;
+  const size_t before = testing::Allocations();
   for (int round = 0; round < 100; ++round) {
     for (const auto& r : records) u.OnLine(r);
   }
-  g_counting = false;
-  EXPECT_EQ(g_allocations.load(), 0u);
+  EXPECT_EQ(testing::Allocations() - before, 0u);
   EXPECT_EQ(sink.dropped, 101u * 1);  // one stderr line per round, split or not
   EXPECT_EQ(sink.malformed, 101u);
 }
