@@ -17,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::AppendFile;
+using testing::ExporterPort;
 using testing::HttpGet;
 using testing::Process;
 using testing::RunCommand;
