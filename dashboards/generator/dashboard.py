@@ -1,8 +1,8 @@
 """The dashboard around the panels: layout, template variables, annotations, import metadata.
 
 What every accesslog dashboard shares is here, so that a board module only lists its panels:
-the ids and grid positions (layout), the variables datasource, job, instance, log and upstream
-(templating), the alert annotations, the link to the other accesslog dashboards, and what
+the ids and grid positions (layout), the variables datasource, job, instance, log, upstream, namespace and
+workload (templating), the alert annotations, the link to the other accesslog dashboards, and what
 Grafana's import dialog needs (`__inputs`, `__requires`).
 """
 
@@ -82,6 +82,16 @@ def templating():
                        'label_values(accesslog_http_responses_by_class_total{job=~"$job", instance=~"$instance"}, upstream)',
                        "Upstream(s) (the upstream label: --labels=upstream). Filters the Upstreams "
                        "row only; empty without the label."),
+        variable_query("namespace", "Namespace",
+                       'label_values(accesslog_http_responses_by_class_total{job=~"$job", instance=~"$instance"}, namespace)',
+                       "Kubernetes namespace(s) of the counted pods (node mode, path_labels: "
+                       "kubernetes or kubernetes-workload). Filters the Workloads row only; empty "
+                       "without path labels."),
+        variable_query("workload", "Workload",
+                       'label_values(accesslog_http_responses_by_class_total{job=~"$job", instance=~"$instance", namespace=~"$namespace"}, workload)',
+                       "Workload(s) (Deployment, StatefulSet, DaemonSet, Job, CronJob) read from "
+                       "the pod names, in the chosen namespaces (node mode). Filters the Workloads "
+                       "row only; empty without path labels."),
     ]}
 
 

@@ -8,6 +8,7 @@
 #include "app/server.h"
 #include "exposition/collector.h"
 #include "exposition/process_collector.h"
+#include "tail/globs.h"
 #include "util/fd_limit.h"
 #include "util/log.h"
 #include "version.h"
@@ -39,15 +40,29 @@ int RunExporter(const Options& flags) {
   if (flags.command == Command::kConfigCheck) {
     std::cout << "configuration is valid: " << options.sources.size() << " source(s)"
               << (options.config_file.empty() ? "" : ", from " + options.config_file) << "\n";
-    // What each source is judged against, as read: a user sees at once whether the document
-    // gave the operations they expect.
+    // The files each source reads now (one source per file: a file several sources match is
+    // the first's), and what each is judged against, as read: a user sees at once whether the
+    // globs and the document give what they expect.
+    std::vector<std::vector<std::string>> files(options.sources.size());
     for (size_t i = 0; i < options.sources.size(); ++i) {
+      if (pipeline->inputs[i] == Input::kFiles) files[i] = options.sources[i].files;
+    }
+    const std::vector<OwnedFiles> owned = CountOwnedFiles(files);
+    for (size_t i = 0; i < options.sources.size(); ++i) {
+      const std::string source = "  source '" + options.sources[i].name + "': ";
+      if (pipeline->inputs[i] == Input::kFiles) {
+        std::cout << source << "owns " << owned[i].owned << " file(s) now";
+        if (owned[i].shadowed > 0) {
+          std::cout << "; " << owned[i].shadowed
+                    << " more it matches are owned by an earlier source";
+        }
+        std::cout << "\n";
+      }
       const SourceJudge& judge = pipeline->sources[i]->judge();
       if (!judge.api) continue;
-      std::cout << "  source '" << options.sources[i].name << "': api '" << judge.api->title()
-                << "' " << judge.api->version() << " (" << judge.api->file() << "): "
-                << judge.api->operations().size() << " operation(s) on "
-                << judge.api->routes().size() << " path(s)\n";
+      std::cout << source << "api '" << judge.api->title() << "' " << judge.api->version() << " ("
+                << judge.api->file() << "): " << judge.api->operations().size()
+                << " operation(s) on " << judge.api->routes().size() << " path(s)\n";
     }
     return 0;
   }

@@ -49,7 +49,7 @@ bool BuildPipeline(const Options& options, const Pipeline* previous, Pipeline* p
     files[i].unwrap = src.unwrap;
     files[i].max_line_bytes = options.tail.max_line_bytes;
     if (src.path_labels.empty()) continue;
-    files[i].path_labels = PathLabeler::Make(src.path_labels, error);
+    files[i].path_labels = PathLabeler::Make(src.path_labels, options.kubernetes.node_name, error);
     if (!files[i].path_labels) {
       *error = "path_labels of '" + src.name + "': " + *error;
       return false;

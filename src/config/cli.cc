@@ -1,6 +1,7 @@
 #include "config/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 
 #include "config/config_file.h"
 #include "parse/parser.h"
@@ -127,8 +128,9 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
       ->capture_default_str();
   app.add_option("--log.path-labels", log_path_labels,
                  "Labels from each --log.file file's path, resolved once when the file is opened: "
-                 "kubernetes (namespace, pod, container from /var/log/pods/<ns>_<pod>_<uid>/"
-                 "<container>/<n>.log) or an RE2 pattern with named groups.")
+                 "kubernetes (namespace, workload, pod, container from /var/log/pods/"
+                 "<ns>_<pod>_<uid>/<container>/<n>.log), kubernetes-workload (the same without "
+                 "pod) or an RE2 pattern with named groups.")
       ->type_name("PATTERN");
   app.add_option("--api.openapi", api_openapi,
                  "The API's OpenAPI 3.x or Swagger 2.0 document (YAML or JSON): the --log.file "
@@ -140,8 +142,8 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
                  "route, operation, syslog_tag, upstream (caps and route templates: config "
                  "file).")
       ->delimiter(',')
-      ->check(CLI::IsMember(
-          {"log", "method", "host", "route", "operation", "syslog_tag", "upstream"}));
+      ->check(
+          CLI::IsMember({"log", "method", "host", "route", "operation", "syslog_tag", "upstream"}));
   app.add_flag("--histograms.native", options->histograms.native.enabled,
                "Also keep native (sparse exponential) buckets in the request-duration, "
                "upstream-duration and response-size histograms, served in the protobuf "
@@ -424,6 +426,11 @@ CliOutcome ParseCommandLine(int argc, const char* const* argv, Options* options,
     if (l == "route") options->labels.route = true;
     if (l == "upstream") options->labels.upstream = true;
     if (l == "operation") options->labels.operation = true;
+  }
+  // The node's name, for the workload of static pods: the DaemonSet sets NODE_NAME through the
+  // downward API; the config file's kubernetes.node_name wins over it.
+  if (const char* node = std::getenv("NODE_NAME"); node != nullptr) {
+    options->kubernetes.node_name = node;
   }
   options->command = config_check ? Command::kConfigCheck
                      : oneshot    ? Command::kOneshot

@@ -29,7 +29,9 @@ namespace {
 void ParseFile(const ConfigWalker& w, const YAML::Node& root, const std::string& base_dir,
                Options* o) {
   if (root.IsNull()) w.Fail(root, "(top level)", "the file is empty");
-  w.OnlyKeys(root, "", {"sources", "status_codes", "labels", "histograms", "tail", "remote_write"});
+  w.OnlyKeys(
+      root, "",
+      {"sources", "status_codes", "labels", "histograms", "tail", "remote_write", "kubernetes"});
 
   const YAML::Node sources = root["sources"];
   if (!sources || !sources.IsSequence() || sources.size() == 0) {
@@ -64,6 +66,7 @@ void ParseFile(const ConfigWalker& w, const YAML::Node& root, const std::string&
   if (const YAML::Node h = root["histograms"]; h) ReadHistograms(w, h, o);
   if (const YAML::Node t = root["tail"]; t) ReadTail(w, t, base_dir, o);
   if (const YAML::Node rw = root["remote_write"]; rw) ReadRemoteWrite(w, rw, base_dir, o);
+  if (const YAML::Node k = root["kubernetes"]; k) ReadKubernetes(w, k, o);
 }
 
 }  // namespace
@@ -71,9 +74,8 @@ void ParseFile(const ConfigWalker& w, const YAML::Node& root, const std::string&
 bool CheckPathLabelNames(const std::string& spec, const LabelOptions& labels, std::string* error) {
   const auto labeler = PathLabeler::Make(spec, error);
   if (!labeler) return false;
-  std::set<std::string> taken = {"log",  "method", "host",       "route", "syslog_tag",
-                                 "code", "class",  "documented", "le",    "upstream",
-                                 "operation"};
+  std::set<std::string> taken = {"log",   "method",     "host", "route",    "syslog_tag", "code",
+                                 "class", "documented", "le",   "upstream", "operation"};
   for (const auto& [name, value] : labels.static_labels) taken.insert(name);
   for (const auto& name : labeler->names()) {
     if (taken.count(name)) {

@@ -133,10 +133,11 @@ class ConfigWalker : public YamlWalker {
                                        const std::string& base_dir);
 
 // config_sections.cc: `labels:`, `histograms:` (after the sources: it may name their path
-// labels) and `tail:`.
+// labels), `tail:` and `kubernetes:`.
 void ReadLabels(const ConfigWalker& w, const YAML::Node& n, LabelOptions* labels);
 void ReadHistograms(const ConfigWalker& w, const YAML::Node& h, Options* o);
 void ReadTail(const ConfigWalker& w, const YAML::Node& t, const std::string& base_dir, Options* o);
+void ReadKubernetes(const ConfigWalker& w, const YAML::Node& k, Options* o);
 
 // config_remote_write.cc: `remote_write:` (the flags --remote-write.url and
 // --remote-write.interval win over its url and interval). Files it names must be readable.

@@ -84,9 +84,8 @@ void ReadLabels(const ConfigWalker& w, const YAML::Node& n, LabelOptions* labels
     if (!st.IsMap()) w.Fail(st, "labels.static", "expected a map of label name to value");
     // The exporter's own labels: a static label of the same name would make two labels of one
     // name on a series, which Prometheus refuses.
-    std::set<std::string> taken = {"log",  "method", "host",       "route", "syslog_tag",
-                                   "code", "class",  "documented", "le",    "upstream",
-                                   "operation"};
+    std::set<std::string> taken = {"log",   "method",     "host", "route",    "syslog_tag", "code",
+                                   "class", "documented", "le",   "upstream", "operation"};
     for (const auto& kv : st) {
       const std::string name = kv.first.Scalar();
       const std::string path = "labels.static." + name;
@@ -206,6 +205,25 @@ void ReadTail(const ConfigWalker& w, const YAML::Node& t, const std::string& bas
   }
   if (t["max_line_bytes"] && !FlagGiven(*o, "--log.max-line-bytes")) {
     o->tail.max_line_bytes = w.Count(t["max_line_bytes"], "tail.max_line_bytes", 256, 16 << 20);
+  }
+}
+
+// A node's name is a DNS subdomain: lower-case letters, digits, '-' and '.', at most 253.
+void ReadKubernetes(const ConfigWalker& w, const YAML::Node& k, Options* o) {
+  w.OnlyKeys(k, "kubernetes", {"node_name"});
+  if (k["node_name"]) {
+    const std::string name = w.NonEmptyString(k["node_name"], "kubernetes.node_name");
+    const bool valid =
+        name.size() <= 253 && std::all_of(name.begin(), name.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+        });
+    if (!valid) {
+      w.Fail(k["node_name"], "kubernetes.node_name",
+             "'" + name +
+                 "' is not a node name (lower-case letters, digits, '-' and '.', at most 253 "
+                 "characters)");
+    }
+    o->kubernetes.node_name = name;
   }
 }
 

@@ -51,8 +51,9 @@ struct SourceOptions {
   std::string listen;              // udp://HOST:PORT, tcp://HOST:PORT, unix:///PATH
   ListenOptions syslog;            // limits of the listener (syslog: in the config file)
   FormatSpec format;
-  UnwrapOptions unwrap;     // wrapper: / --log.wrapper, streams:
-  std::string path_labels;  // path_labels: / --log.path-labels; "kubernetes" or RE2; "": none
+  UnwrapOptions unwrap;  // wrapper: / --log.wrapper, streams:
+  // path_labels: / --log.path-labels; "kubernetes", "kubernetes-workload" or RE2; "": none
+  std::string path_labels;
   std::vector<DropCondition> drop;  // drop: (config file only); checked against the format
   ApiOptions api;                   // api: / --api.openapi
   // status_codes: (per source): the source's own API-wide table; "": the pipeline's.
@@ -67,6 +68,14 @@ struct SourceOptions {
   }
 };
 
+// `kubernetes:`: what node mode knows of the node it runs on.
+struct KubernetesOptions {
+  // kubernetes.node_name; else the environment's NODE_NAME (the DaemonSet sets it through the
+  // downward API); "": not known. A static pod's workload is its name without "-<node name>"
+  // (counters/workload.h).
+  std::string node_name;
+};
+
 struct Options {
   Command command = Command::kServe;
   std::string config_file;  // --config.file; empty: flags only
@@ -79,6 +88,7 @@ struct Options {
   WebOptions web;                  // --web.listen-address, --web.telemetry-path
   // --remote-write.url, --remote-write.interval / remote_write:
   RemoteWriteOptions remote_write;
+  KubernetesOptions kubernetes;  // kubernetes: / NODE_NAME
   // Flags given on the command line ("--tail.from", ...): they win over the config file.
   std::set<std::string> flags_given;
   AnalyzeOptions analyze;          // the `analyze` subcommand's flags and files

@@ -1,7 +1,10 @@
 #include "tail/globs.h"
 
+#include <fnmatch.h>
 #include <glob.h>
 #include <sys/stat.h>
+
+#include <set>
 
 namespace accesslog {
 
@@ -59,6 +62,35 @@ std::vector<std::string> GlobDirs(const std::string& pattern) {
       }
     }
     ::globfree(&g);
+  }
+  return out;
+}
+
+bool PathMatches(const std::string& pattern, const std::string& path) {
+  if (!IsGlob(pattern)) return pattern == path;
+  return ::fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0;
+}
+
+std::vector<OwnedFiles> CountOwnedFiles(const std::vector<std::vector<std::string>>& sources) {
+  std::vector<OwnedFiles> out(sources.size());
+  std::set<std::string> taken;  // read by a source before
+  for (size_t i = 0; i < sources.size(); ++i) {
+    std::set<std::string> mine;
+    for (const std::string& pattern : sources[i]) {
+      if (IsGlob(pattern)) {
+        for (std::string& path : Glob(pattern)) mine.insert(std::move(path));
+        continue;
+      }
+      struct stat st {};
+      if (::stat(pattern.c_str(), &st) == 0 && S_ISREG(st.st_mode)) mine.insert(pattern);
+    }
+    for (const std::string& path : mine) {
+      if (taken.insert(path).second) {
+        ++out[i].owned;
+      } else {
+        ++out[i].shadowed;
+      }
+    }
   }
   return out;
 }

@@ -48,8 +48,21 @@ Tailer::~Tailer() {
 }
 
 void Tailer::Add(std::string pattern, LineSink* sink, LineSinkFactory* per_file) {
+  // The same pattern again (two sources listing it): every file it matches is the first's.
+  for (const Pattern& p : patterns_) {
+    if (p.pattern == pattern) return;
+  }
   const bool glob = IsGlob(pattern);
   patterns_.push_back({std::move(pattern), sink, per_file, glob});
+}
+
+// One source per file: a file is read by the first pattern, in the order they were added (the
+// configuration's order of sources and of their files), that matches its path.
+bool Tailer::OwnedByEarlier(size_t index, const std::string& path) const {
+  for (size_t k = 0; k < index; ++k) {
+    if (PathMatches(patterns_[k].pattern, path)) return true;
+  }
+  return false;
 }
 
 FileFollower* Tailer::AddFollower(const std::string& path, const Pattern& p) {
@@ -66,7 +79,8 @@ FileFollower* Tailer::AddFollower(const std::string& path, const Pattern& p) {
 
 bool Tailer::Rescan(bool at_startup, bool all) {
   bool added = false;
-  for (const auto& p : patterns_) {
+  for (size_t index = 0; index < patterns_.size(); ++index) {
+    const Pattern& p = patterns_[index];
     if (!p.glob || (!all && p.watched)) continue;
     // The directories it can match in may have appeared: looked at again (UpdateWatches) for
     // a glob not all watched. For one that is, events say when they change (the caller).
@@ -82,7 +96,7 @@ bool Tailer::Rescan(bool at_startup, bool all) {
       have.insert(f->path());
     }
     for (const auto& path : matches) {
-      if (have.count(path)) continue;
+      if (have.count(path) || OwnedByEarlier(index, path)) continue;
       FileFollower* f = AddFollower(path, p);
       // A new match is followed at once, its file opened once it has content (AwaitContent):
       // a log created empty is read from the first write that an event, a round of a muted
@@ -184,8 +198,9 @@ bool Tailer::Start(std::string* error) {
     LogInfo("loaded positions",
             {{"file", options_.positions_file}, {"files", std::to_string(saved_.size())}});
   }
-  for (const auto& p : patterns_) {
-    if (p.glob) continue;
+  for (size_t index = 0; index < patterns_.size(); ++index) {
+    const Pattern& p = patterns_[index];
+    if (p.glob || OwnedByEarlier(index, p.pattern)) continue;
     FileFollower* f = AddFollower(p.pattern, p);
     if (!f->EnsureOpen(/*at_startup=*/true)) {
       LogInfo("log file does not exist yet; waiting for it", {{"path", p.pattern}});
@@ -199,6 +214,7 @@ bool Tailer::Start(std::string* error) {
   }
   watches_stale_ = true;
   Reindex();
+  ForgetUnclaimedPositions();
   // Once now, so that a positions file that cannot be written is told of at start. Not a reason
   // to refuse to start: positions are an aid (SavePositions).
   if (!options_.positions_file.empty()) SavePositions();
@@ -216,8 +232,6 @@ std::vector<PositionEntry> Tailer::Positions() const {
                          /*rotated=*/s == &f->draining()});
     }
   }
-  // Not matched to a file yet (a directory that is missing now): kept for when it is back.
-  entries.insert(entries.end(), saved_.begin(), saved_.end());
   return entries;
 }
 

@@ -87,10 +87,13 @@ class Tailer : private FollowerHost {
   // Follows every file matching `pattern` (a path, or a glob(3) pattern re-evaluated as files
   // appear); all of them feed `sink`, or, when `per_file` is given and gives one, a sink of
   // their own (asked once per followed name, kept until the name is no longer followed). Call
-  // before Start.
+  // before Start. One pattern per file: a path that several patterns match is followed by the
+  // first added (globs.h PathMatches), and by no other; a pattern added twice is added once.
   void Add(std::string pattern, LineSink* sink, LineSinkFactory* per_file = nullptr);
   // Loads the positions file, opens and positions every file that exists (missing files are
-  // picked up when they appear) and saves positions once, so a positions file that cannot be
+  // picked up when they appear), forgets the positions of files it found no trace of (they
+  // are not written again: the positions file holds the files followed and those being
+  // drained, nothing else) and saves positions once, so a positions file that cannot be
   // written is told of now (a warning: the tailer follows and counts without it, and tries
   // again at every save). Returns false with *error set (naming the file and the reason) when
   // the positions file cannot be read or parsed.
@@ -137,7 +140,8 @@ class Tailer : private FollowerHost {
   // The files followed now. Thread-safe: called at scrape time.
   [[nodiscard]] std::vector<FileStatus> Snapshot() const;
 
-  // Where every file stands, as the positions file would say. Call when Run is not running
+  // Where every file stands, as the positions file would say: the files followed and those
+  // being drained. Call when Run is not running
   // (after Stop and join): a reload that restarts tailing hands it to the next Tailer's
   // ResumeFrom, so files go on where they were even without --positions.file.
   [[nodiscard]] std::vector<PositionEntry> Positions() const;
@@ -181,6 +185,11 @@ class Tailer : private FollowerHost {
   // followers, unmatched ones. Returns true when a follower was added.
   bool Rescan(bool at_startup, bool all = true);
   void AdoptUnclaimedPositions();
+  // The rest of the saved positions: their file is gone (a pod deleted while the exporter was
+  // down), or no pattern follows it now. Dropped, so that they leave the positions file.
+  void ForgetUnclaimedPositions();
+  // Whether a pattern added before patterns_[index] matches `path` (it then reads the file).
+  [[nodiscard]] bool OwnedByEarlier(size_t index, const std::string& path) const;
   // Sets up the watches and the names events are reported for, for the followers there are
   // now. Returns true when a directory watch was added (the globs must be looked at again).
   bool UpdateWatches();
@@ -200,7 +209,7 @@ class Tailer : private FollowerHost {
   mutable std::mutex mu_;
   std::vector<Followed> followers_;
   std::deque<KnownFile> known_;        // bounded: kMaxKnownFiles
-  std::vector<PositionEntry> saved_;   // from the positions file, not yet matched to a file
+  std::vector<PositionEntry> saved_;   // from the positions file, not yet matched (Start only)
   std::vector<PositionEntry> resume_;  // ResumeFrom
   bool resume_set_ = false;
   DirectoryWatches watches_;  // inotify; not open: the polling fallback

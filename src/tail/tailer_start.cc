@@ -100,8 +100,7 @@ bool Tailer::IsCopyOfFollowed(const std::string& pattern, const FileIdentity& id
 // renamed while the exporter was down (or was still being drained when it stopped). If it is
 // still next to its old name (access.log.1) and still starts with the same bytes, it is
 // drained from its saved offset, so its last lines are not lost. (copytruncate while down
-// leaves a copy with another inode but the same first bytes: taken the same way.) Entries for
-// names no longer followed are kept in the positions file, for when they come back.
+// leaves a copy with another inode but the same first bytes: taken the same way.)
 void Tailer::AdoptUnclaimedPositions() {
   for (auto it = saved_.begin(); it != saved_.end();) {
     FileFollower* owner = nullptr;
@@ -129,6 +128,23 @@ void Tailer::AdoptUnclaimedPositions() {
     owner->AdoptRotated(fd, found, e.offset, e.skip_to_newline);
     it = saved_.erase(it);
   }
+}
+
+// What no follower claimed at start cannot be claimed later: a file that appears after start
+// is new (read from its start), and a file that was followed at start took its entry then.
+// Kept, such entries would be written back at every save and carried across every restart: a
+// node's deleted pods would grow the positions file without bound (issue 30). The positions
+// file thus holds the files followed now and those being drained; a name that comes back later
+// (a directory that was missing at start) is read from its start.
+void Tailer::ForgetUnclaimedPositions() {
+  if (saved_.empty()) return;
+  LogInfo(
+      "forgetting the positions of files no longer followed (deleted, or matched by no "
+      "pattern now)",
+      {{"files", std::to_string(saved_.size())}});
+  saved_.clear();
+  saved_.shrink_to_fit();
+  moved_ = true;
 }
 
 }  // namespace accesslog

@@ -174,8 +174,8 @@ TEST(ContainerLogsTest, ServingFollowsSplitLinesAcrossAKubeletRotation) {
   EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);
 }
 
-// A tree laid out as /var/log/pods: namespace, pod and container from each file's path, with
-// both envelopes; a file that does not fit the layout counts with empty values.
+// A tree laid out as /var/log/pods: namespace, workload, pod and container from each file's path,
+// with both envelopes; a file that does not fit the layout counts with empty values.
 TEST(ContainerLogsTest, KubernetesPathLabelsPerNamespacePodAndContainer) {
   TempDir dir;
   const std::string root = dir.File("var/log/pods");
@@ -203,10 +203,15 @@ TEST(ContainerLogsTest, KubernetesPathLabelsPerNamespacePodAndContainer) {
                                 "\",code=\"" + std::to_string(code) + "\",documented=\"true\"," +
                                 labels + "}");
   };
-  EXPECT_EQ(responses("2xx", 200, R"(namespace="shop",pod="web-1",container="nginx")"), 2.0);
-  EXPECT_EQ(responses("5xx", 503, R"(namespace="shop",pod="web-1",container="sidecar")"), 1.0);
-  EXPECT_EQ(responses("4xx", 429, R"(namespace="pay",pod="api-7",container="app")"), 1.0);
-  EXPECT_EQ(responses("2xx", 201, R"(namespace="",pod="",container="")"), 1.0);
+  EXPECT_EQ(
+      responses("2xx", 200, R"(namespace="shop",workload="web",pod="web-1",container="nginx")"),
+      2.0);
+  EXPECT_EQ(
+      responses("5xx", 503, R"(namespace="shop",workload="web",pod="web-1",container="sidecar")"),
+      1.0);
+  EXPECT_EQ(responses("4xx", 429, R"(namespace="pay",workload="api",pod="api-7",container="app")"),
+            1.0);
+  EXPECT_EQ(responses("2xx", 201, R"(namespace="",workload="",pod="",container="")"), 1.0);
   // The one warning (stderr is in `out` too): the stray file does not fit the layout.
   std::string exposition, warnings;
   std::istringstream in(out);
@@ -217,7 +222,7 @@ TEST(ContainerLogsTest, KubernetesPathLabelsPerNamespacePodAndContainer) {
   EXPECT_NE(warnings.find("stray/x.log"), std::string::npos) << warnings;
   out = exposition;
   EXPECT_EQ(SampleValue(out, R"(accesslog_http_responses_by_class_total{class="2xx",)"
-                             R"(namespace="shop",pod="web-1",container="nginx"})"),
+                             R"(namespace="shop",workload="web",pod="web-1",container="nginx"})"),
             2.0);
   std::string lint;
   EXPECT_EQ(RunCommand({"promtool", "check", "metrics"}, &lint, 60s, out), 0) << lint;
@@ -245,9 +250,10 @@ TEST(ContainerLogsTest, KubeletRotationGzipAndContainerRestart) {
     return body ? SampleValue(*body, series).value_or(0) : -1;
   };
   auto code = [&](int status) {
-    return metric(R"(accesslog_http_responses_total{class=")" + std::to_string(status / 100) +
-                  R"(xx",code=")" + std::to_string(status) +
-                  R"(",documented="true",namespace="shop",pod="web",container="nginx"})");
+    return metric(
+        R"(accesslog_http_responses_total{class=")" + std::to_string(status / 100) +
+        R"(xx",code=")" + std::to_string(status) +
+        R"(",documented="true",namespace="shop",workload="web",pod="web",container="nginx"})");
   };
   auto write = [&](const std::string& file, int status, int n) {
     std::string text;
@@ -312,8 +318,10 @@ TEST(ContainerLogsTest, ANewContainersLogCreatedEmptyIsCountedByTheNextScrape) {
   ASSERT_TRUE(body);
   EXPECT_EQ(Lines(*body, pods + "/*/*/*.log", "parsed"), "2");
   EXPECT_EQ(
-      SampleValue(*body, R"(accesslog_http_responses_total{class="4xx",code="404",)"
-                         R"(documented="true",namespace="shop",pod="web-2",container="nginx"})"),
+      SampleValue(
+          *body,
+          R"(accesslog_http_responses_total{class="4xx",code="404",)"
+          R"(documented="true",namespace="shop",workload="web",pod="web-2",container="nginx"})"),
       1.0);
   EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);
 }
@@ -368,8 +376,9 @@ TEST(ContainerLogsTest, ADeletedPodIsDrainedForgottenAndItsSeriesExpire) {
     const auto body = HttpGet(port, "/metrics");
     return body ? SampleValue(*body, series).value_or(-1) : -2;
   };
-  const std::string ok_a = R"(accesslog_http_responses_total{class="2xx",code="200",)"
-                           R"(documented="true",namespace="shop",pod="a",container="nginx"})";
+  const std::string ok_a =
+      R"(accesslog_http_responses_total{class="2xx",code="200",)"
+      R"(documented="true",namespace="shop",workload="a",pod="a",container="nginx"})";
   AppendFile(a, Cri("stdout", Access(200)) + Cri("stdout", Access(200, LongPath())));
   AppendFile(b, Cri("stdout", Access(200)));
   ASSERT_TRUE(WaitFor([&] { return metric(ok_a) == 2; }, 10s)) << metric(ok_a);
@@ -389,8 +398,9 @@ TEST(ContainerLogsTest, ADeletedPodIsDrainedForgottenAndItsSeriesExpire) {
   // The kubelet deletes pod a (its last line was written just before).
   AppendFile(a, Cri("stdout", Access(201)));
   std::filesystem::remove_all(root + "/shop_a_uid-a");
-  const std::string created_a = R"(accesslog_http_responses_total{class="2xx",code="201",)"
-                                R"(documented="true",namespace="shop",pod="a",container="nginx"})";
+  const std::string created_a =
+      R"(accesslog_http_responses_total{class="2xx",code="201",)"
+      R"(documented="true",namespace="shop",workload="a",pod="a",container="nginx"})";
   // Drained (drain_idle: 5 s), then forgotten; its series idle for expire_after: gone.
   EXPECT_TRUE(WaitFor([&] { return metric(R"(accesslog_files_followed{log="pods"})") == 1; }, 20s));
   EXPECT_TRUE(WaitFor([&] { return metric(ok_a) == -1 && metric(created_a) == -1; }, 10s))
@@ -412,8 +422,10 @@ TEST(ContainerLogsTest, ADeletedPodIsDrainedForgottenAndItsSeriesExpire) {
   AppendFile(b, Cri("stdout", Access(200)));
   EXPECT_TRUE(WaitFor(
       [&] {
-        return metric(R"(accesslog_http_responses_total{class="2xx",code="200",)"
-                      R"(documented="true",namespace="shop",pod="b",container="nginx"})") >= 1;
+        return metric(
+                   R"(accesslog_http_responses_total{class="2xx",code="200",)"
+                   R"(documented="true",namespace="shop",workload="b",pod="b",container="nginx"})") >=
+               1;
       },
       5s));
   EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);

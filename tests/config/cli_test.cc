@@ -1,6 +1,8 @@
 #include "config/cli.h"
+#include "config/config_file.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <vector>
 
@@ -90,6 +92,29 @@ TEST(CliTest, HistogramsNative) {
   ASSERT_EQ(Parse({"--log.file=a.log", "--histograms.native"}, &n, &msg), CliOutcome::kRun) << msg;
   EXPECT_EQ(n.histograms.native, (NativeHistogramOptions{.enabled = true}));
   EXPECT_TRUE(n.flags_given.count("--histograms.native"));
+}
+
+// The node's name comes from NODE_NAME (the DaemonSet's downward API); the config file's
+// kubernetes.node_name wins over it.
+TEST(CliTest, NodeNameFromTheEnvironmentAndTheConfigFile) {
+  ASSERT_EQ(::setenv("NODE_NAME", "node-7", 1), 0);
+  Options o;
+  std::string msg;
+  ASSERT_EQ(Parse({"--log.file=/var/log/pods/*/*/*.log", "--log.path-labels=kubernetes-workload"},
+                  &o, &msg),
+            CliOutcome::kRun)
+      << msg;
+  EXPECT_EQ(o.kubernetes.node_name, "node-7");
+  EXPECT_EQ(o.sources[0].path_labels, "kubernetes-workload");
+  std::string error;
+  ASSERT_TRUE(ParseConfigText("sources: [{name: a, files: x}]\nkubernetes: {node_name: n1}\n",
+                              "c.yaml", "", &o, &error))
+      << error;
+  EXPECT_EQ(o.kubernetes.node_name, "n1");
+  ASSERT_EQ(::unsetenv("NODE_NAME"), 0);
+  Options none;
+  ASSERT_EQ(Parse({"--log.file=a.log"}, &none, &msg), CliOutcome::kRun) << msg;
+  EXPECT_EQ(none.kubernetes.node_name, "");
 }
 
 TEST(CliTest, LogPathLabels) {

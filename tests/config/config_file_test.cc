@@ -98,6 +98,13 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadConfig{"", "the file is empty"}, BadConfig{"sources: [", "invalid YAML"},
         BadConfig{"sorces: []\n", "c.yaml:1:1: sorces: unknown key"},
+        BadConfig{"sources: [{name: a, files: x}]\nkubernetes: {node_name: Node_7}\n",
+                  "kubernetes.node_name: 'Node_7' is not a node name"},
+        BadConfig{"sources: [{name: a, files: x}]\nkubernetes: {node: n1}\n",
+                  "kubernetes.node: unknown key"},
+        BadConfig{"sources: [{name: a, files: x, path_labels: kubernetes-workload}]\n"
+                  "histograms: {labels: [method, workload]}\n",
+                  "histograms.labels: path labels go on histograms together"},
         BadConfig{"sources: []\n", "sources: expected a non-empty list"},
         BadConfig{"sources:\n  - {files: x}\n", "c.yaml:2:5: sources[0].name: is required"},
         BadConfig{"sources:\n  - {name: a}\n", "sources[0].files: is required"},
@@ -226,12 +233,12 @@ TEST(ConfigFileTest, SeriesBudgetAndHistogramLabels) {
   ASSERT_TRUE(
       Parse("sources: [{name: a, files: x, path_labels: kubernetes}]\n"
             "labels: {limits: {series: 50000}}\n"
-            "histograms: {labels: [class, route, namespace, pod, container]}\n",
+            "histograms: {labels: [class, route, namespace, workload, pod, container]}\n",
             &o, &error))
       << error;
   EXPECT_EQ(o.labels.max_series, 50000u);
-  EXPECT_EQ(o.histograms.labels,
-            (std::vector<std::string>{"class", "route", "namespace", "pod", "container"}));
+  EXPECT_EQ(o.histograms.labels, (std::vector<std::string>{"class", "route", "namespace",
+                                                           "workload", "pod", "container"}));
 }
 
 TEST(ConfigFileTest, NativeHistograms) {

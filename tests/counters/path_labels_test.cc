@@ -23,27 +23,59 @@ TEST(PathLabelerTest, KubernetesPresetReadsTheLastThreeComponents) {
   std::string error;
   auto k = PathLabeler::Make("kubernetes", &error);
   ASSERT_TRUE(k) << error;
-  EXPECT_EQ(k->names(), (std::vector<std::string>{"namespace", "pod", "container"}));
+  EXPECT_EQ(k->names(), (std::vector<std::string>{"namespace", "workload", "pod", "container"}));
   const std::vector<PathCase> cases = {
       {"/var/log/pods/shop_web-7d9f8_0b1c2d3e-aaaa-bbbb-cccc-0123456789ab/nginx/0.log",
        true,
-       {"shop", "web-7d9f8", "nginx"}},
+       {"shop", "web", "web-7d9f8", "nginx"}},
       {"/host/var/log/pods/kube-system_coredns-abc_u1/coredns/12.log",
        true,
-       {"kube-system", "coredns-abc", "coredns"}},
-      {"pods/a_b_c/d/1.log", true, {"a", "b", "d"}},
-      {"/var/log/pods/ns_p_u/c/0.log.20240506-070809", true, {"ns", "p", "c"}},
-      {"/var/log/pods/ns_p_u/c/0.log.20240506-070809.gz", true, {"ns", "p", "c"}},
-      {"/var/log/nginx/access.log", false, {"", "", ""}},
-      {"/var/log/pods/ns_p/c/0.log", false, {"", "", ""}},          // no uid
-      {"/var/log/pods/ns_p_u/c/current.log", false, {"", "", ""}},  // not a restart count
-      {"/var/log/pods/ns_p_u/0.log", false, {"", "", ""}},          // no container
+       {"kube-system", "coredns-abc", "coredns-abc", "coredns"}},
+      {"pods/a_b_c/d/1.log", true, {"a", "b", "b", "d"}},
+      {"/var/log/pods/ns_p_u/c/0.log.20240506-070809", true, {"ns", "p", "p", "c"}},
+      {"/var/log/pods/ns_p_u/c/0.log.20240506-070809.gz", true, {"ns", "p", "p", "c"}},
+      {"/var/log/nginx/access.log", false, {"", "", "", ""}},
+      {"/var/log/pods/ns_p/c/0.log", false, {"", "", "", ""}},          // no uid
+      {"/var/log/pods/ns_p_u/c/current.log", false, {"", "", "", ""}},  // not a restart count
+      {"/var/log/pods/ns_p_u/0.log", false, {"", "", "", ""}},          // no container
   };
   for (const auto& c : cases) {
     std::vector<std::string> values;
     EXPECT_EQ(k->Match(c.path, &values), c.match) << c.path;
     EXPECT_EQ(values, c.values) << c.path;
   }
+}
+
+// The workload preset has no pod: every pod of a Deployment, of every ReplicaSet, gives the
+// same values (one label set); a static pod's workload needs the node's name.
+TEST(PathLabelerTest, KubernetesWorkloadPresetHasNoPod) {
+  std::string error;
+  auto k = PathLabeler::Make("kubernetes-workload", "node-7", &error);
+  ASSERT_TRUE(k) << error;
+  EXPECT_EQ(k->names(), (std::vector<std::string>{"namespace", "workload", "container"}));
+  const std::vector<PathCase> cases = {
+      {"/var/log/pods/shop_kittens-api-7d9f8b6c5d-x2k9p_u1/api/0.log",
+       true,
+       {"shop", "kittens-api", "api"}},
+      {"/var/log/pods/shop_kittens-api-5c6b7d8f9-q4w7z_u2/api/3.log",
+       true,
+       {"shop", "kittens-api", "api"}},
+      {"/var/log/pods/kube-system_kube-apiserver-node-7_u3/kube-apiserver/0.log",
+       true,
+       {"kube-system", "kube-apiserver", "kube-apiserver"}},
+      {"/var/log/nginx/access.log", false, {"", "", ""}},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> values;
+    EXPECT_EQ(k->Match(c.path, &values), c.match) << c.path;
+    EXPECT_EQ(values, c.values) << c.path;
+  }
+  // Without the node's name a static pod keeps its node suffix, cut as an ordinal would be.
+  auto no_node = PathLabeler::Make("kubernetes-workload", &error);
+  ASSERT_TRUE(no_node) << error;
+  std::vector<std::string> values;
+  ASSERT_TRUE(no_node->Match("/var/log/pods/kube-system_etcd-node-7_u3/etcd/0.log", &values));
+  EXPECT_EQ(values, (std::vector<std::string>{"kube-system", "etcd-node", "etcd"}));
 }
 
 TEST(PathLabelerTest, UserPatternsNameTheirLabelsInGroupOrder) {

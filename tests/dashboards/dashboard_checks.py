@@ -523,7 +523,7 @@ def used_names(dashes, rules):
         m = LABEL_VALUES.match(expr)
         if m:
             expr = m.group(1)
-        expr = substitute(expr, {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*"})
+        expr = substitute(expr, {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*", "namespace": ".*", "workload": ".*"})
         names, unk = metric_names(expr)
         for n in names:
             used.setdefault(n, []).append(where)
@@ -689,7 +689,7 @@ def live(root, prom, exporter_url, job):
             m = LABEL_VALUES.match(q or "")
             if not fails.check(m is not None, f"{dname}: variable {v.get('name')}: {q!r} is not label_values()"):
                 continue
-            match = substitute(m.group(1), {"job": regex_escape(job), "instance": ".*", "log": ".*", "upstream": ".*"})
+            match = substitute(m.group(1), {"job": regex_escape(job), "instance": ".*", "log": ".*", "upstream": ".*", "namespace": ".*", "workload": ".*"})
             d = api(prom, f"/api/v1/label/{m.group(2)}/values", {"match[]": match, "start": now - 300, "end": now})
             fails.check(d.get("status") == "success" and d.get("data"),
                         f"{dname}: variable {v.get('name')}: {q} lists nothing ({d.get('error')})")
@@ -697,11 +697,11 @@ def live(root, prom, exporter_url, job):
 
     # Variable values, as Grafana's label_values() would list them.
     real = {}
-    for name in ("job", "instance", "log", "upstream"):
+    for name in ("job", "instance", "log", "upstream", "namespace", "workload"):
         v = next(v for v in dashes["accesslog-overview.json"]["templating"]["list"] if v["name"] == name)
         q = v["query"]["query"] if isinstance(v["query"], dict) else v["query"]
         m = LABEL_VALUES.match(q)
-        match = substitute(m.group(1), {"job": regex_escape(job), "instance": ".*", "log": ".*", "upstream": ".*"})
+        match = substitute(m.group(1), {"job": regex_escape(job), "instance": ".*", "log": ".*", "upstream": ".*", "namespace": ".*", "workload": ".*"})
         d = api(prom, f"/api/v1/label/{m.group(2)}/values", {"match[]": match, "start": now - 300, "end": now})
         vals = d.get("data") or []
         fails.check(d.get("status") == "success" and vals, f"variable {name}: {q} lists nothing ({d.get('error')})")
@@ -713,7 +713,7 @@ def live(root, prom, exporter_url, job):
     def one(vals):
         return vals[0] if len(vals) == 1 else "(" + "|".join(vals) + ")"
     substitutions = {
-        "All": {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*"},
+        "All": {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*", "namespace": ".*", "workload": ".*"},
         "selected": {k: one([regex_escape(x) for x in v]) for k, v in real.items()},
     }
 
@@ -769,7 +769,7 @@ def semantics(root, workdir):
         dash = json.load(f)
     expr = next(t["expr"] for p in all_panels(dash) if p["title"] == "Operations without traffic"
                 for t in p.get("targets", []))
-    expr = substitute(expr, {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*"})
+    expr = substitute(expr, {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*", "namespace": ".*", "workload": ".*"})
     info = "accesslog_api_operation_info"
     resp = "accesslog_http_responses_by_class_total"
     series = [

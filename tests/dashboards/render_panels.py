@@ -27,7 +27,8 @@ PALETTE = ["#7EB26D", "#EAB839", "#6ED0E0", "#EF843C", "#E24D42", "#1F78C1", "#B
 NAMED = {"green": "#73BF69", "red": "#F2495C", "orange": "#FF9830", "yellow": "#FADE2A", "blue": "#5794F2",
          "purple": "#B877D9", "dark-red": "#C4162A", "dark-orange": "#FA6400", "text": "#ccccdc"}
 ROW_PX = 30
-VALUES = {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*"}
+VALUES = {"job": ".*", "instance": ".*", "log": ".*", "upstream": ".*", "namespace": ".*",
+          "workload": ".*"}
 
 
 def color(name):

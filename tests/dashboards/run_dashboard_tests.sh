@@ -83,6 +83,10 @@ wait_for "the upstream" http_ok "http://127.0.0.1:${backend_port}/v1/kittens/0"
 # shellcheck disable=SC2016 # nginx variables, not shell ones
 timed_format='$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time" ua=$upstream_addr'
 mkdir -p "${tmp}/nginx-temp"
+# The log under <namespace>/<workload>/, so that a path_labels pattern gives the namespace and
+# workload labels node mode takes from the kubelet's layout (the Workloads row, its variables).
+log="${tmp}/shop/kittens-api/access.log"
+mkdir -p "$(dirname "${log}")"
 cat >"${tmp}/nginx.conf" <<EOF
 daemon off;
 master_process off;
@@ -92,7 +96,7 @@ error_log ${tmp}/nginx-error.log crit;  # not the expected "connection refused" 
 events { worker_connections 256; }
 http {
   log_format timed '${timed_format}';
-  access_log ${tmp}/access.log timed;
+  access_log ${log} timed;
   client_body_temp_path ${tmp}/nginx-temp/body;
   proxy_temp_path ${tmp}/nginx-temp/proxy;
   fastcgi_temp_path ${tmp}/nginx-temp/fastcgi;
@@ -112,7 +116,7 @@ http {
 }
 EOF
 step "nginx on 127.0.0.1:${nginx_port}"
-touch "${tmp}/access.log"
+touch "${log}"
 start nginx nginx -p "${tmp}/" -e "${tmp}/nginx-error.log" -c "${tmp}/nginx.conf"
 wait_for "nginx" http_ok "http://127.0.0.1:${nginx_port}/healthz"
 
@@ -125,8 +129,9 @@ wait_for "nginx" http_ok "http://127.0.0.1:${nginx_port}/healthz"
 cat >"${tmp}/exporter.yml" <<EOF
 sources:
   - name: kittens
-    files: [${tmp}/access.log]
+    files: [${log}]
     format: '${timed_format}'
+    path_labels: '/(?P<namespace>[^/]+)/(?P<workload>[^/]+)/access\\.log\$'
     api:
       openapi: ${root}/examples/openapi.yaml
 labels: {log: true, method: true, route: true, operation: true, upstream: true}
@@ -185,7 +190,7 @@ timeout "${remaining}" "${py}" "${checks}" live "${root}" "${prom}" "${exporter_
   || fail "live checks failed"
 
 # The log really was in the timed format: request and upstream times were parsed.
-lines="$(wc -l <"${tmp}/access.log")"
+lines="$(wc -l <"${log}")"
 malformed="$("${py}" -c 'import re, sys, urllib.request
 t = urllib.request.urlopen(sys.argv[1], timeout=2).read().decode()
 print(sum(float(m.group(1)) for m in re.finditer(r"^accesslog_lines_total\{[^}]*result=\"malformed\"[^}]*\} (\S+)$", t, re.M)))' "${exporter_url}")"

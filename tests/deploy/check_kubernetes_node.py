@@ -12,8 +12,9 @@
   requests and limits, probes on /-/healthy and /-/ready, tolerations for every node.
 - The PodMonitor selects the DaemonSet's pods on its metrics port with honorLabels and
   job="accesslog"; the namespace allows hostPath (Pod Security "privileged").
+- NODE_NAME comes from the downward API (spec.nodeName): static pods' workload label.
 - With the exporter binary: config.yaml passes --config.check, and it uses wrapper, path_labels
-  kubernetes and labels.expire_after.
+  kubernetes-workload and labels.expire_after.
 """
 
 import pathlib
@@ -102,7 +103,11 @@ def main():
     config = yaml.safe_load((NODE / "config.yaml").read_text(encoding="utf-8"))
     src = config["sources"][0]
     check(src.get("wrapper") in ("cri", "docker", "auto"), "a container wrapper")
-    check(src.get("path_labels") == "kubernetes", "path_labels: kubernetes")
+    check(src.get("path_labels") == "kubernetes-workload",
+          "path_labels: kubernetes-workload (a rollout adds no series)")
+    env = {e["name"]: e for e in c.get("env", [])}
+    check(env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") ==
+          "spec.nodeName", "NODE_NAME from the downward API (spec.nodeName): static pods' workload")
     check(all(f.startswith(logs["mountPath"] + "/") for f in
               ([src["files"]] if isinstance(src["files"], str) else src["files"])),
           "files under the mounted /var/log/pods")

@@ -145,7 +145,7 @@ class Node {
 // accesslog_http_responses_total samples with path labels, by (namespace, pod, container, code).
 std::map<Series, long> Responses(const std::string& exposition) {
   static const std::regex re(
-      R"re(^accesslog_http_responses_total\{class="[^"]*",code="(\d+)",documented="[^"]*",namespace="([^"]*)",pod="([^"]*)",container="([^"]*)"\} (\S+)$)re");
+      R"re(^accesslog_http_responses_total\{class="[^"]*",code="(\d+)",documented="[^"]*",namespace="([^"]*)",workload="[^"]*",pod="([^"]*)",container="([^"]*)"\} (\S+)$)re");
   std::map<Series, long> out;
   std::istringstream in(exposition);
   for (std::string line; std::getline(in, line);) {

@@ -1,7 +1,7 @@
 """accesslog / Overview (accesslog-overview.json): the HTTP traffic the logs show.
 
 Rates, status codes with their documented meaning, 5xx and 429 ratios against the alert
-thresholds, the SLO's error budget, latency and size quantiles, top routes and upstreams.
+thresholds, the SLO's error budget, latency and size quantiles, top routes, upstreams and Kubernetes workloads.
 docs/dashboards.md describes every panel.
 """
 
@@ -223,6 +223,26 @@ def build():
                    [target("sum by (upstream, class) (rate(accesslog_http_upstream_retries_total"
                            + sel('upstream=~"$upstream"') + "[$__rate_interval])) > 0",
                            "{{upstream}} {{class}}")],
+                   "reqps"),
+
+        row("Workloads"),
+        bargauge("Top workloads by 5xx ratio",
+                 "The 10 workloads (Deployment, StatefulSet, DaemonSet, Job, CronJob; of the "
+                 "$namespace and $workload selection) with the highest share of 5xx responses over "
+                 "5 minutes, summed over their pods and containers, from the recording rule "
+                 "job_namespace_workload:accesslog_http_responses_5xx:ratio_rate5m. Needs node mode's "
+                 "path labels (path_labels: kubernetes or kubernetes-workload); empty without them.",
+                 [target("topk(10, job_namespace_workload:accesslog_http_responses_5xx:ratio_rate5m"
+                         '{job=~"$job", namespace=~"$namespace", workload=~"$workload"})',
+                         "{{namespace}}/{{workload}}", instant=True)],
+                 "percentunit", thresholds((0.01, "orange"), (0.05, "red"))),
+        timeseries("Requests by workload",
+                   "Responses per second per namespace and workload (of the selection), summed "
+                   "over the workload's pods and containers: a rollout keeps its line. Needs "
+                   "node mode's path labels; empty without them.",
+                   [target("sum by (namespace, workload) (rate(" + BY_CLASS
+                           + sel('workload!=""', 'namespace=~"$namespace"', 'workload=~"$workload"')
+                           + "[$__rate_interval]))", "{{namespace}}/{{workload}}")],
                    "reqps"),
     ]
     return dashboard(
