@@ -217,7 +217,11 @@ bool Tailer::Start(std::string* error) {
   ForgetUnclaimedPositions();
   // Once now, so that a positions file that cannot be written is told of at start. Not a reason
   // to refuse to start: positions are an aid (SavePositions).
-  if (!options_.positions_file.empty()) SavePositions();
+  if (!options_.positions_file.empty()) {
+    positions_ = std::make_unique<PositionsWriter>(options_.positions_file,
+                                                   options_.positions_interval, failures_);
+    SavePositions(/*now=*/true);
+  }
   catch_up_.Serving(true);  // from here an ask waits for Run, which may not have begun yet
   return true;
 }
@@ -235,31 +239,19 @@ std::vector<PositionEntry> Tailer::Positions() const {
   return entries;
 }
 
-// Positions are an aid, never a precondition: a save that fails (a full or read-only disk, a
-// directory that went away) is counted, warned about once until a save works again (which is
-// said too), and tried again at the next save, while the files are followed and counted as
-// ever. WriteFileAtomically never leaves a partial file in place of a good one.
-void Tailer::SavePositions() {
-  if (!moved_) return;  // nothing read, opened or closed since the last save
+// When something moved since the last save: the tailer serializes, the writer's thread writes
+// (tail/positions_writer.h: a slow disk never holds up a read; failures counted, told of once,
+// tried again). `now`: on this thread, at start and on the way out.
+void Tailer::SavePositions(bool now) {
+  if (!positions_) return;
+  if (!moved_ && !now) return;  // nothing read, opened or closed since the last save
   moved_ = false;
   std::string text = SerializePositions(Positions());
-  if (text == last_positions_) return;
-  std::string error;
-  if (!WriteFileAtomically(options_.positions_file, text, &error)) {
-    moved_ = true;  // try again at the next save
-    failures_->fetch_add(1, std::memory_order_relaxed);
-    if (!positions_failing_) {
-      LogWarn(
-          "cannot save positions; following and counting without them, trying again at "
-          "every save",
-          {{"err", error}});
-    }
-    positions_failing_ = true;
-    return;
+  if (now) {
+    positions_->Write(text);
+  } else {
+    positions_->Post(std::move(text));
   }
-  if (positions_failing_) LogInfo("positions saved again", {{"file", options_.positions_file}});
-  positions_failing_ = false;
-  last_positions_ = std::move(text);
 }
 
 bool Tailer::PollOne(uint32_t slot, bool written_only, Clock::time_point now) {
@@ -492,8 +484,8 @@ void Tailer::Run() {
   }
   catch_up_.Serving(false);
   if (keep_positions) {
-    moved_ = true;
-    SavePositions();
+    positions_->Stop();  // a save it had not written yet is older than this one
+    SavePositions(/*now=*/true);
   }
 }
 

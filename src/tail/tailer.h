@@ -40,7 +40,8 @@
 // are written so steadily that their write events cost more than reading the files at every
 // window has its write events muted, and its files are read at every round (steady_writers.h).
 //
-// Thread-safety: Add and Start before Run; Run on one thread; Stop, CatchUpNow and Snapshot
+// Thread-safety: Add and Start before Run; Run on one thread (the positions file is written by
+// a thread of its own: tail/positions_writer.h); Stop, CatchUpNow and Snapshot
 // from any thread.
 #pragma once
 
@@ -64,6 +65,7 @@
 #include "tail/file_follower.h"
 #include "tail/file_identity.h"
 #include "tail/positions.h"
+#include "tail/positions_writer.h"
 #include "tail/steady_writers.h"
 
 namespace accesslog {
@@ -200,7 +202,8 @@ class Tailer : private FollowerHost {
   // when a file has more to read now.
   bool Sweep(std::chrono::steady_clock::time_point now, bool all, bool tick);
   bool PollOne(uint32_t slot, bool written_only, std::chrono::steady_clock::time_point now);
-  void SavePositions();  // when something changed; failures are counted and told of once
+  // When something changed (or `now`, on this thread): the positions file, by positions_.
+  void SavePositions(bool now = false);
 
   TailOptions options_;
   LineSplitter splitter_;  // one line buffer for every file: they are read in turn
@@ -223,11 +226,10 @@ class Tailer : private FollowerHost {
   std::vector<uint32_t> polled_;  // followers not open or not in a trusted watch (UpdateWatches)
   std::vector<uint32_t> reread_;  // steady_'s unmuted slots, reused
   uint64_t round_ = 0;
-  bool poll_all_ = false;           // followers were removed: slots moved, read everything once
-  bool moved_ = true;               // offsets or files changed since the positions were last saved
-  bool maybe_gone_ = false;         // a glob follower may be unmatched with no open file: remove it
-  std::string last_positions_;      // last content written, to skip unchanged saves
-  bool positions_failing_ = false;  // the last save failed (warned about once)
+  bool poll_all_ = false;    // followers were removed: slots moved, read everything once
+  bool moved_ = true;        // offsets or files changed since the positions were last saved
+  bool maybe_gone_ = false;  // a glob follower may be unmatched with no open file: remove it
+  std::unique_ptr<PositionsWriter> positions_;  // with --positions.file, from Start
   std::atomic<uint64_t> own_failures_{0};
   std::atomic<uint64_t>* failures_ = &own_failures_;  // CountPositionsWriteFailuresIn
   int wake_fd_ = -1;                                  // eventfd: Stop() and CatchUpNow() wake Run()
