@@ -427,7 +427,8 @@ TEST(ContainerLogsTest, ADeletedPodIsDrainedForgottenAndItsSeriesExpire) {
                    R"(documented="true",namespace="shop",workload="b",pod="b",container="nginx"})") >=
                1;
       },
-      5s));
+      5s))
+      << p.log();
   EXPECT_EQ(p.Stop(SIGTERM, 10s), 0);
 }
 
