@@ -237,8 +237,9 @@ SourceOptions ReadSource(const ConfigWalker& w, const YAML::Node& s, const std::
         ResolvePath(base_dir, w.NonEmptyString(s["status_codes"], path + ".status_codes"));
   }
   if (s["drop"]) {
-    src.drop = ParseDrop(w, s["drop"], path + ".drop", parser->capabilities(),
-                         {.syslog = static_cast<bool>(s["listen"]), .api = !src.api.openapi.empty()});
+    src.drop =
+        ParseDrop(w, s["drop"], path + ".drop", parser->capabilities(),
+                  {.syslog = static_cast<bool>(s["listen"]), .api = !src.api.openapi.empty()});
   }
   if (s["wrapper"]) {
     const std::string name = w.String(s["wrapper"], path + ".wrapper");

@@ -21,7 +21,6 @@ using testing::Process;
 using testing::TempDir;
 using testing::WaitFor;
 
-
 // Opens the named pipe `path` for writing once a reader has it open (the exporter reading its
 // configuration); -1 when none does within `deadline`.
 int OpenWhenRead(const std::string& path, std::chrono::milliseconds deadline) {

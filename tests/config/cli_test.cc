@@ -1,10 +1,11 @@
 #include "config/cli.h"
-#include "config/config_file.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <vector>
+
+#include "config/config_file.h"
 
 namespace accesslog {
 namespace {

@@ -43,9 +43,10 @@ labels:
 TEST(DropConfigTest, ASourceWithAnApiDropsByOperation) {
   Options o;
   std::string error;
-  ASSERT_TRUE(Parse("sources:\n  - name: a\n    files: a.log\n    api: {openapi: a.yaml}\n"
-                    "    drop:\n      - {operation: 'getHealth|getReady', method: GET}\n",
-                    &o, &error))
+  ASSERT_TRUE(
+      Parse("sources:\n  - name: a\n    files: a.log\n    api: {openapi: a.yaml}\n"
+            "    drop:\n      - {operation: 'getHealth|getReady', method: GET}\n",
+            &o, &error))
       << error;
   EXPECT_EQ(o.sources[0].api.openapi, "/etc/ax/a.yaml");
   EXPECT_EQ(o.sources[0].drop[0],
