@@ -39,7 +39,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from exporter import Exporter, ExporterError, Proc, free_port, get  # noqa: E402
+from exporter import (Exporter, ExporterError, Proc, free_port, get,  # noqa: E402
+                      make_test_certs)
 
 TAG = "prometheus_remote_write_test"
 FORMAT = ('$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
@@ -176,19 +177,6 @@ class Receiver(http.server.ThreadingHTTPServer):
     def count(self):
         with self.lock:
             return len(self.requests)
-
-
-def make_certs(d):
-    def run(cmd):
-        r = subprocess.run(["bash", "-c", f"cd {d} && {cmd}"], capture_output=True, text=True)
-        if r.returncode != 0:
-            fail(f"{cmd}: {r.stderr}")
-    run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout ca.key "
-        "-out ca.crt")
-    run("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key "
-        "-out server.csr")
-    run("printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && openssl x509 -req -in server.csr "
-        "-CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.crt")
 
 
 def main():
@@ -382,7 +370,10 @@ def main():
         # 4. HTTPS and basic auth against Prometheus' own web config.
         tls_dir = os.path.join(work, "tls")
         os.mkdir(tls_dir)
-        make_certs(tls_dir)
+        try:
+            make_test_certs(tls_dir)
+        except RuntimeError as e:
+            fail(str(e))
         web = os.path.join(tls_dir, "web.yml")
         with open(web, "w") as f:
             f.write(f"tls_server_config:\n  cert_file: {tls_dir}/server.crt\n"

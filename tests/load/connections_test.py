@@ -116,16 +116,10 @@ class Exporter(harness.Exporter):
 
 
 def make_certs(d):
-    def run(cmd):
-        r = subprocess.run(["bash", "-c", f"cd {d} && {cmd}"], capture_output=True, text=True)
-        if r.returncode != 0:
-            fail(f"{cmd}: {r.stderr}")
-    run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout ca.key "
-        "-out ca.crt")
-    run("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key "
-        "-out server.csr")
-    run("printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && openssl x509 -req -in server.csr "
-        "-CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.crt")
+    try:
+        harness.make_test_certs(d)
+    except RuntimeError as e:
+        fail(str(e))
     with open(os.path.join(d, "web.yml"), "w") as f:
         f.write("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n")
 

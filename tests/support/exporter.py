@@ -13,6 +13,7 @@ process could take it in between). free_port() is for third-party servers that c
 the port they bound (Prometheus); it is not for the exporter. Every wait is bounded.
 """
 
+import os
 import signal
 import socket
 import subprocess
@@ -28,6 +29,21 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def make_test_certs(d):
+    """A test CA (ca.crt) and a server certificate for 127.0.0.1 signed by it (server.crt,
+    server.key) in folder d, made with openssl. Raises RuntimeError naming the failed step."""
+    def run(cmd):
+        r = subprocess.run(["bash", "-c", f"cd {d} && {cmd}"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{cmd}: {r.stderr}")
+    run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout ca.key "
+        "-out ca.crt")
+    run("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key "
+        "-out server.csr")
+    run("printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && openssl x509 -req -in server.csr "
+        "-CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.crt")
 
 
 def get(url, timeout=10, context=None, headers=None):
